@@ -1,0 +1,65 @@
+# foliodma: `make sim` (main job) and `make test` work on a fresh clone: they create .venv
+# and install the pinned dependencies (pyproject.toml) into it on first use.
+#
+#   make sim      python -m harness sim           (SIM_ARGS="--sim verilator ...")
+#   make test     pytest, parallel                (JOBS=auto|N|0, PYTEST_ARGS="-k layout")
+#   make bench    python -m harness bench-sweep   (BENCH_ARGS="--json out.json")
+#   make lint     verilator --lint-only -Wall on the synthesizable RTL (fails on any warning)
+#   make gen      regenerate rtl/foliodma_layout.vh and the README tables
+#   make clean    remove sim_build/ and .venv/
+
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+JOBS       ?= auto
+PYTEST_ARGS ?=
+SIM_ARGS   ?=
+BENCH_ARGS ?=
+VERILATOR  ?= verilator
+
+RTL_SRCS   := $(wildcard rtl/*.v)
+LINT_TOP   := foliodma_top
+
+.PHONY: all sim test bench lint gen clean check-iverilog check-verilator venv
+
+all: test
+
+# (Re)install when .venv is missing or pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (need Python >= 3.11)" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -e .
+	touch $@
+
+venv: $(STAMP)
+
+check-iverilog:
+	@command -v iverilog >/dev/null || { \
+	  echo "error: iverilog (Icarus Verilog 11) not found; install it with:" >&2; \
+	  echo "    sudo apt-get install iverilog" >&2; exit 1; }
+
+check-verilator:
+	@command -v $(VERILATOR) >/dev/null || { \
+	  echo "error: $(VERILATOR) not found; install it with:" >&2; \
+	  echo "    sudo apt-get install verilator" >&2; exit 1; }
+
+sim: check-iverilog $(STAMP)
+	$(PY) -m harness sim $(SIM_ARGS)
+
+# pytest exit code 5 means "no tests collected": not a failure here.
+test: check-iverilog $(STAMP)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+bench: check-iverilog $(STAMP)
+	$(PY) -m harness bench-sweep $(BENCH_ARGS)
+
+gen: $(STAMP)
+	$(PY) -m harness gen
+
+# Synthesizable RTL only (rtl/sim/ is simulation-only). -Wall warnings are fatal.
+lint: check-verilator
+	$(VERILATOR) --lint-only -Wall -Irtl --top-module $(LINT_TOP) $(RTL_SRCS)
+
+clean:
+	rm -rf sim_build $(VENV) .pytest_cache results.xml

@@ -1,0 +1,88 @@
+"""harness/cli.py argument parsing (pure Python; the experiments themselves are elsewhere)."""
+import argparse
+
+import pytest
+
+from harness import cli, experiments
+
+
+@pytest.mark.parametrize("text, value", [
+    ("4K", 4096), ("64K", 65536), ("2M", 2 << 20), ("1G", 1 << 30), ("4096", 4096),
+    ("4k", 4096), ("64KiB", 65536), ("2MB", 2 << 20),
+])
+def test_parse_size(text, value):
+    assert cli.parse_size(text) == value
+    assert cli.folio_size(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "K", "4X", "4KK", "-4K", "1.5M", "four", "4 K M"])
+def test_parse_size_garbage(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli.parse_size(text)
+
+
+@pytest.mark.parametrize("text", ["0", "2K", "12K", "3M", "2G"])
+def test_folio_size_rejects_non_folios(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli.folio_size(text)
+
+
+def _bench_args(argv, monkeypatch):
+    seen = {}
+
+    def fake_bench(**kwargs):
+        seen.update(kwargs)
+        return 0
+    monkeypatch.setattr(experiments, "bench", fake_bench)
+    assert cli.main(["bench"] + argv) == 0
+    return seen
+
+
+def test_bench_arguments(monkeypatch, tmp_path):
+    out = tmp_path / "r.json"
+    seen = _bench_args(["--folio-size", "2M", "--nr-folios", "8", "--queues", "4",
+                        "--mem-latency", "100", "--json", str(out), "--sim", "verilator"],
+                       monkeypatch)
+    assert seen == {"folio_size": 2 << 20, "nr_folios": 8, "queues": 4, "mem_latency": 100,
+                    "json_path": out, "simulator": "verilator"}
+
+
+def test_bench_defaults(monkeypatch):
+    seen = _bench_args([], monkeypatch)
+    assert seen["folio_size"] == 4096 and seen["queues"] == 1
+    assert seen["mem_latency"] is None and seen["simulator"] == "icarus"
+
+
+@pytest.mark.parametrize("argv", [
+    [],                                          # no command
+    ["frobnicate"],                              # unknown command
+    ["bench", "--folio-size", "garbage"],
+    ["bench", "--folio-size", "3K"],
+    ["bench", "--queues", "0"],
+    ["bench", "--queues", "17"],
+    ["bench", "--nr-folios", "0"],
+    ["bench", "--mem-latency", "-1"],
+    ["bench", "--mem-latency", "fast"],
+    ["bench", "--sim", "xcelium"],
+    ["sim", "--bogus"],
+    ["gen", "--markdown", "--check"],
+])
+def test_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_not_implemented_is_reported(monkeypatch, capsys):
+    def todo(**kwargs):
+        raise NotImplementedError("experiments.sim() is not written yet")
+    monkeypatch.setattr(experiments, "sim", todo)
+    assert cli.main(["sim"]) == 1
+    assert "not implemented" in capsys.readouterr().err
+
+
+def test_gen_markdown(capsys):
+    from harness import layout
+    assert cli.main(["gen", "--markdown"]) == 0
+    assert capsys.readouterr().out == layout.markdown_tables()
