@@ -1,0 +1,560 @@
+"""How the driver reaches hardware: the ``Device`` interface and the golden model.
+
+``Device`` is the whole surface the driver may use: 32-bit register accesses, a backdoor
+to memory (zero simulated time), an interrupt wait, and simulated time. Every access is
+``async`` because under cocotb each one takes simulated time. Two implementations:
+
+* ``ModelDevice`` (this file): a fast pure-Python transaction-level reference model of the
+  engine and its memory. It is the golden model: pure-Python tests of the driver and the mm
+  model run on it, and it is the scoreboard for the RTL (same descriptors, same injected
+  faults -> the same completion records and the same destination bytes).
+* ``SimDevice`` (added by the integrator): the cocotb backend (AXI4-Lite master + memory
+  backdoor of the simulated RTL).
+
+Engine semantics the model implements -- and the RTL matches
+-----------------------------------------------------------
+Bursts (``bursts()``). A descriptor (src, dst, length) is cut into *chunks*. Starting at
+offset 0, a chunk's length is the smallest of: the bytes left, the bytes to the next 4 KiB
+boundary of ``src + off``, the bytes to the next 4 KiB boundary of ``dst + off``, and
+``256 * bus_bytes``. Each chunk is one read burst (at src + off) and one write burst (at
+dst + off) of the same length. (src, dst, length are multiples of 64 >= bus_bytes, so a
+chunk is a whole number of beats. For page-aligned folios the chunks are exactly the
+4 KiB pages when bus_bytes >= 16.)
+
+Errors. A chunk's read fails if its source range [s, s + n) touches an injected read-fault
+range or any byte at or above ``mem_bytes`` (DECERR); its write fails likewise with write
+faults / DECERR on [d, d + n). The *first failing chunk* is the lowest-offset chunk that
+fails, in address order (not in the order responses happen to arrive); within a chunk, a
+read failure wins over a write failure. Then the completion record is:
+
+* status ``READ_ERROR`` (read failed) or ``WRITE_ERROR`` (write failed),
+* ``bytes_completed`` = offset of the first failing chunk = the sum of the lengths of all
+  chunks before it (each of those was read and written without error),
+* ``fault_addr`` = start address of the failing burst: the chunk's source address for a
+  READ_ERROR, its destination address for a WRITE_ERROR.
+
+Memory after an error: dst[0 : bytes_completed] holds the source bytes; the failing chunk
+wrote nothing (a faulted write burst writes nothing; a failed read's data is never written);
+bytes after it are *unspecified but inside the destination* (the model writes nothing
+there; an RTL with bursts in flight may have written some). Nothing outside
+[dst, dst + length) is ever written. The engine continues with the next descriptor of the
+queue after an error (no halt).
+
+BAD_DESCRIPTOR (``layout.descriptor_error``): nothing read or written, bytes_completed 0,
+fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. ABORTED (queue CONTROL.ABORT):
+every descriptor in [HEAD, TAIL) completes ABORTED at once, bytes_completed 0, fault_addr 0
+(the model treats a started descriptor as not done), HEAD = TAIL. Reserved is written 0.
+Fault injection covers data bursts only (descriptor fetches and completion writes never
+fault in the model: keep fault ranges off the rings).
+
+Interrupts. After a descriptor's record is in memory, HEAD advances, then: an error status
+(READ_ERROR, WRITE_ERROR, BAD_DESCRIPTOR, ABORTED) always raises the queue interrupt; a
+SUCCESS raises it if the descriptor has DESC_FLAG_IRQ, or if the queue's count of
+unreported successes reaches IRQ_COUNT (when non-zero), or IRQ_TIMEOUT cycles after the
+last unreported success (when non-zero). Raising sets IRQ_STATUS[q] and resets the
+unreported count. The irq line is high while IRQ_STATUS & IRQ_ENABLE != 0.
+
+Registers. SOFT_RESET clears all registers (queues' bases, orders, HEAD/TAIL, controls,
+coalescing, counters, IRQ_STATUS, IRQ_ENABLE, CONTROL.ENABLE) and drops work in flight
+without writing records; memory and injected faults stay. TAIL is stored modulo the ring
+size; writing it snapshots the descriptors [old TAIL, new TAIL). A queue starts work only
+while CONTROL.ENABLE (global) and its own ENABLE are set and PAUSE is clear. STATUS.ERROR of
+a queue is sticky until SOFT_RESET.
+
+Time model (an *estimate*, not a measurement: the cycle numbers that matter come from the
+RTL). ``now()`` counts fabric cycles. A register access costs ``reg_cycles``. One data
+mover is shared by all queues; it picks the next ready descriptor round-robin over queues.
+A descriptor becomes ready ``doorbell_cycles`` after its doorbell; it occupies the mover
+for ``desc_cycles + beats`` (beats = bytes moved / bus_bytes, one beat per cycle both ways)
+and completes ``latency_cycles`` after that (memory latency, overlapped with the next
+descriptor). ``cpu_copy`` takes ``latency_cycles + nbytes / cpu_bytes_per_cycle``.
+Backdoor memory accesses take zero time.
+"""
+from __future__ import annotations
+
+import heapq
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import layout
+
+PAGE_4K = 4096
+MAX_BURST_BEATS = 256
+MASK32 = 0xFFFF_FFFF
+
+
+class Device(ABC):
+    """What the driver may touch. Async: under cocotb every access takes simulated time."""
+
+    bus_bytes: int   #: data bus width in bytes
+    nr_queues: int   #: queues the engine implements
+    mem_bytes: int   #: bytes of memory, addresses 0 .. mem_bytes - 1
+    nr_nodes: int    #: NUMA nodes; node n is [n * node_bytes, (n + 1) * node_bytes)
+    node_bytes: int
+
+    @abstractmethod
+    async def read_reg(self, offset: int) -> int:
+        """Read the 32-bit register at byte offset ``offset``."""
+
+    @abstractmethod
+    async def write_reg(self, offset: int, value: int) -> None:
+        """Write the 32-bit register at byte offset ``offset``."""
+
+    @abstractmethod
+    async def mem_write(self, addr: int, data: np.ndarray) -> None:
+        """Backdoor write of uint8 ``data`` at ``addr`` (zero simulated time)."""
+
+    @abstractmethod
+    async def mem_read(self, addr: int, nbytes: int) -> np.ndarray:
+        """Backdoor read of ``nbytes`` at ``addr`` -> uint8 array (zero simulated time)."""
+
+    @abstractmethod
+    async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
+        """Return True once the irq line is high (at once if it already is).
+
+        Wakes on the line's edge, never polls per cycle. With ``timeout_cycles``, return
+        False if the line stayed low that long.
+        """
+
+    @abstractmethod
+    def now(self) -> int:
+        """Simulated time in fabric cycles."""
+
+    @abstractmethod
+    async def wait_cycles(self, n: int) -> None:
+        """Let ``n`` fabric cycles pass."""
+
+    @abstractmethod
+    async def cpu_copy(self, src: int, dst: int, nbytes: int) -> bool:
+        """Copy with the CPU copy model; False on a bus error."""
+
+
+# ------------------------------------------------------------------------- engine rules
+def bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
+    """The chunks (src, dst, nbytes) the engine moves a descriptor in (see module doc)."""
+    max_burst = MAX_BURST_BEATS * bus_bytes
+    out = []
+    off = 0
+    while off < length:
+        s, d = src + off, dst + off
+        n = min(length - off, PAGE_4K - s % PAGE_4K, PAGE_4K - d % PAGE_4K, max_burst)
+        out.append((s, d, n))
+        off += n
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What executing one descriptor does: the record fields and the chunks written."""
+
+    status: int
+    bytes_completed: int
+    fault_addr: int
+    chunks: tuple  #: (src, dst, nbytes) that are read and written successfully
+
+
+def _touches(ranges, lo: int, hi: int) -> bool:
+    return any(lo < f_hi and f_lo < hi for f_lo, f_hi in ranges)
+
+
+@dataclass
+class _Queue:
+    ring_base: int = 0
+    comp_base: int = 0
+    order: int = 0
+    head: int = 0
+    tail: int = 0
+    control: int = 0
+    irq_count: int = 0
+    irq_timeout: int = 0
+    rate: int = 0
+    error: bool = False
+    pending: list = field(default_factory=list)  # [(slot, desc tuple, ready_time)]
+    in_flight: int = 0          # started, completion event not yet processed
+    unreported: int = 0         # successes not yet signalled
+    timer_gen: int = 0
+    counters: dict = field(default_factory=lambda: dict.fromkeys(
+        ("BUSY_CYCLES", "RD_BEATS", "WR_BEATS", "DESC_DONE", "RD_STALL", "WR_STALL"), 0))
+
+    @property
+    def size(self) -> int:
+        return 1 << self.order
+
+    def runnable(self) -> bool:
+        return (self.control & layout.QCTRL_ENABLE and not self.control & layout.QCTRL_PAUSE
+                and 1 <= self.order <= 16)
+
+
+class ModelError(RuntimeError):
+    """The model was driven outside the protocol (e.g. a ring outside memory, deadlock)."""
+
+
+class ModelDevice(Device):
+    """Golden transaction-level model of the engine and its memory (see module doc)."""
+
+    def __init__(self, mem_bytes: int = 64 << 20, bus_bytes: int = 64, nr_queues: int = 1,
+                 nr_nodes: int = 4, bursts_in_flight: int = 16, reg_cycles: int = 4,
+                 doorbell_cycles: int = 10, desc_cycles: int = 4, latency_cycles: int = 32,
+                 cpu_bytes_per_cycle: int = 16):
+        if not 1 <= nr_queues <= layout.MAX_QUEUES:
+            raise ValueError(f"nr_queues {nr_queues} out of 1..{layout.MAX_QUEUES}")
+        if bus_bytes & (bus_bytes - 1) or not 8 <= bus_bytes <= layout.DESC_ALIGN:
+            raise ValueError(f"bus_bytes {bus_bytes}: a power of 2 in 8..{layout.DESC_ALIGN}")
+        if mem_bytes % nr_nodes:
+            raise ValueError("mem_bytes must split evenly over nr_nodes")
+        self.mem_bytes = mem_bytes
+        self.bus_bytes = bus_bytes
+        self.nr_queues = nr_queues
+        self.nr_nodes = nr_nodes
+        self.node_bytes = mem_bytes // nr_nodes
+        self.bursts_in_flight = bursts_in_flight
+        self.reg_cycles = reg_cycles
+        self.doorbell_cycles = doorbell_cycles
+        self.desc_cycles = desc_cycles
+        self.latency_cycles = latency_cycles
+        self.cpu_bytes_per_cycle = cpu_bytes_per_cycle
+        self.mem = np.zeros(mem_bytes, dtype=np.uint8)
+        self.faults = {"read": [], "write": []}
+        self._now = 0
+        self._seq = 0
+        self._reset_state()
+
+    # ------------------------------------------------------------------ fault injection
+    def inject_fault(self, kind: str, lo: int, hi: int) -> None:
+        """Make every ``kind`` ('read' | 'write') burst touching [lo, hi) fail (SLVERR)."""
+        if kind not in self.faults:
+            raise ValueError(f"kind must be 'read' or 'write', not {kind!r}")
+        if not lo < hi:
+            raise ValueError(f"empty fault range [{lo:#x}, {hi:#x})")
+        self.faults[kind].append((lo, hi))
+
+    def clear_faults(self) -> None:
+        self.faults = {"read": [], "write": []}
+
+    # ------------------------------------------------------------------ scoreboard
+    def outcome(self, src: int, dst: int, length: int) -> Outcome:
+        """What the engine does with descriptor (src, dst, length), given the faults now."""
+        if layout.descriptor_error(src, dst, length) is not None:
+            return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
+        done = []
+        off = 0
+        for s, d, n in bursts(src, dst, length, self.bus_bytes):
+            if s + n > self.mem_bytes or _touches(self.faults["read"], s, s + n):
+                return Outcome(layout.STATUS_READ_ERROR, off, s, tuple(done))
+            if d + n > self.mem_bytes or _touches(self.faults["write"], d, d + n):
+                return Outcome(layout.STATUS_WRITE_ERROR, off, d, tuple(done))
+            done.append((s, d, n))
+            off += n
+        return Outcome(layout.STATUS_SUCCESS, length, 0, tuple(done))
+
+    def expected_completions(self, entries) -> np.ndarray:
+        """COMPLETION records the engine writes for ``entries`` of (src, dst, length, cookie)."""
+        recs = np.zeros(len(entries), dtype=layout.COMPLETION)
+        for i, (src, dst, length, cookie) in enumerate(entries):
+            o = self.outcome(src, dst, length)
+            recs[i] = (cookie, o.status, o.bytes_completed, o.fault_addr, 0)
+        return recs
+
+    # ------------------------------------------------------------------ Device: memory
+    def _check_range(self, addr: int, nbytes: int) -> None:
+        if addr < 0 or nbytes < 0 or addr + nbytes > self.mem_bytes:
+            raise ModelError(f"backdoor access [{addr:#x}, {addr + nbytes:#x}) outside memory")
+
+    async def mem_write(self, addr: int, data: np.ndarray) -> None:
+        data = np.asarray(data, dtype=np.uint8).reshape(-1)
+        self._check_range(addr, data.size)
+        self.mem[addr:addr + data.size] = data
+
+    async def mem_read(self, addr: int, nbytes: int) -> np.ndarray:
+        self._check_range(addr, nbytes)
+        return self.mem[addr:addr + nbytes].copy()
+
+    # ------------------------------------------------------------------ Device: time
+    def now(self) -> int:
+        return self._now
+
+    async def wait_cycles(self, n: int) -> None:
+        self._advance_to(self._now + max(0, int(n)))
+
+    def irq(self) -> bool:
+        """The level of the irq line."""
+        return bool(self.irq_status & self.irq_enable)
+
+    async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
+        deadline = None if timeout_cycles is None else self._now + max(0, int(timeout_cycles))
+        while not self.irq():
+            t = self._next_event_time()
+            if t is None or (deadline is not None and t > deadline):
+                if deadline is None:
+                    raise ModelError("wait_irq without timeout: no work left, irq can never rise")
+                self._advance_to(deadline)
+                return False
+            self._advance_to(t)
+        return True
+
+    async def cpu_copy(self, src: int, dst: int, nbytes: int) -> bool:
+        self._advance_to(self._now + self.latency_cycles
+                         + -(-nbytes // self.cpu_bytes_per_cycle))
+        for s, d, n in bursts(src, dst, nbytes, self.bus_bytes):
+            if (s < 0 or d < 0 or s + n > self.mem_bytes or d + n > self.mem_bytes
+                    or _touches(self.faults["read"], s, s + n)
+                    or _touches(self.faults["write"], d, d + n)):
+                return False
+            self.mem[d:d + n] = self.mem[s:s + n]
+        return True
+
+    # ------------------------------------------------------------------ Device: registers
+    def config(self) -> int:
+        return (self.nr_queues | (self.bus_bytes.bit_length() - 1) << 8
+                | (self.bursts_in_flight & 0xFF) << 16)
+
+    async def read_reg(self, offset: int) -> int:
+        self._advance_to(self._now + self.reg_cycles)
+        return self._read(offset) & MASK32
+
+    async def write_reg(self, offset: int, value: int) -> None:
+        self._advance_to(self._now + self.reg_cycles)
+        self._write(offset, int(value) & MASK32)
+
+    def _decode(self, offset: int):
+        """offset -> ('g', name) or ('q', queue, name) or None."""
+        for name, off, _, _ in layout.GLOBAL_REGS:
+            if off == offset:
+                return ("g", name)
+        rel = offset - layout.QUEUE_BASE
+        if rel >= 0:
+            q, qoff = divmod(rel, layout.QUEUE_STRIDE)
+            if q < self.nr_queues:
+                for name, off, _, _ in layout.QUEUE_REGS:
+                    if off == qoff:
+                        return ("q", q, name)
+        return None
+
+    def _read(self, offset: int) -> int:
+        reg = self._decode(offset)
+        if reg is None:
+            return 0
+        if reg[0] == "g":
+            name = reg[1]
+            if name == "ID":
+                return layout.ENGINE_ID
+            if name == "CONFIG":
+                return self.config()
+            if name == "CONTROL":
+                return self.control
+            if name == "STATUS":
+                return int(any(not self._idle(q) for q in self.queues))
+            if name == "IRQ_STATUS":
+                return self.irq_status
+            if name == "IRQ_ENABLE":
+                return self.irq_enable
+            return sum(q.counters[name] for q in self.queues) & MASK32
+        q = self.queues[reg[1]]
+        name = reg[2]
+        simple = {"RING_BASE_LO": q.ring_base & MASK32, "RING_BASE_HI": q.ring_base >> 32,
+                  "COMP_BASE_LO": q.comp_base & MASK32, "COMP_BASE_HI": q.comp_base >> 32,
+                  "RING_ORDER": q.order, "TAIL": q.tail, "HEAD": q.head,
+                  "CONTROL": q.control, "IRQ_COUNT": q.irq_count,
+                  "IRQ_TIMEOUT": q.irq_timeout, "RATE": q.rate}
+        if name in simple:
+            return simple[name]
+        if name == "STATUS":
+            return ((layout.QSTATUS_IDLE if self._idle(q) else 0)
+                    | (layout.QSTATUS_PAUSED if q.control & layout.QCTRL_PAUSE else 0)
+                    | (layout.QSTATUS_ERROR if q.error else 0))
+        return q.counters[name] & MASK32
+
+    def _write(self, offset: int, value: int) -> None:
+        reg = self._decode(offset)
+        if reg is None:
+            return
+        if reg[0] == "g":
+            name = reg[1]
+            if name == "CONTROL":
+                if value & layout.CTRL_SOFT_RESET:
+                    self._reset_state()
+                self.control = value & layout.CTRL_ENABLE
+            elif name == "IRQ_STATUS":
+                self.irq_status &= ~value
+            elif name == "IRQ_ENABLE":
+                self.irq_enable = value & ((1 << self.nr_queues) - 1)
+            return
+        qi, name = reg[1], reg[2]
+        q = self.queues[qi]
+        if name == "RING_BASE_LO":
+            q.ring_base = (q.ring_base & ~MASK32) | value
+        elif name == "RING_BASE_HI":
+            q.ring_base = (q.ring_base & MASK32) | value << 32
+        elif name == "COMP_BASE_LO":
+            q.comp_base = (q.comp_base & ~MASK32) | value
+        elif name == "COMP_BASE_HI":
+            q.comp_base = (q.comp_base & MASK32) | value << 32
+        elif name == "RING_ORDER":
+            q.order = value & 0x1F
+        elif name == "TAIL":
+            self._doorbell(qi, value)
+        elif name == "CONTROL":
+            q.control = value & (layout.QCTRL_ENABLE | layout.QCTRL_PAUSE)
+            if value & layout.QCTRL_ABORT:
+                self._abort(qi)
+        elif name == "IRQ_COUNT":
+            q.irq_count = value
+        elif name == "IRQ_TIMEOUT":
+            q.irq_timeout = value
+        elif name == "RATE":
+            q.rate = value
+        # RO registers: writes ignored
+
+    # ------------------------------------------------------------------ engine
+    def _reset_state(self) -> None:
+        self.control = 0
+        self.irq_status = 0
+        self.irq_enable = 0
+        self.queues = [_Queue() for _ in range(self.nr_queues)]
+        self.events = []        # heap of (time, seq, kind, payload)
+        self.mover_free = self._now
+        self.rr = 0
+
+    def _idle(self, q: _Queue) -> bool:
+        return q.head == q.tail and not q.pending and not q.in_flight
+
+    def _push(self, t: int, kind: str, payload) -> None:
+        self._seq += 1
+        heapq.heappush(self.events, (t, self._seq, kind, payload))
+
+    def _doorbell(self, qi: int, value: int) -> None:
+        q = self.queues[qi]
+        if not 1 <= q.order <= 16:
+            raise ModelError(f"queue {qi}: TAIL written with RING_ORDER {q.order}")
+        new_tail = value & (q.size - 1)
+        slot = q.tail
+        ready = self._now + self.doorbell_cycles
+        while slot != new_tail:
+            addr = q.ring_base + slot * layout.DESCRIPTOR.itemsize
+            self._check_range(addr, layout.DESCRIPTOR.itemsize)
+            d = self.mem[addr:addr + layout.DESCRIPTOR.itemsize].view(layout.DESCRIPTOR)[0]
+            q.pending.append((slot, (int(d["src"]), int(d["dst"]), int(d["length"]),
+                                     int(d["flags"]), int(d["cookie"])), ready))
+            slot = (slot + 1) & (q.size - 1)
+        q.tail = new_tail
+
+    def _next_start(self):
+        """(time, queue index) of the next descriptor the mover starts, or None."""
+        if not self.control & layout.CTRL_ENABLE:
+            return None
+        cands = [(i, q.pending[0][2]) for i, q in enumerate(self.queues)
+                 if q.pending and q.runnable()]
+        if not cands:
+            return None
+        t = max(self._now, self.mover_free, min(r for _, r in cands))
+        ready = {i for i, r in cands if r <= t}
+        for k in range(self.nr_queues):
+            i = (self.rr + k) % self.nr_queues
+            if i in ready:
+                return t, i
+        return None  # unreachable
+
+    def _next_event_time(self):
+        times = []
+        if self.events:
+            times.append(self.events[0][0])
+        start = self._next_start()
+        if start is not None:
+            times.append(start[0])
+        return min(times) if times else None
+
+    def _advance_to(self, t: int) -> None:
+        """Let simulated time run to ``t``, processing every event due by then."""
+        while True:
+            ev_t = self.events[0][0] if self.events else None
+            start = self._next_start()
+            if start is not None and start[0] <= t and (ev_t is None or start[0] < ev_t):
+                self._start(*start)
+            elif ev_t is not None and ev_t <= t:
+                ev_t, _, kind, payload = heapq.heappop(self.events)
+                self._now = max(self._now, ev_t)
+                if kind == "done":
+                    self._complete(*payload)
+                else:
+                    self._timer(*payload)
+            else:
+                break
+        self._now = max(self._now, t)
+
+    def _start(self, t: int, qi: int) -> None:
+        q = self.queues[qi]
+        self._now = max(self._now, t)
+        slot, desc, _ = q.pending.pop(0)
+        src, dst, length, _, _ = desc
+        outcome = self.outcome(src, dst, length)
+        moved = sum(n for _, _, n in outcome.chunks)
+        if outcome.status in (layout.STATUS_READ_ERROR, layout.STATUS_WRITE_ERROR):
+            moved += bursts(src + moved, dst + moved, length - moved, self.bus_bytes)[0][2]
+        busy = self.desc_cycles + -(-moved // self.bus_bytes)
+        self.mover_free = t + busy
+        q.counters["BUSY_CYCLES"] += busy
+        q.in_flight += 1
+        self.rr = (qi + 1) % self.nr_queues
+        self._push(t + busy + self.latency_cycles, "done", (qi, slot, desc, outcome))
+
+    def _write_record(self, q: _Queue, slot: int, cookie: int, status: int,
+                      nbytes: int, fault_addr: int) -> None:
+        rec = np.zeros(1, dtype=layout.COMPLETION)
+        rec[0] = (cookie, status, nbytes, fault_addr, 0)
+        addr = q.comp_base + slot * layout.COMPLETION.itemsize
+        self._check_range(addr, layout.COMPLETION.itemsize)
+        self.mem[addr:addr + layout.COMPLETION.itemsize] = rec.view(np.uint8)
+        q.head = (slot + 1) & (q.size - 1)
+        q.counters["DESC_DONE"] += 1
+
+    def _complete(self, qi: int, slot: int, desc: tuple, outcome: Outcome) -> None:
+        q = self.queues[qi]
+        q.in_flight -= 1
+        _, _, _, flags, cookie = desc
+        for s, d, n in outcome.chunks:
+            self.mem[d:d + n] = self.mem[s:s + n]
+            beats = n // self.bus_bytes
+            q.counters["RD_BEATS"] += beats
+            q.counters["WR_BEATS"] += beats
+        self._write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
+                           outcome.fault_addr)
+        if outcome.status != layout.STATUS_SUCCESS:
+            q.error = True
+            self._raise_irq(qi)
+        elif flags & layout.DESC_FLAG_IRQ:
+            self._raise_irq(qi)
+        else:
+            q.unreported += 1
+            if q.irq_count and q.unreported >= q.irq_count:
+                self._raise_irq(qi)
+            elif q.irq_timeout:
+                q.timer_gen += 1
+                self._push(self._now + q.irq_timeout, "timer", (qi, q.timer_gen))
+
+    def _timer(self, qi: int, gen: int) -> None:
+        q = self.queues[qi]
+        if gen == q.timer_gen and q.unreported:
+            self._raise_irq(qi)
+
+    def _raise_irq(self, qi: int) -> None:
+        self.queues[qi].unreported = 0
+        self.queues[qi].timer_gen += 1
+        self.irq_status |= 1 << qi
+
+    def _abort(self, qi: int) -> None:
+        q = self.queues[qi]
+        started = sorted((p for _, _, kind, p in self.events if kind == "done" and p[0] == qi),
+                         key=lambda p: (p[1] - q.head) % q.size)
+        self.events = [e for e in self.events if not (e[2] == "done" and e[3][0] == qi)]
+        heapq.heapify(self.events)
+        q.in_flight = 0
+        work = [(slot, desc) for _, slot, desc, _ in started]
+        work += [(slot, desc) for slot, desc, _ in q.pending]
+        q.pending = []
+        for slot, desc in work:
+            self._write_record(q, slot, desc[4], layout.STATUS_ABORTED, 0, 0)
+        if work:
+            q.error = True
+            self._raise_irq(qi)

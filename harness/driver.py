@@ -1,0 +1,392 @@
+"""The foliodma driver: rings, batched submit with one doorbell, completions, interrupts.
+
+Shaped like a Linux dmaengine driver for a descriptor-ring engine:
+
+* ``probe()``       -- check ID / CONFIG, soft-reset, program the queues, enable IRQ + engine;
+* ``copy_batch()``  -- prep (write descriptors, zero completion records), issue_pending (one
+                       TAIL write per queue), sleep on the interrupt, reap completion records,
+                       hand back one ``Completion`` per request (the dmaengine callback's result);
+* ``reset()``       -- global SOFT_RESET and reprogram.
+
+Ring discipline (see ``layout``): a queue's ring has 2**order slots; the driver fills slot
+TAIL and then writes TAIL (the doorbell); the engine completes slot HEAD, writes its record at
+comp_base + slot * 32, then advances HEAD. The ring is empty when HEAD == TAIL and the driver
+keeps at most 2**order - 1 descriptors outstanding. Ring arithmetic lives in small pure
+functions below so it is testable without a device.
+
+Where the rings live: unless told otherwise, all queues' rings and completion areas sit in
+one region at the top of node 0 (``default_dma_region``); the mm model must not allocate
+folios there (``Driver.dma_region`` gives [lo, hi)).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import layout
+from .device import Device
+
+DESC_BYTES = layout.DESCRIPTOR.itemsize
+COMP_BYTES = layout.COMPLETION.itemsize
+_STATUS_CODES = {name: code for code, name in layout.STATUS_NAMES.items()}
+_U32 = (1 << 32) - 1
+_U64 = (1 << 64) - 1
+
+
+# ------------------------------------------------------------------------ ring arithmetic
+def ring_size(order: int) -> int:
+    """Slots in a ring of order ``order``."""
+    return 1 << order
+
+
+def ring_advance(index: int, n: int, order: int) -> int:
+    """``index`` moved forward by ``n`` slots, wrapping at the ring size."""
+    return (index + n) & (ring_size(order) - 1)
+
+
+def ring_used(head: int, tail: int, order: int) -> int:
+    """Descriptors outstanding between ``head`` (engine) and ``tail`` (driver)."""
+    return (tail - head) & (ring_size(order) - 1)
+
+
+def ring_free(head: int, tail: int, order: int) -> int:
+    """Slots the driver may still fill: one slot always stays empty (full != empty)."""
+    return ring_size(order) - 1 - ring_used(head, tail, order)
+
+
+def ring_spans(start: int, n: int, order: int) -> list[tuple[int, int]]:
+    """The ``n`` slots from ``start`` as contiguous (first slot, count) spans (1 or 2)."""
+    size = ring_size(order)
+    if not 0 <= n <= size:
+        raise ValueError(f"{n} slots do not fit a ring of {size}")
+    if n == 0:
+        return []
+    first = min(n, size - start)
+    spans = [(start, first)]
+    if n > first:
+        spans.append((0, n - first))
+    return spans
+
+
+def default_dma_region(node_bytes: int, nr_queues: int, ring_order: int) -> tuple[int, int]:
+    """[lo, hi) of the default ring + completion region: the top of node 0, 4 KiB aligned.
+
+    Inside it: the rings of queues 0..n-1 back to back, then their completion areas.
+    """
+    size = 2 * nr_queues * ring_size(ring_order) * DESC_BYTES
+    lo = (node_bytes - size) & ~0xFFF
+    if lo < 0:
+        raise ValueError("rings do not fit in node 0")
+    return lo, lo + size
+
+
+# ---------------------------------------------------------------------------- data types
+@dataclass
+class CopyRequest:
+    """Copy ``length`` bytes from ``src`` to ``dst``; ``cookie`` None: the driver picks one."""
+
+    src: int
+    dst: int
+    length: int
+    cookie: int | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The engine's completion record for one request, as the driver hands it back."""
+
+    cookie: int
+    status: str            #: a name from layout.STATUS_NAMES
+    bytes_completed: int
+    fault_addr: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "SUCCESS"
+
+    @property
+    def code(self) -> int:
+        return _STATUS_CODES[self.status]
+
+
+class DriverError(RuntimeError):
+    """Base of the driver's errors."""
+
+
+class ProbeError(DriverError):
+    """ID or CONFIG is not what this driver supports."""
+
+
+class ProtocolError(DriverError):
+    """The engine broke the ring protocol (stale or foreign completion record, bad HEAD)."""
+
+
+class DmaTimeoutError(DriverError):
+    """A batch did not complete within its budget of simulated cycles."""
+
+
+@dataclass
+class Inflight:
+    index: int      #: position of the request in the caller's batch
+    cookie: int
+
+
+class Queue:
+    """Driver-side state of one hardware queue."""
+
+    def __init__(self, index: int, ring_base: int, comp_base: int, order: int):
+        if not 1 <= order <= 16:
+            raise ValueError(f"ring order {order} out of 1..16")
+        self.index = index
+        self.ring_base = ring_base
+        self.comp_base = comp_base
+        self.order = order
+        self.head = 0       #: next slot the engine completes (as last read from HEAD)
+        self.tail = 0       #: next slot the driver fills (as last written to TAIL)
+        self.inflight: dict[int, Inflight] = {}
+
+    @property
+    def size(self) -> int:
+        return ring_size(self.order)
+
+    @property
+    def used(self) -> int:
+        return ring_used(self.head, self.tail, self.order)
+
+    @property
+    def free(self) -> int:
+        return ring_free(self.head, self.tail, self.order)
+
+    def desc_addr(self, slot: int) -> int:
+        return self.ring_base + slot * DESC_BYTES
+
+    def comp_addr(self, slot: int) -> int:
+        return self.comp_base + slot * COMP_BYTES
+
+    def spans(self, start: int, n: int) -> list[tuple[int, int]]:
+        return ring_spans(start, n, self.order)
+
+    def reg(self, name: str) -> int:
+        return layout.queue_reg(self.index, name)
+
+
+# ---------------------------------------------------------------------------- the driver
+class Driver:
+    """Drives a foliodma engine through a ``Device``.
+
+    ``ring_base`` / ``comp_base``: where queue 0's ring / completion area start (queue q's
+    follow at + q * 32 * 2**ring_order); default: ``default_dma_region`` of node 0.
+    ``irq_count`` / ``irq_timeout``: the queues' coalescing registers (0: off).
+    ``timeout_cycles``: budget per ``copy_batch`` in fabric cycles; None: 100000 + 1000 per
+    request + 8 cycles per bus beat of data.
+    """
+
+    def __init__(self, dev: Device, nr_queues: int = 1, ring_order: int = 9,
+                 ring_base: int | None = None, comp_base: int | None = None,
+                 irq_count: int = 0, irq_timeout: int = 0,
+                 timeout_cycles: int | None = None):
+        if not 1 <= nr_queues <= layout.MAX_QUEUES:
+            raise ValueError(f"nr_queues {nr_queues} out of 1..{layout.MAX_QUEUES}")
+        self.dev = dev
+        self.nr_queues = nr_queues
+        self.ring_order = ring_order
+        self.irq_count = irq_count
+        self.irq_timeout = irq_timeout
+        self.timeout_cycles = timeout_cycles
+        area = ring_size(ring_order) * DESC_BYTES
+        if ring_base is None:
+            lo, _ = default_dma_region(dev.node_bytes, nr_queues, ring_order)
+            ring_base = lo
+        if comp_base is None:
+            comp_base = ring_base + nr_queues * area
+        for base in (ring_base, comp_base):
+            if base % DESC_BYTES or base < 0 or base + nr_queues * area > dev.mem_bytes:
+                raise ValueError(f"ring/completion area at {base:#x} misaligned or outside memory")
+        self.queues = [Queue(q, ring_base + q * area, comp_base + q * area, ring_order)
+                       for q in range(nr_queues)]
+        self.dma_region = (min(ring_base, comp_base), max(ring_base, comp_base) + nr_queues * area)
+        self.bus_bytes = dev.bus_bytes
+        self.hw_queues = 0
+        self.bursts_in_flight = 0
+        self.probed = False
+        self._next_cookie = 1
+
+    # ------------------------------------------------------------------ probe / reset
+    async def probe(self) -> None:
+        """Check the engine, soft-reset it, program the queues, enable interrupts and engine."""
+        dev_id = await self.dev.read_reg(layout.global_reg("ID"))
+        if dev_id != layout.ENGINE_ID:
+            raise ProbeError(f"ID {dev_id:#010x}, expected {layout.ENGINE_ID:#010x}")
+        config = await self.dev.read_reg(layout.global_reg("CONFIG"))
+        self.hw_queues = config & 0xFF
+        self.bus_bytes = 1 << ((config >> 8) & 0xFF)
+        self.bursts_in_flight = (config >> 16) & 0xFF
+        if self.hw_queues < self.nr_queues:
+            raise ProbeError(f"engine has {self.hw_queues} queues, driver wants {self.nr_queues}")
+        if self.bus_bytes != self.dev.bus_bytes:
+            raise ProbeError(f"CONFIG says {self.bus_bytes}-byte bus, device {self.dev.bus_bytes}")
+        await self.reset()
+        self.probed = True
+
+    async def reset(self) -> None:
+        """Global SOFT_RESET (work in flight is dropped), then reprogram every queue."""
+        ctrl = layout.global_reg("CONTROL")
+        await self.dev.write_reg(ctrl, layout.CTRL_SOFT_RESET)
+        for _ in range(100):
+            if not await self.dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET:
+                break
+        else:
+            raise DriverError("SOFT_RESET did not self-clear")
+        await self._program()
+
+    async def _program(self) -> None:
+        dev = self.dev
+        await dev.write_reg(layout.global_reg("CONTROL"), 0)
+        area = ring_size(self.ring_order) * DESC_BYTES
+        zeros = np.zeros(area, dtype=np.uint8)
+        for q in self.queues:
+            await dev.write_reg(q.reg("CONTROL"), 0)
+            await dev.write_reg(q.reg("RING_BASE_LO"), q.ring_base & _U32)
+            await dev.write_reg(q.reg("RING_BASE_HI"), q.ring_base >> 32)
+            await dev.write_reg(q.reg("COMP_BASE_LO"), q.comp_base & _U32)
+            await dev.write_reg(q.reg("COMP_BASE_HI"), q.comp_base >> 32)
+            await dev.write_reg(q.reg("RING_ORDER"), q.order)
+            await dev.write_reg(q.reg("IRQ_COUNT"), self.irq_count)
+            await dev.write_reg(q.reg("IRQ_TIMEOUT"), self.irq_timeout)
+            await dev.mem_write(q.ring_base, zeros)
+            await dev.mem_write(q.comp_base, zeros)
+            head = await dev.read_reg(q.reg("HEAD")) & (q.size - 1)
+            q.head = q.tail = head
+            q.inflight.clear()
+            await dev.write_reg(q.reg("TAIL"), q.tail)
+        mask = (1 << self.nr_queues) - 1
+        await dev.write_reg(layout.global_reg("IRQ_STATUS"), _U32)
+        await dev.write_reg(layout.global_reg("IRQ_ENABLE"), mask)
+        for q in self.queues:
+            await dev.write_reg(q.reg("CONTROL"), layout.QCTRL_ENABLE)
+        await dev.write_reg(layout.global_reg("CONTROL"), layout.CTRL_ENABLE)
+
+    # ------------------------------------------------------------------ copy
+    def _batch_timeout(self, requests) -> int:
+        if self.timeout_cycles is not None:
+            return self.timeout_cycles
+        beats = sum(r.length for r in requests) // self.bus_bytes
+        return 100_000 + 1000 * len(requests) + 8 * beats
+
+    async def copy_batch(self, requests: list[CopyRequest]) -> list[Completion]:
+        """Copy every request; return their Completions in request order.
+
+        The batch is split over the queues in contiguous chunks; each queue gets one doorbell
+        per submission round (one round when its share fits the ring's free slots, more as
+        slots free up otherwise). Errors come back as Completion.status, never as exceptions;
+        exceptions mean the protocol broke (ProtocolError) or time ran out (DmaTimeoutError).
+        """
+        if not self.probed:
+            raise DriverError("copy_batch before probe()")
+        n = len(requests)
+        if n == 0:
+            return []
+        cookies = []
+        for r in requests:
+            if not (0 <= r.src <= _U64 and 0 <= r.dst <= _U64 and 0 <= r.length <= _U32):
+                raise ValueError(f"{r} does not fit the descriptor fields")
+            if r.cookie is None:
+                cookies.append(self._next_cookie)
+                self._next_cookie = (self._next_cookie % _U64) + 1
+            else:
+                if not 0 <= r.cookie <= _U64:
+                    raise ValueError(f"cookie {r.cookie} does not fit 64 bits")
+                cookies.append(r.cookie)
+
+        nq = min(self.nr_queues, n)
+        per = -(-n // nq)
+        backlog = [deque(range(i * per, min(n, (i + 1) * per))) for i in range(nq)]
+        results: list[Completion | None] = [None] * n
+        remaining = n
+        deadline = self.dev.now() + self._batch_timeout(requests)
+
+        while remaining:
+            for qi, todo in enumerate(backlog):
+                if todo:
+                    await self._submit(self.queues[qi], todo, requests, cookies)
+            left = deadline - self.dev.now()
+            if left <= 0 or not await self.dev.wait_irq(timeout_cycles=left):
+                raise DmaTimeoutError(await self._stuck_report(remaining, n))
+            status_reg = layout.global_reg("IRQ_STATUS")
+            pending = await self.dev.read_reg(status_reg)
+            if pending:
+                await self.dev.write_reg(status_reg, pending)  # ack before reading HEAD
+            for qi in range(self.nr_queues):
+                if pending >> qi & 1:
+                    remaining -= await self._reap(self.queues[qi], results)
+        return results  # type: ignore[return-value]
+
+    async def _submit(self, q: Queue, todo: deque, requests, cookies) -> None:
+        """Fill as many free slots of ``q`` as ``todo`` needs, then ring its doorbell once."""
+        k = min(q.free, len(todo))
+        if k == 0:
+            return
+        more_after = len(todo) > k
+        irq_at = {k - 1}
+        if more_after and k >= 2:
+            irq_at.add((k - 1) // 2)  # refill point: wake while the engine still has work
+        taken = [todo.popleft() for _ in range(k)]
+        pos = 0
+        for start, count in q.spans(q.tail, k):
+            entries = []
+            for j in range(count):
+                i = taken[pos + j]
+                r = requests[i]
+                flags = layout.DESC_FLAG_IRQ if pos + j in irq_at else 0
+                entries.append((r.src, r.dst, r.length, flags, cookies[i]))
+                q.inflight[start + j] = Inflight(i, cookies[i])
+            await self.dev.mem_write(q.desc_addr(start),
+                                     layout.pack_descriptors(entries).view(np.uint8))
+            await self.dev.mem_write(q.comp_addr(start), np.zeros(count * COMP_BYTES, np.uint8))
+            pos += count
+        q.tail = ring_advance(q.tail, k, q.order)
+        await self.dev.write_reg(q.reg("TAIL"), q.tail)  # issue_pending
+
+    async def _reap(self, q: Queue, results: list) -> int:
+        """Read HEAD and the records [old head, HEAD); return how many requests completed."""
+        head = await self.dev.read_reg(q.reg("HEAD"))
+        if head >= q.size:
+            raise ProtocolError(f"queue {q.index}: HEAD {head} outside a ring of {q.size}")
+        n = ring_used(q.head, head, q.order)
+        if n > q.used:
+            raise ProtocolError(f"queue {q.index}: HEAD {head} passed TAIL {q.tail}"
+                                f" (driver head {q.head})")
+        if n == 0:
+            return 0
+        chunks = [await self.dev.mem_read(q.comp_addr(s), c * COMP_BYTES)
+                  for s, c in q.spans(q.head, n)]
+        recs = np.concatenate(chunks).view(layout.COMPLETION)
+        slot = q.head
+        for rec in recs:
+            infl = q.inflight.pop(slot)
+            status = int(rec["status"])
+            cookie = int(rec["cookie"])
+            if status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES:
+                raise ProtocolError(f"queue {q.index} slot {slot}: HEAD passed it but its record"
+                                    f" has status {status} (stale or corrupt)")
+            if cookie != infl.cookie:
+                raise ProtocolError(f"queue {q.index} slot {slot}: record cookie {cookie:#x},"
+                                    f" submitted {infl.cookie:#x}")
+            results[infl.index] = Completion(cookie, layout.STATUS_NAMES[status],
+                                             int(rec["bytes_completed"]), int(rec["fault_addr"]))
+            slot = ring_advance(slot, 1, q.order)
+        q.head = head
+        return n
+
+    async def _stuck_report(self, remaining: int, n: int) -> str:
+        lines = [f"{remaining} of {n} requests not completed at cycle {self.dev.now()}"]
+        for q in self.queues:
+            head = await self.dev.read_reg(q.reg("HEAD"))
+            st = await self.dev.read_reg(q.reg("STATUS"))
+            lines.append(f"  queue {q.index}: driver head {q.head} tail {q.tail}"
+                         f" in flight {len(q.inflight)}; HEAD reg {head}, STATUS {st:#x}")
+        lines.append(f"  IRQ_STATUS {await self.dev.read_reg(layout.global_reg('IRQ_STATUS')):#x}"
+                     f" CONTROL {await self.dev.read_reg(layout.global_reg('CONTROL')):#x}")
+        return "\n".join(lines)
