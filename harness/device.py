@@ -67,7 +67,9 @@ mover is shared by all queues; it picks the next ready descriptor round-robin ov
 A descriptor becomes ready ``doorbell_cycles`` after its doorbell; it occupies the mover
 for ``desc_cycles + beats`` (beats = bytes moved / bus_bytes, one beat per cycle both ways)
 and completes ``latency_cycles`` after that (memory latency, overlapped with the next
-descriptor). ``cpu_copy`` takes ``latency_cycles + nbytes / cpu_bytes_per_cycle``.
+descriptor). ``cpu_copy`` takes ``latency_cycles + nbytes / cpu_bytes_per_cycle``; it moves
+the same chunks under the same fault rules, copies the chunks before the first failing one
+and returns False there.
 Backdoor memory accesses take zero time.
 """
 from __future__ import annotations
