@@ -8,7 +8,6 @@
 //     completion record write-back. Bursts never cross 4 KiB nor exceed 256 beats.
 //   * irq: level, high while (IRQ_STATUS & IRQ_ENABLE) != 0.
 //   * rst: synchronous, active high.
-// (ports are final; body under construction)
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -84,6 +83,219 @@ module foliodma_top #(
     output wire                       irq
 );
 
+`include "foliodma_layout.vh"
+
+    localparam integer BB = DATA_WIDTH / 8;
+    localparam integer BBL = $clog2(BB);
+    localparam integer M = 2 * NUM_QUEUES;   // arbiter inputs: queue q ring = 2q, data = 2q+1
+
+    // ------------------------------------------------------------- register port
+    wire                       reg_wr;
+    wire [AXIL_ADDR_WIDTH-1:0] reg_waddr;
+    wire [31:0]                reg_wdata;
+    wire [AXIL_ADDR_WIDTH-1:0] reg_raddr;
+    reg  [31:0]                reg_rdata;
+
+    foliodma_axil_port #(.ADDR_WIDTH(AXIL_ADDR_WIDTH)) axil_port (
+        .clk(clk), .rst(rst),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready),
+        .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready),
+        .s_axil_araddr(s_axil_araddr), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
+        .s_axil_rready(s_axil_rready),
+        .reg_wr(reg_wr), .reg_waddr(reg_waddr), .reg_wdata(reg_wdata),
+        .reg_raddr(reg_raddr), .reg_rdata(reg_rdata)
+    );
+
+    // queue q's block: QUEUE_BASE + q * QUEUE_STRIDE (QUEUE_STRIDE = 0x80)
+    wire [AXIL_ADDR_WIDTH-1:0] wq_rel = reg_waddr - QUEUE_BASE;
+    wire [AXIL_ADDR_WIDTH-1:0] rq_rel = reg_raddr - QUEUE_BASE;
+    wire                       w_is_queue = reg_waddr >= QUEUE_BASE;
+    wire                       r_is_queue = reg_raddr >= QUEUE_BASE;
+    wire [AXIL_ADDR_WIDTH-8:0] wq_index = wq_rel[AXIL_ADDR_WIDTH-1:7];
+    wire [AXIL_ADDR_WIDTH-8:0] rq_index = rq_rel[AXIL_ADDR_WIDTH-1:7];
+
+    // --------------------------------------------------------- global registers
+    reg                  engine_enable;
+    reg                  soft_reset_req;
+    reg                  soft_reset_pulse;
+    reg [NUM_QUEUES-1:0] irq_status;
+    reg [NUM_QUEUES-1:0] irq_enable;
+    reg [31:0]           busy_cycles;
+    wire                 core_rst = rst || soft_reset_pulse;
+
+    wire [NUM_QUEUES-1:0] q_busy;
+    wire [NUM_QUEUES-1:0] q_drained;
+    wire [NUM_QUEUES-1:0] q_irq_event;
+    wire [32*NUM_QUEUES-1:0] q_rd_beats, q_wr_beats, q_desc_done, q_rd_stall, q_wr_stall;
+    wire [32*NUM_QUEUES-1:0] q_rdata;
+
+    always @(posedge clk) begin
+        soft_reset_pulse <= 1'b0;
+        if (core_rst) begin
+            engine_enable <= 1'b0;
+            soft_reset_req <= 1'b0;
+            irq_status <= {NUM_QUEUES{1'b0}};
+            irq_enable <= {NUM_QUEUES{1'b0}};
+            busy_cycles <= 32'd0;
+        end else begin
+            // soft reset: stop taking work, let everything in flight finish, then reset
+            if (soft_reset_req && &q_drained) soft_reset_pulse <= 1'b1;
+            if (|q_busy) busy_cycles <= busy_cycles + 32'd1;
+            irq_status <= irq_status | q_irq_event;
+            if (reg_wr && !w_is_queue) begin
+                case (reg_waddr[11:0])
+                    REG_CONTROL: begin
+                        engine_enable <= reg_wdata[0];
+                        if (reg_wdata[1]) soft_reset_req <= 1'b1;
+                    end
+                    REG_IRQ_STATUS: irq_status <= (irq_status & ~reg_wdata[NUM_QUEUES-1:0]) | q_irq_event;
+                    REG_IRQ_ENABLE: irq_enable <= reg_wdata[NUM_QUEUES-1:0];
+                    default: ;
+                endcase
+            end
+        end
+    end
+
+    assign irq = |(irq_status & irq_enable);
+
+    function [31:0] sum32;      // sum of the NUM_QUEUES counters in a flat bus
+        input [32*NUM_QUEUES-1:0] bus;
+        integer q;
+        begin
+            sum32 = 32'd0;
+            for (q = 0; q < NUM_QUEUES; q = q + 1) sum32 = sum32 + bus[32*q +: 32];
+        end
+    endfunction
+
+    always @(*) begin
+        reg_rdata = 32'd0;
+        if (r_is_queue) begin
+            if (rq_index < NUM_QUEUES) reg_rdata = q_rdata[32*rq_index +: 32];
+        end else begin
+            case (reg_raddr[11:0])
+                REG_ID: reg_rdata = ENGINE_ID;
+                REG_CONFIG: reg_rdata = {8'd0, MAX_BURSTS[7:0], BBL[7:0], NUM_QUEUES[7:0]};
+                REG_CONTROL: reg_rdata = {30'd0, soft_reset_req, engine_enable};
+                REG_STATUS: reg_rdata = {31'd0, |q_busy};
+                REG_IRQ_STATUS: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_status};
+                REG_IRQ_ENABLE: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_enable};
+                REG_BUSY_CYCLES: reg_rdata = busy_cycles;
+                REG_RD_BEATS: reg_rdata = sum32(q_rd_beats);
+                REG_WR_BEATS: reg_rdata = sum32(q_wr_beats);
+                REG_DESC_DONE: reg_rdata = sum32(q_desc_done);
+                REG_RD_STALL: reg_rdata = sum32(q_rd_stall);
+                REG_WR_STALL: reg_rdata = sum32(q_wr_stall);
+                default: reg_rdata = 32'd0;
+            endcase
+        end
+    end
+
+    // ------------------------------------------------------- queues and movers
+    wire [M-1:0]              a_arvalid, a_arready, a_rvalid, a_rready;
+    wire [M*ADDR_WIDTH-1:0]   a_araddr, a_awaddr;
+    wire [M*8-1:0]            a_arlen, a_awlen;
+    wire [M-1:0]              a_awvalid, a_awready, a_wvalid, a_wready, a_wlast, a_bvalid, a_bready;
+    wire [M*DATA_WIDTH-1:0]   a_wdata;
+    wire [M*DATA_WIDTH/8-1:0] a_wstrb;
+
+    genvar q;
+    generate
+        for (q = 0; q < NUM_QUEUES; q = q + 1) begin : queue
+            wire        cmd_valid, cmd_ready;
+            wire [63:0] cmd_src, cmd_dst;
+            wire [31:0] cmd_len;
+            wire [3:0]  cmd_status;
+            wire        st_valid;
+            wire [3:0]  st_status;
+            wire [31:0] st_bytes;
+            wire [63:0] st_fault;
+            wire [15:0] rate;
+            wire        mover_busy, rd_beat, wr_beat, rd_stall, wr_stall;
+
+            foliodma_queue #(
+                .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH)
+            ) front (
+                .clk(clk), .rst(core_rst),
+                .reg_wr(reg_wr && w_is_queue && wq_index == q), .reg_waddr(wq_rel[6:0]),
+                .reg_wdata(reg_wdata), .reg_raddr(rq_rel[6:0]), .reg_rdata(q_rdata[32*q +: 32]),
+                .engine_enable(engine_enable), .quiesce(soft_reset_req),
+                .busy(q_busy[q]), .drained(q_drained[q]), .irq_event(q_irq_event[q]),
+                .cnt_rd_beats(q_rd_beats[32*q +: 32]), .cnt_wr_beats(q_wr_beats[32*q +: 32]),
+                .cnt_desc_done(q_desc_done[32*q +: 32]), .cnt_rd_stall(q_rd_stall[32*q +: 32]),
+                .cnt_wr_stall(q_wr_stall[32*q +: 32]),
+                .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
+                .cmd_len(cmd_len), .cmd_status(cmd_status),
+                .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
+                .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
+                .mover_rd_stall(rd_stall), .mover_wr_stall(wr_stall),
+                .m_axi_araddr(a_araddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q)*8 +: 8]),
+                .m_axi_arvalid(a_arvalid[2*q]), .m_axi_arready(a_arready[2*q]),
+                .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
+                .m_axi_rvalid(a_rvalid[2*q]), .m_axi_rready(a_rready[2*q]),
+                .m_axi_awaddr(a_awaddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[(2*q)*8 +: 8]),
+                .m_axi_awvalid(a_awvalid[2*q]), .m_axi_awready(a_awready[2*q]),
+                .m_axi_wdata(a_wdata[(2*q)*DATA_WIDTH +: DATA_WIDTH]),
+                .m_axi_wstrb(a_wstrb[(2*q)*DATA_WIDTH/8 +: DATA_WIDTH/8]),
+                .m_axi_wlast(a_wlast[2*q]), .m_axi_wvalid(a_wvalid[2*q]), .m_axi_wready(a_wready[2*q]),
+                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[2*q]), .m_axi_bready(a_bready[2*q])
+            );
+
+            foliodma_mover #(
+                .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH),
+                .MAX_BURSTS(MAX_BURSTS), .FIFO_DEPTH(FIFO_DEPTH)
+            ) back (
+                .clk(clk), .rst(core_rst),
+                .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
+                .cmd_len(cmd_len), .cmd_status(cmd_status),
+                .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
+                .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
+                .rd_stall(rd_stall), .wr_stall(wr_stall),
+                .m_axi_araddr(a_araddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q+1)*8 +: 8]),
+                .m_axi_arvalid(a_arvalid[2*q+1]), .m_axi_arready(a_arready[2*q+1]),
+                .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
+                .m_axi_rvalid(a_rvalid[2*q+1]), .m_axi_rready(a_rready[2*q+1]),
+                .m_axi_awaddr(a_awaddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[(2*q+1)*8 +: 8]),
+                .m_axi_awvalid(a_awvalid[2*q+1]), .m_axi_awready(a_awready[2*q+1]),
+                .m_axi_wdata(a_wdata[(2*q+1)*DATA_WIDTH +: DATA_WIDTH]),
+                .m_axi_wstrb(a_wstrb[(2*q+1)*DATA_WIDTH/8 +: DATA_WIDTH/8]),
+                .m_axi_wlast(a_wlast[2*q+1]), .m_axi_wvalid(a_wvalid[2*q+1]), .m_axi_wready(a_wready[2*q+1]),
+                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[2*q+1]), .m_axi_bready(a_bready[2*q+1])
+            );
+        end
+    endgenerate
+
+    // ------------------------------------------------------------ shared master
+    foliodma_axi_arbiter #(
+        .M(M), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
+    ) arbiter (
+        .clk(clk), .rst(rst),
+        .s_arvalid(a_arvalid), .s_arready(a_arready), .s_araddr(a_araddr), .s_arlen(a_arlen),
+        .s_rvalid(a_rvalid), .s_rready(a_rready),
+        .s_awvalid(a_awvalid), .s_awready(a_awready), .s_awaddr(a_awaddr), .s_awlen(a_awlen),
+        .s_wvalid(a_wvalid), .s_wready(a_wready), .s_wdata(a_wdata), .s_wstrb(a_wstrb), .s_wlast(a_wlast),
+        .s_bvalid(a_bvalid), .s_bready(a_bready),
+        .m_arid(m_axi_arid), .m_araddr(m_axi_araddr), .m_arlen(m_axi_arlen), .m_arvalid(m_axi_arvalid),
+        .m_arready(m_axi_arready), .m_rid(m_axi_rid), .m_rvalid(m_axi_rvalid), .m_rready(m_axi_rready),
+        .m_awid(m_axi_awid), .m_awaddr(m_axi_awaddr), .m_awlen(m_axi_awlen), .m_awvalid(m_axi_awvalid),
+        .m_awready(m_axi_awready), .m_wdata(m_axi_wdata), .m_wstrb(m_axi_wstrb), .m_wlast(m_axi_wlast),
+        .m_wvalid(m_axi_wvalid), .m_wready(m_axi_wready), .m_bid(m_axi_bid), .m_bvalid(m_axi_bvalid),
+        .m_bready(m_axi_bready)
+    );
+
+    assign m_axi_arsize = BBL[2:0];
+    assign m_axi_arburst = 2'b01;
+    assign m_axi_arlock = 1'b0;
+    assign m_axi_arcache = 4'b0011;
+    assign m_axi_arprot = 3'b000;
+    assign m_axi_awsize = BBL[2:0];
+    assign m_axi_awburst = 2'b01;
+    assign m_axi_awlock = 1'b0;
+    assign m_axi_awcache = 4'b0011;
+    assign m_axi_awprot = 3'b000;
+
+    wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_wstrb};
 endmodule
 
 `resetall

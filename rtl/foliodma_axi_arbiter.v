@@ -1,0 +1,173 @@
+// foliodma_axi_arbiter: joins M AXI4 masters onto one AXI4 master port.
+//
+// Contract: each upstream master uses a single ID (it relies on in-order responses);
+// the downstream ID is the upstream index, so R and B are routed back by ID. AR and AW
+// are granted round-robin, one burst per grant; a grant is held while its VALID waits
+// for READY, so VALID and payload stay stable. W follows AW order through a routing
+// FIFO (with a bypass for the burst granted this very cycle). An upstream master must
+// not present W before its AW has been accepted.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module foliodma_axi_arbiter #(
+    parameter integer M = 2,             // upstream masters
+    parameter integer DATA_WIDTH = 512,
+    parameter integer ADDR_WIDTH = 32,
+    parameter integer ID_WIDTH = 8,      // downstream ID width, >= clog2(M)
+    parameter integer W_ROUTE_DEPTH = 64 // AW bursts accepted whose W has not finished
+) (
+    input  wire                         clk,
+    input  wire                         rst,
+
+    input  wire [M-1:0]                 s_arvalid,
+    output wire [M-1:0]                 s_arready,
+    input  wire [M*ADDR_WIDTH-1:0]      s_araddr,
+    input  wire [M*8-1:0]               s_arlen,
+    output wire [M-1:0]                 s_rvalid,
+    input  wire [M-1:0]                 s_rready,
+
+    input  wire [M-1:0]                 s_awvalid,
+    output wire [M-1:0]                 s_awready,
+    input  wire [M*ADDR_WIDTH-1:0]      s_awaddr,
+    input  wire [M*8-1:0]               s_awlen,
+    input  wire [M-1:0]                 s_wvalid,
+    output wire [M-1:0]                 s_wready,
+    input  wire [M*DATA_WIDTH-1:0]      s_wdata,
+    input  wire [M*DATA_WIDTH/8-1:0]    s_wstrb,
+    input  wire [M-1:0]                 s_wlast,
+    output wire [M-1:0]                 s_bvalid,
+    input  wire [M-1:0]                 s_bready,
+
+    output wire [ID_WIDTH-1:0]          m_arid,
+    output wire [ADDR_WIDTH-1:0]        m_araddr,
+    output wire [7:0]                   m_arlen,
+    output wire                         m_arvalid,
+    input  wire                         m_arready,
+    input  wire [ID_WIDTH-1:0]          m_rid,
+    input  wire                         m_rvalid,
+    output wire                         m_rready,
+
+    output wire [ID_WIDTH-1:0]          m_awid,
+    output wire [ADDR_WIDTH-1:0]        m_awaddr,
+    output wire [7:0]                   m_awlen,
+    output wire                         m_awvalid,
+    input  wire                         m_awready,
+    output wire [DATA_WIDTH-1:0]        m_wdata,
+    output wire [DATA_WIDTH/8-1:0]      m_wstrb,
+    output wire                         m_wlast,
+    output wire                         m_wvalid,
+    input  wire                         m_wready,
+    input  wire [ID_WIDTH-1:0]          m_bid,
+    input  wire                         m_bvalid,
+    output wire                         m_bready
+);
+    localparam integer SW = (M > 1) ? $clog2(M) : 1;   // select width
+
+    // ---------------------------------------------------------------- round-robin picks
+    function [SW:0] rr_pick;   // {found, index}
+        input [M-1:0] req;
+        input [SW-1:0] start;
+        integer i;
+        integer idx;
+        begin
+            rr_pick = {1'b0, {SW{1'b0}}};
+            for (i = M - 1; i >= 0; i = i - 1) begin
+                idx = (start + i) % M;
+                if (req[idx]) rr_pick = {1'b1, idx[SW-1:0]};
+            end
+        end
+    endfunction
+
+    // ---------------------------------------------------------------------------- AR
+    reg          ar_locked;
+    reg [SW-1:0] ar_sel;
+    reg [SW-1:0] ar_next;   // round-robin start
+    wire [SW:0]  ar_pick = rr_pick(s_arvalid, ar_next);
+    wire [SW-1:0] ar_cur = ar_locked ? ar_sel : ar_pick[SW-1:0];
+    wire         ar_hs = m_arvalid && m_arready;
+
+    assign m_arvalid = ar_locked || ar_pick[SW];
+    assign m_arid = {{(ID_WIDTH-SW){1'b0}}, ar_cur};
+    assign m_araddr = s_araddr[ar_cur*ADDR_WIDTH +: ADDR_WIDTH];
+    assign m_arlen = s_arlen[ar_cur*8 +: 8];
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ar_locked <= 1'b0;
+            ar_sel <= {SW{1'b0}};
+            ar_next <= {SW{1'b0}};
+        end else if (ar_hs) begin
+            ar_locked <= 1'b0;
+            ar_next <= (ar_cur == M - 1) ? {SW{1'b0}} : ar_cur + 1'b1;
+        end else if (m_arvalid) begin
+            ar_locked <= 1'b1;
+            ar_sel <= ar_cur;
+        end
+    end
+
+    // ---------------------------------------------------------------------------- AW
+    reg          aw_locked;
+    reg [SW-1:0] aw_sel;
+    reg [SW-1:0] aw_next;
+    wire [SW:0]  aw_pick = rr_pick(s_awvalid, aw_next);
+    wire [SW-1:0] aw_cur = aw_locked ? aw_sel : aw_pick[SW-1:0];
+    wire         aw_hs = m_awvalid && m_awready;
+
+    assign m_awvalid = aw_locked || aw_pick[SW];
+    assign m_awid = {{(ID_WIDTH-SW){1'b0}}, aw_cur};
+    assign m_awaddr = s_awaddr[aw_cur*ADDR_WIDTH +: ADDR_WIDTH];
+    assign m_awlen = s_awlen[aw_cur*8 +: 8];
+
+    always @(posedge clk) begin
+        if (rst) begin
+            aw_locked <= 1'b0;
+            aw_sel <= {SW{1'b0}};
+            aw_next <= {SW{1'b0}};
+        end else if (aw_hs) begin
+            aw_locked <= 1'b0;
+            aw_next <= (aw_cur == M - 1) ? {SW{1'b0}} : aw_cur + 1'b1;
+        end else if (m_awvalid) begin
+            aw_locked <= 1'b1;
+            aw_sel <= aw_cur;
+        end
+    end
+
+    // ----------------------------------------------------------------------------- W
+    wire [SW-1:0] route_head;
+    wire          route_valid;
+    wire          w_last_hs = m_wvalid && m_wready && m_wlast;
+    wire [SW-1:0] w_cur = route_valid ? route_head : aw_cur;
+    wire          w_open = route_valid || aw_hs;
+
+    foliodma_fifo #(.WIDTH(SW), .DEPTH(W_ROUTE_DEPTH)) w_route (
+        .clk(clk), .rst(rst),
+        .in_data(aw_cur), .in_valid(aw_hs && !(!route_valid && w_last_hs)), .in_ready(),
+        .out_data(route_head), .out_valid(route_valid), .out_ready(w_last_hs && route_valid),
+        .count()
+    );
+
+    assign m_wvalid = w_open && s_wvalid[w_cur];
+    assign m_wdata = s_wdata[w_cur*DATA_WIDTH +: DATA_WIDTH];
+    assign m_wstrb = s_wstrb[w_cur*DATA_WIDTH/8 +: DATA_WIDTH/8];
+    assign m_wlast = s_wlast[w_cur];
+
+    // ------------------------------------------------------------------ responses by ID
+    wire [SW-1:0] r_dst = m_rid[SW-1:0];
+    wire [SW-1:0] b_dst = m_bid[SW-1:0];
+    assign m_rready = s_rready[r_dst];
+    assign m_bready = s_bready[b_dst];
+
+    genvar g;
+    generate
+        for (g = 0; g < M; g = g + 1) begin : route
+            assign s_arready[g] = m_arready && (ar_cur == g) && m_arvalid;
+            assign s_awready[g] = m_awready && (aw_cur == g) && m_awvalid;
+            assign s_wready[g] = m_wready && w_open && (w_cur == g);
+            assign s_rvalid[g] = m_rvalid && (r_dst == g);
+            assign s_bvalid[g] = m_bvalid && (b_dst == g);
+        end
+    endgenerate
+endmodule
+
+`resetall
