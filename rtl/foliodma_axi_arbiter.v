@@ -69,11 +69,13 @@ module foliodma_axi_arbiter #(
         input [M-1:0] req;
         input [SW-1:0] start;
         integer i;
+        /* verilator lint_off UNUSEDSIGNAL */
         integer idx;
+        /* verilator lint_on UNUSEDSIGNAL */
         begin
             rr_pick = {1'b0, {SW{1'b0}}};
             for (i = M - 1; i >= 0; i = i - 1) begin
-                idx = (start + i) % M;
+                idx = ({{(32-SW){1'b0}}, start} + i) % M;
                 if (req[idx]) rr_pick = {1'b1, idx[SW-1:0]};
             end
         end
@@ -99,7 +101,7 @@ module foliodma_axi_arbiter #(
             ar_next <= {SW{1'b0}};
         end else if (ar_hs) begin
             ar_locked <= 1'b0;
-            ar_next <= (ar_cur == M - 1) ? {SW{1'b0}} : ar_cur + 1'b1;
+            ar_next <= ({{(32-SW){1'b0}}, ar_cur} == M - 1) ? {SW{1'b0}} : ar_cur + 1'b1;
         end else if (m_arvalid) begin
             ar_locked <= 1'b1;
             ar_sel <= ar_cur;
@@ -107,6 +109,7 @@ module foliodma_axi_arbiter #(
     end
 
     // ---------------------------------------------------------------------------- AW
+    wire         route_room;    // the W routing FIFO can take one more burst
     reg          aw_locked;
     reg [SW-1:0] aw_sel;
     reg [SW-1:0] aw_next;
@@ -114,7 +117,7 @@ module foliodma_axi_arbiter #(
     wire [SW-1:0] aw_cur = aw_locked ? aw_sel : aw_pick[SW-1:0];
     wire         aw_hs = m_awvalid && m_awready;
 
-    assign m_awvalid = aw_locked || aw_pick[SW];
+    assign m_awvalid = (aw_locked || aw_pick[SW]) && route_room;   // room only grows while waiting
     assign m_awid = {{(ID_WIDTH-SW){1'b0}}, aw_cur};
     assign m_awaddr = s_awaddr[aw_cur*ADDR_WIDTH +: ADDR_WIDTH];
     assign m_awlen = s_awlen[aw_cur*8 +: 8];
@@ -126,7 +129,7 @@ module foliodma_axi_arbiter #(
             aw_next <= {SW{1'b0}};
         end else if (aw_hs) begin
             aw_locked <= 1'b0;
-            aw_next <= (aw_cur == M - 1) ? {SW{1'b0}} : aw_cur + 1'b1;
+            aw_next <= ({{(32-SW){1'b0}}, aw_cur} == M - 1) ? {SW{1'b0}} : aw_cur + 1'b1;
         end else if (m_awvalid) begin
             aw_locked <= 1'b1;
             aw_sel <= aw_cur;
@@ -139,12 +142,13 @@ module foliodma_axi_arbiter #(
     wire          w_last_hs = m_wvalid && m_wready && m_wlast;
     wire [SW-1:0] w_cur = route_valid ? route_head : aw_cur;
     wire          w_open = route_valid || aw_hs;
+    wire [$clog2(W_ROUTE_DEPTH):0] route_count;
 
     foliodma_fifo #(.WIDTH(SW), .DEPTH(W_ROUTE_DEPTH)) w_route (
         .clk(clk), .rst(rst),
-        .in_data(aw_cur), .in_valid(aw_hs && !(!route_valid && w_last_hs)), .in_ready(),
+        .in_data(aw_cur), .in_valid(aw_hs && !(!route_valid && w_last_hs)), .in_ready(route_room),
         .out_data(route_head), .out_valid(route_valid), .out_ready(w_last_hs && route_valid),
-        .count()
+        .count(route_count)
     );
 
     assign m_wvalid = w_open && s_wvalid[w_cur];
@@ -158,14 +162,18 @@ module foliodma_axi_arbiter #(
     assign m_rready = s_rready[r_dst];
     assign m_bready = s_bready[b_dst];
 
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused = &{1'b0, m_rid, m_bid, route_count};   // only low ID bits route
+    /* verilator lint_on UNUSEDSIGNAL */
+
     genvar g;
     generate
         for (g = 0; g < M; g = g + 1) begin : route
-            assign s_arready[g] = m_arready && (ar_cur == g) && m_arvalid;
-            assign s_awready[g] = m_awready && (aw_cur == g) && m_awvalid;
-            assign s_wready[g] = m_wready && w_open && (w_cur == g);
-            assign s_rvalid[g] = m_rvalid && (r_dst == g);
-            assign s_bvalid[g] = m_bvalid && (b_dst == g);
+            assign s_arready[g] = m_arready && (ar_cur == g[SW-1:0]) && m_arvalid;
+            assign s_awready[g] = m_awready && (aw_cur == g[SW-1:0]) && m_awvalid;
+            assign s_wready[g] = m_wready && w_open && (w_cur == g[SW-1:0]);
+            assign s_rvalid[g] = m_rvalid && (r_dst == g[SW-1:0]);
+            assign s_bvalid[g] = m_bvalid && (b_dst == g[SW-1:0]);
         end
     endgenerate
 endmodule

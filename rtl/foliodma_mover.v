@@ -81,7 +81,9 @@ module foliodma_mover #(
 
     // beats from addr to the next 4 KiB boundary, at most 256
     function [8:0] burst_beats;
-        input [63:0] addr;
+        /* verilator lint_off UNUSEDSIGNAL */
+        input [63:0] addr;    // only the offset in its 4 KiB page matters
+        /* verilator lint_on UNUSEDSIGNAL */
         input [31:0] beats_left;
         reg [12:0] to4k;
         begin
@@ -136,10 +138,10 @@ module foliodma_mover #(
                 rd_beats_left <= rd_beats_left - {23'd0, rd_burst};
                 if (rd_last_burst) rd_active <= 1'b0;
             end
-            rd_in_flight <= rd_in_flight + (ar_hs ? 1'b1 : 1'b0)
-                            - ((r_hs && m_axi_rlast) ? 1'b1 : 1'b0);
+            rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
+                            - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
             fifo_reserved <= fifo_reserved + (ar_hs ? {{(FL-8){1'b0}}, rd_burst} : {(FL+1){1'b0}})
-                             - (w_hs ? 1'b1 : 1'b0);
+                             - {{FL{1'b0}}, w_hs};
             if (rate == 16'd0) begin
                 tokens <= 18'd0;
             end else begin
@@ -154,9 +156,10 @@ module foliodma_mover #(
     wire [DATA_WIDTH:0] fifo_out;
     wire                fifo_out_valid;
     wire [FL:0]         fifo_count;
+    wire                fifo_in_ready;   // always: room was reserved
     foliodma_fifo #(.WIDTH(DATA_WIDTH + 1), .DEPTH(FIFO_DEPTH)) data_fifo (
         .clk(clk), .rst(rst),
-        .in_data({m_axi_rresp != 2'b00, m_axi_rdata}), .in_valid(r_hs), .in_ready(),
+        .in_data({m_axi_rresp != 2'b00, m_axi_rdata}), .in_valid(r_hs), .in_ready(fifo_in_ready),
         .out_data(fifo_out), .out_valid(fifo_out_valid), .out_ready(w_hs),
         .count(fifo_count)
     );
@@ -165,12 +168,13 @@ module foliodma_mover #(
     // commands handed from the read mover: {status, len, dst, src}
     wire [163:0] wcmd;
     wire         wcmd_valid;
+    wire [$clog2(CMD_DEPTH):0] wcmd_count;
     reg          wc_take;
     foliodma_fifo #(.WIDTH(164), .DEPTH(CMD_DEPTH)) cmd_fifo (
         .clk(clk), .rst(rst),
         .in_data({cmd_status, cmd_len, cmd_dst, cmd_src}), .in_valid(cmd_hs), .in_ready(wcmd_ready),
         .out_data(wcmd), .out_valid(wcmd_valid), .out_ready(wc_take),
-        .count()
+        .count(wcmd_count)
     );
     wire [3:0]  wcmd_status = wcmd[163:160];
     wire [31:0] wcmd_len = wcmd[159:128];
@@ -235,7 +239,7 @@ module foliodma_mover #(
                 if (wc_last_burst) wc_active <= 1'b0;
             end
             aw_ahead <= aw_ahead + (aw_hs ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
-                        - (w_hs ? 1'b1 : 1'b0);
+                        - {{FL{1'b0}}, w_hs};
         end
     end
 
@@ -312,7 +316,7 @@ module foliodma_mover #(
         if (rst) begin
             wr_in_flight <= {OL{1'b0}};
         end else begin
-            wr_in_flight <= wr_in_flight + (aw_hs ? 1'b1 : 1'b0) - (b_hs ? 1'b1 : 1'b0);
+            wr_in_flight <= wr_in_flight + {{(OL-1){1'b0}}, aw_hs} - {{(OL-1){1'b0}}, b_hs};
         end
     end
 
@@ -387,7 +391,7 @@ module foliodma_mover #(
                       || (rd_in_flight != {OL{1'b0}} && !m_axi_rvalid);
     assign wr_stall = (m_axi_awvalid && !m_axi_awready) || (m_axi_wvalid && !m_axi_wready);
 
-    wire unused = &{1'b0, wq_count, bq_count};
+    wire unused = &{1'b0, wq_count, bq_count, wcmd_count, fifo_in_ready};
 endmodule
 
 `resetall

@@ -158,12 +158,13 @@ module foliodma_queue #(
     reg [8:0]  f_beat;
 
     wire [63:0] f_addr = ring_base + {43'd0, fetch_ptr, 5'd0};
-    wire [15:0] f_to4k = {4'd0, (13'd4096 - {1'b0, f_addr[11:0]}) >> 5};
+    wire [12:0] f_to4k_bytes = 13'd4096 - {1'b0, f_addr[11:0]};
+    wire [15:0] f_to4k = {8'd0, f_to4k_bytes[12:5]};
     wire [15:0] f_room = DESC_CACHE[15:0] - ring_dist(fetch_ptr, head, mask);
     wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
     wire [15:0] f_want = min16(min16(ring_dist(tail, fetch_ptr, mask), f_room),
                                min16(min16(FETCH_MAX[15:0], f_to4k), f_to_end[15:0]));
-    wire [15:0] f_span = {6'd0, f_addr[BBL-1:0]} + {f_want[10:0], 5'd0};   // bytes from the aligned start
+    wire [15:0] f_span = {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} + {f_want[10:0], 5'd0};   // bytes from the aligned start
     wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
     assign m_axi_rready = 1'b1;
     wire r_hs = m_axi_rvalid;
@@ -186,7 +187,7 @@ module foliodma_queue #(
                 fetch_busy <= 1'b1;
                 f_start <= fetch_ptr;
                 f_n <= f_want;
-                f_off <= {11'd0, f_addr[BBL-1:0] >> 5};
+                f_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
                 f_beat <= 9'd0;
                 m_axi_arvalid <= 1'b1;
                 m_axi_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
@@ -219,10 +220,12 @@ module foliodma_queue #(
                 end
             end
         end else begin : narrow_fetch
-            reg [255:0] f_asm;       // assembles a slot from narrow beats
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [255:0] f_asm;       // assembles a slot from narrow beats (oldest beat shifts out)
+            /* verilator lint_on UNUSEDSIGNAL */
             reg         f_err;       // a part of that slot came with a bus error
             wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_beat[DCL-1:0] / BPS[DCL-1:0];
-            wire        f_slot_done = (f_beat % BPS) == BPS - 1;
+            wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -292,10 +295,11 @@ module foliodma_queue #(
 
     wire [15:0] cw_ready = ring_dist(done_ptr, cw_ptr, mask);
     wire [63:0] cw_addr = comp_base + {43'd0, cw_ptr, 5'd0};
-    wire [15:0] cw_to4k = {4'd0, (13'd4096 - {1'b0, cw_addr[11:0]}) >> 5};
+    wire [12:0] cw_to4k_bytes = 13'd4096 - {1'b0, cw_addr[11:0]};
+    wire [15:0] cw_to4k = {8'd0, cw_to4k_bytes[12:5]};
     wire [16:0] cw_to_end = ring_size - {1'b0, cw_ptr};
     wire [15:0] cw_want = min16(min16(cw_ready, COMP_MAX[15:0]), min16(cw_to4k, cw_to_end[15:0]));
-    wire [15:0] cw_span = {6'd0, cw_addr[BBL-1:0]} + {cw_want[10:0], 5'd0};
+    wire [15:0] cw_span = {{(16-BBL){1'b0}}, cw_addr[BBL-1:0]} + {cw_want[10:0], 5'd0};
     wire [15:0] cw_nbeats = (cw_span + BB[15:0] - 16'd1) >> BBL;
 
     // outstanding completion bursts: {n, irq, err}
@@ -303,11 +307,12 @@ module foliodma_queue #(
     wire        cq_valid;
     wire        cq_room;
     wire        b_hs = m_axi_bvalid;
+    wire [2:0]  cq_count;
     foliodma_fifo #(.WIDTH(18), .DEPTH(4)) comp_queue (
         .clk(clk), .rst(rst),
         .in_data({cw_n, cw_irq, cw_err}), .in_valid(m_axi_awvalid && m_axi_awready), .in_ready(cq_room),
         .out_data(cq_head), .out_valid(cq_valid), .out_ready(b_hs),
-        .count()
+        .count(cq_count)
     );
     assign m_axi_bready = 1'b1;
 
@@ -355,7 +360,7 @@ module foliodma_queue #(
                     cw_state <= CW_ADDR;
                     cw_start <= cw_ptr;
                     cw_n <= cw_want;
-                    cw_off <= {11'd0, cw_addr[BBL-1:0] >> 5};
+                    cw_off <= {{(16-BBL){1'b0}}, cw_addr[BBL-1:0]} >> 5;
                     cw_beat <= 9'd0;
                     cw_beats <= cw_nbeats[8:0];
                     cw_irq <= want_irq;
@@ -408,8 +413,9 @@ module foliodma_queue #(
             end
         end else begin : narrow_records
             wire [255:0] rec = record(cw_start[DCL-1:0] + cw_beat[DCL-1:0] / BPS[DCL-1:0]);
+            wire [8:0]   part = cw_beat % BPS[8:0];
             always @(*) begin
-                m_axi_wdata = rec[(cw_beat % BPS) * DATA_WIDTH +: DATA_WIDTH];
+                m_axi_wdata = rec[part * DATA_WIDTH +: DATA_WIDTH];
                 m_axi_wstrb = {BB{1'b1}};
             end
         end
@@ -550,6 +556,10 @@ module foliodma_queue #(
             default: reg_rdata = 32'd0;
         endcase
     end
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused = &{1'b0, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, cw_start, cw_addr,
+                    cw_to4k_bytes, cw_to_end, cw_nbeats, f_off, cw_off, cq_count};
+    /* verilator lint_on UNUSEDSIGNAL */
 endmodule
 
 `resetall

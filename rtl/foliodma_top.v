@@ -172,7 +172,7 @@ module foliodma_top #(
     always @(*) begin
         reg_rdata = 32'd0;
         if (r_is_queue) begin
-            if (rq_index < NUM_QUEUES) reg_rdata = q_rdata[32*rq_index +: 32];
+            if ({{(32-(AXIL_ADDR_WIDTH-7)){1'b0}}, rq_index} < NUM_QUEUES) reg_rdata = q_rdata[32*rq_index +: 32];
         end else begin
             case (reg_raddr[11:0])
                 REG_ID: reg_rdata = ENGINE_ID;
