@@ -1,0 +1,169 @@
+"""Copy paths: how the move phase copies folio contents, selectable by name.
+
+    generic        per-folio CPU copy inside migrate_folio_move() (the stock kernel)
+    batch_cpu      batched move; folios_copy() copies every folio with the CPU, one by one
+    batch_dma_v1   batched move; the seed's first driver: one 4 KiB page at a time: prep,
+                   submit, busy-wait (poll) -- one copy_batch() of a single request per page
+    batch_dma      batched move; one copy_batch() for the whole batch, one interrupt at the
+                   end, per-folio CPU fallback for any folio whose completion is not ok (the
+                   series' FOLIO_CONTENT_COPIED)
+
+The DMA paths register a migrator with a reason mask (migrate_offload_register(m, mask)):
+migrations for other reasons copy with the CPU. One migrator at a time, as in the series.
+
+A copy path is duck-typed by harness/mm.py: ``batched`` (which move phase to run),
+``folio_copy(dst, src) -> bool`` and ``folios_copy(dst_list, src_list, reason) -> list[bool]``.
+A False means the folio could not be copied at all: mm undoes it (it stays at its source).
+Folios are used through ``.addr`` and ``.nbytes`` only.
+
+Costs: the device charges its own time for register accesses and copies; the copy paths
+charge the driver's CPU software from the cost table (harness/costs.py): dma_map +
+desc_prep per descriptor, doorbell per submission, irq per interrupt-driven wait, poll per
+busy-wait.
+"""
+from __future__ import annotations
+
+import errno
+
+from .costs import DEFAULT_COSTS, Costs
+from .mm import PAGE_SIZE, MigrateReason, reason_mask
+
+COPY_PATHS = ("generic", "batch_cpu", "batch_dma_v1", "batch_dma")
+
+#: reasons the series offloads by default (compaction, syscall, demotion, NUMA misplaced)
+DEFAULT_OFFLOAD_REASONS = reason_mask(MigrateReason.MR_COMPACTION, MigrateReason.MR_SYSCALL,
+                                      MigrateReason.MR_DEMOTION,
+                                      MigrateReason.MR_NUMA_MISPLACED)
+
+
+def _copy_request(src: int, dst: int, length: int):
+    from .driver import CopyRequest
+    return CopyRequest(src, dst, length)
+
+
+# ============================================================================ migrators
+class Migrator:
+    """struct migrator: ``offload_copy(dst_list, src_list) -> per-folio success``."""
+
+    name = "migrator"
+
+    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+        raise NotImplementedError
+
+
+class DmaMigrator(Migrator):
+    """One copy_batch() for the whole batch: one descriptor per folio, one doorbell per queue,
+    one interrupt at the end."""
+
+    name = "batch_dma"
+
+    def __init__(self, dev, driver, costs: Costs = DEFAULT_COSTS, make_request=_copy_request):
+        self.dev, self.driver, self.costs = dev, driver, costs
+        self.make_request = make_request
+
+    async def _charge(self, cpu_cycles):
+        n = self.costs.to_fabric(cpu_cycles)
+        if n:
+            await self.dev.wait_cycles(n)
+
+    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+        n = len(src_list)
+        if not n:
+            return []
+        c = self.costs
+        queues = min(n, getattr(self.driver, "nr_queues", 1))
+        await self._charge(n * (c.dma_map + c.desc_prep) + queues * c.doorbell)
+        completions = await self.driver.copy_batch(
+            [self.make_request(s.addr, d.addr, s.nbytes) for d, s in zip(dst_list, src_list)])
+        await self._charge(c.irq)
+        return [comp.ok for comp in completions]
+
+
+class DmaV1Migrator(DmaMigrator):
+    """The seed's dcbm v1 driver: per 4 KiB page map, prep, submit, busy-wait, unmap."""
+
+    name = "batch_dma_v1"
+
+    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+        c = self.costs
+        result = []
+        for dst, src in zip(dst_list, src_list):
+            ok = True
+            for off in range(0, src.nbytes, PAGE_SIZE):
+                await self._charge(c.dma_map + c.desc_prep + c.doorbell)
+                (comp,) = await self.driver.copy_batch(
+                    [self.make_request(src.addr + off, dst.addr + off, PAGE_SIZE)])
+                await self._charge(c.poll)
+                ok = ok and comp.ok
+            result.append(ok)
+        return result
+
+
+class MigrateOffload:
+    """The one migrator slot: migrate_offload_register(m, reason_mask) / unregister(m)."""
+
+    def __init__(self):
+        self.migrator: Migrator | None = None
+        self.reason_mask = 0
+
+    def migrate_offload_register(self, m: Migrator, mask: int) -> int:
+        if self.migrator is not None:
+            return -errno.EBUSY
+        self.migrator, self.reason_mask = m, mask
+        return 0
+
+    def migrate_offload_unregister(self, m: Migrator) -> int:
+        if self.migrator is not m:
+            return -errno.EINVAL
+        self.migrator, self.reason_mask = None, 0
+        return 0
+
+    def should_offload(self, reason: MigrateReason) -> bool:
+        return self.migrator is not None and bool(self.reason_mask >> int(reason) & 1)
+
+
+# ============================================================================ copy paths
+class CopyPath:
+    """A CPU copier, optionally with an offload slot (batched paths only)."""
+
+    def __init__(self, name: str, dev, batched: bool, offload: MigrateOffload | None = None):
+        self.name, self.dev, self.batched = name, dev, batched
+        self.offload = offload if offload is not None else MigrateOffload()
+        self.nr_cpu_folios = 0        #: folios copied by the CPU (incl. fallbacks)
+        self.nr_offloaded_folios = 0  #: folios handed to the migrator
+        self.nr_fallback_folios = 0   #: offloaded folios the CPU had to copy again
+
+    async def folio_copy(self, dst, src) -> bool:
+        """folio_copy() / folio_mc_copy(): the CPU copy model; False on a bus error."""
+        self.nr_cpu_folios += 1
+        return await self.dev.cpu_copy(src.addr, dst.addr, src.nbytes)
+
+    async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[bool]:
+        """Copy a batch: offload if a migrator takes this reason, else the CPU one by one."""
+        if not self.offload.should_offload(reason):
+            return [await self.folio_copy(d, s) for d, s in zip(dst_list, src_list)]
+        self.nr_offloaded_folios += len(src_list)
+        copied = await self.offload.migrator.offload_copy(dst_list, src_list)
+        for i, ok in enumerate(copied):
+            if not ok:                               # not FOLIO_CONTENT_COPIED: CPU, per folio
+                self.nr_fallback_folios += 1
+                copied[i] = await self.folio_copy(dst_list[i], src_list[i])
+        return copied
+
+
+def make_copy_path(name: str, dev, costs: Costs = DEFAULT_COSTS, driver=None,
+                   reasons: int = DEFAULT_OFFLOAD_REASONS) -> CopyPath:
+    """The copy path called ``name`` (see COPY_PATHS); DMA paths need a probed ``driver``
+    and offload only migrations whose reason is in the mask ``reasons``."""
+    if name == "generic":
+        return CopyPath(name, dev, batched=False)
+    if name == "batch_cpu":
+        return CopyPath(name, dev, batched=True)
+    if name in ("batch_dma", "batch_dma_v1"):
+        if driver is None:
+            raise ValueError(f"copy path {name!r} needs a driver")
+        cls = DmaMigrator if name == "batch_dma" else DmaV1Migrator
+        path = CopyPath(name, dev, batched=True)
+        path.offload.migrate_offload_register(cls(dev, driver, costs), reasons)
+        return path
+    raise ValueError(f"unknown copy path {name!r}; choose from {', '.join(COPY_PATHS)}")
