@@ -1,0 +1,177 @@
+"""SimDevice: the Device interface backed by the cocotb simulation of rtl/sim/tb_top.v.
+
+Only importable inside a cocotb test (it drives simulator handles). Registers go through
+cocotbext-axi's AxiLiteMaster on the s_axil_* port; memory goes through the memory model's
+backdoor ($readmemh/$writememh on hex files in the simulator's working directory), which
+takes zero simulated time; the interrupt and the CPU copy model are awaited on their edges,
+so Python sleeps while the hardware works.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from cocotb.triggers import First, Lock, RisingEdge, Timer
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+
+from . import backdoor
+from .device import Device
+
+LINE = 64                 #: memory model word: one 64-byte line
+CLOCK_NS = 2              #: tb_top clock period
+NR_NODES = 4
+
+
+class SimDevice(Device):
+    """The engine in tb_top, its NUMA memory model and the CPU copy model."""
+
+    def __init__(self, dut, bus_bytes: int, nr_queues: int, mem_bytes: int):
+        self.dut = dut
+        self.bus_bytes = bus_bytes
+        self.nr_queues = nr_queues
+        self.mem_bytes = mem_bytes
+        self.nr_nodes = NR_NODES
+        self.node_bytes = mem_bytes // NR_NODES
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self._backdoor = Lock()
+        self._in_file = os.path.abspath("backdoor_in.hex")
+        self._out_file = os.path.abspath("backdoor_out.hex")
+
+    # ------------------------------------------------------------------ bring-up
+    async def reset(self, cycles: int = 8) -> None:
+        self.dut.rst.value = 1
+        await self._cycles(cycles)
+        self.dut.rst.value = 0
+        await RisingEdge(self.dut.clk)
+
+    def set_memory(self, node: int | None = None, rd_latency: int | None = None,
+                   wr_latency: int | None = None, bandwidth: int | None = None) -> None:
+        """Per-node timing of the memory model (node None: every node).
+
+        bandwidth is in 1/256 of a 64-byte line per cycle (256: one line per cycle).
+        """
+        nodes = range(NR_NODES) if node is None else [node]
+        for name, value in (("cfg_rd_latency", rd_latency), ("cfg_wr_latency", wr_latency),
+                            ("cfg_bandwidth", bandwidth)):
+            if value is None:
+                continue
+            if not 0 <= value < 1 << 16:
+                raise ValueError(f"{name} {value} out of range")
+            handle = getattr(self.dut, name)
+            word = int(handle.value)
+            for n in nodes:
+                word = (word & ~(0xFFFF << (16 * n))) | (value << (16 * n))
+            handle.value = word
+
+    def inject_fault(self, kind: str, lo: int, hi: int) -> None:
+        """Make every burst touching [lo, hi) fail (kind 'read' or 'write'); one range each."""
+        if kind not in ("read", "write"):
+            raise ValueError(f"fault kind must be 'read' or 'write', not {kind!r}")
+        prefix = "cfg_fault_rd" if kind == "read" else "cfg_fault_wr"
+        getattr(self.dut, prefix + "_lo").value = lo
+        getattr(self.dut, prefix + "_hi").value = hi
+
+    def clear_faults(self) -> None:
+        for prefix in ("cfg_fault_rd", "cfg_fault_wr"):
+            getattr(self.dut, prefix + "_lo").value = 0
+            getattr(self.dut, prefix + "_hi").value = 0
+
+    def set_stalls(self, mask: int, seed: int = 1) -> None:
+        """Random idle/backpressure on the engine's AXI channels (bit per channel: AW W B AR R)."""
+        self.dut.cfg_stall_seed.value = seed
+        self.dut.cfg_stall_mask.value = mask
+
+    @property
+    def protocol_errors(self) -> int:
+        """Violations the AXI checker on the engine's master port has seen."""
+        return int(self.dut.axi_errors.value)
+
+    # ---------------------------------------------------------------- registers
+    async def read_reg(self, offset: int) -> int:
+        return await self.axil.read_dword(offset)
+
+    async def write_reg(self, offset: int, value: int) -> None:
+        await self.axil.write_dword(offset, value & 0xFFFF_FFFF)
+
+    # ------------------------------------------------------------------- memory
+    async def mem_write(self, addr: int, data: np.ndarray) -> None:
+        data = np.asarray(data, dtype=np.uint8).reshape(-1)
+        self._check(addr, data.size)
+        lo, hi = addr // LINE, (addr + data.size + LINE - 1) // LINE
+        async with self._backdoor:
+            if addr % LINE or data.size % LINE:
+                lines = await self._dump(lo, hi)          # read-modify-write partial lines
+                lines[addr - lo * LINE: addr - lo * LINE + data.size] = data
+            else:
+                lines = data
+            backdoor.write_hex(self._in_file, lines)
+            self.dut.bd_lo.value = lo
+            self.dut.bd_hi.value = hi - 1
+            self.dut.bd_load.value = 1
+            await Timer(1, unit="ps")
+            self.dut.bd_load.value = 0
+            await Timer(1, unit="ps")
+
+    async def mem_read(self, addr: int, nbytes: int) -> np.ndarray:
+        self._check(addr, nbytes)
+        lo, hi = addr // LINE, (addr + nbytes + LINE - 1) // LINE
+        async with self._backdoor:
+            lines = await self._dump(lo, hi)
+        return lines[addr - lo * LINE: addr - lo * LINE + nbytes].copy()
+
+    async def _dump(self, lo: int, hi: int) -> np.ndarray:
+        self.dut.bd_lo.value = lo
+        self.dut.bd_hi.value = hi - 1
+        self.dut.bd_dump.value = 1
+        await Timer(1, unit="ps")
+        self.dut.bd_dump.value = 0
+        await Timer(1, unit="ps")
+        return backdoor.read_hex(self._out_file)
+
+    def _check(self, addr: int, nbytes: int) -> None:
+        if addr < 0 or nbytes < 0 or addr + nbytes > self.mem_bytes:
+            raise ValueError(f"backdoor access [{addr:#x}, {addr + nbytes:#x}) outside memory")
+
+    # --------------------------------------------------------------------- time
+    def now(self) -> int:
+        return int(self.dut.cycle.value)
+
+    async def _cycles(self, n: int) -> None:
+        if n > 1:
+            await Timer((n - 1) * CLOCK_NS, unit="ns")
+        await RisingEdge(self.dut.clk)
+
+    async def wait_cycles(self, n: int) -> None:
+        if n > 0:
+            await self._cycles(int(n))
+
+    async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
+        if int(self.dut.irq.value):
+            return True
+        if timeout_cycles is None:
+            await RisingEdge(self.dut.irq)
+            return True
+        await First(RisingEdge(self.dut.irq), Timer(max(1, timeout_cycles) * CLOCK_NS, unit="ns"))
+        return bool(int(self.dut.irq.value))
+
+    # ----------------------------------------------------------------- CPU copy
+    def set_cpu(self, max_reads: int | None = None, max_writes: int | None = None) -> None:
+        """Outstanding line reads / writes of the CPU copy model (a core's fill buffers)."""
+        if max_reads is not None:
+            self.dut.cpu_max_reads.value = max_reads
+        if max_writes is not None:
+            self.dut.cpu_max_writes.value = max_writes
+
+    async def cpu_copy(self, src: int, dst: int, nbytes: int) -> bool:
+        if nbytes == 0:
+            return True
+        dut = self.dut
+        await RisingEdge(dut.clk)
+        dut.cpu_src.value = src
+        dut.cpu_dst.value = dst
+        dut.cpu_len.value = nbytes
+        dut.cpu_start.value = 1
+        await RisingEdge(dut.clk)
+        dut.cpu_start.value = 0
+        await RisingEdge(dut.cpu_done)
+        return not int(dut.cpu_error.value)
