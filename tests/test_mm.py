@@ -1,0 +1,566 @@
+"""Pure-Python unit tests of the mm model (harness/mm.py), its copy paths and cost table.
+
+A small fake Device (numpy memory, time advanced by wait_cycles, cpu_copy copies bytes) and a
+fake driver (copy_batch copies at once and can fail chosen source addresses) stand in for the
+simulation, so these run in well under a second each.
+"""
+from __future__ import annotations
+
+import asyncio
+import errno
+
+import numpy as np
+import pytest
+
+from harness import mm as M
+from harness.copy_paths import (COPY_PATHS, CopyPath, DmaMigrator, MigrateOffload,
+                                make_copy_path)
+from harness.costs import Costs
+from harness.mm import (MIGRATE_SYNC, NR_MAX_BATCHED_MIGRATION, PTE, Kernel, MigrateReason,
+                        MigrateStats, MigrationEntry, MigrationEntryWait, MovableOps, PageTable)
+
+PAGE = 4096
+VA = 0x4000_0000
+CPU_COPY_CYCLES = 100          # fake CPU copy: fabric cycles per 4 KiB
+
+
+# ============================================================================== fakes
+class FakeDevice:
+    """Memory + time; cpu_copy takes CPU_COPY_CYCLES per page, fails on ``bad`` addresses."""
+
+    def __init__(self, nr_nodes=2, node_bytes=16 << 20, bus_bytes=64):
+        self.nr_nodes, self.node_bytes, self.bus_bytes = nr_nodes, node_bytes, bus_bytes
+        self.nr_queues = 1
+        self.mem_bytes = nr_nodes * node_bytes
+        self.mem = np.zeros(self.mem_bytes, dtype=np.uint8)
+        self.t = 0
+        self.bad: set[int] = set()      # page addresses the CPU cannot read
+        self.cpu_copies: list[tuple[int, int, int]] = []
+
+    async def mem_write(self, addr, data):
+        self.mem[addr:addr + len(data)] = data
+
+    async def mem_read(self, addr, nbytes):
+        return self.mem[addr:addr + nbytes].copy()
+
+    def now(self):
+        return self.t
+
+    async def wait_cycles(self, n):
+        assert n >= 0
+        self.t += n
+
+    async def cpu_copy(self, src, dst, nbytes):
+        self.cpu_copies.append((src, dst, nbytes))
+        self.t += CPU_COPY_CYCLES * (nbytes // PAGE)
+        if any(src <= b < src + nbytes for b in self.bad):
+            return False
+        self.mem[dst:dst + nbytes] = self.mem[src:src + nbytes]
+        return True
+
+
+class FakeCompletion:
+    def __init__(self, ok):
+        self.ok = ok
+        self.status = "SUCCESS" if ok else "READ_ERROR"
+
+
+class FakeDriver:
+    """copy_batch() copies every request at once (10 cycles each); fails ``bad`` sources."""
+
+    def __init__(self, dev, dma_region=None, nr_queues=1):
+        self.dev = dev
+        self.nr_queues = nr_queues
+        self.dma_region = dma_region or (dev.node_bytes - (64 << 10), dev.node_bytes)
+        self.bad: set[int] = set()
+        self.batches: list[int] = []       # requests per copy_batch call
+        self.on_copy = None                # hook(requests) called before copying
+
+    async def copy_batch(self, requests):
+        if self.on_copy:
+            self.on_copy(requests)
+        self.batches.append(len(requests))
+        out = []
+        for r in requests:
+            self.dev.t += 10
+            ok = not any(r.src <= b < r.src + r.length for b in self.bad)
+            if ok:
+                self.dev.mem[r.dst:r.dst + r.length] = self.dev.mem[r.src:r.src + r.length]
+            out.append(FakeCompletion(ok))
+        return out
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def setup(path="generic", nr_nodes=2, nr_pass=3, costs=Costs()):
+    dev = FakeDevice(nr_nodes=nr_nodes)
+    drv = FakeDriver(dev)
+    k = Kernel(dev, costs=costs, copy_path=path, driver=drv, nr_pass=nr_pass)
+    return dev, drv, k
+
+
+async def populate(k, n, order=0, node=1, anon=True, va=VA):
+    mm = k.mm_alloc()
+    folios = await k.mmap(mm, va, n << order, node=node, order=order, anon=anon)
+    return mm, folios
+
+
+def addrs(folios):
+    return [f.rmap[0][1] for f in folios]
+
+
+# ============================================================================== costs
+def test_cost_table_reproduces_the_seed_generic_rows():
+    c = Costs()
+    assert c.per_folio == 2900
+    assert c.to_fabric(2) == 1 and c.to_fabric(3) == 2 and c.to_fabric(0) == 0
+    assert c.to_cpu(c.to_fabric(c.migrate_pages_setup)) == c.migrate_pages_setup
+    # seed rows: (pages, batches, migrate_pages, folio_copy) cycles/page
+    for pages, batches, mig, cpy in ((1, 1, 17799, 794), (512, 1, 3478, 494),
+                                     (65536, 128, 3669, 815)):
+        model = (c.migrate_pages_setup + batches * c.tlb_flush) / pages + c.per_folio + cpy
+        assert abs(model - mig) / mig < 0.03, (pages, model, mig)
+
+
+def test_model_time_is_exactly_the_cost_table_plus_copies():
+    dev, _, k = setup("generic")
+    c = k.costs
+
+    async def go():
+        mm, folios = await populate(k, 8)
+        st = MigrateStats()
+        frm = [f for f in folios if k.isolate_folio(f)]
+        assert await k.migrate_pages(frm, private=0, stats=st) == 0
+        return st
+
+    st = run(go())
+    sw = c.to_fabric(c.migrate_pages_setup) + c.to_fabric(c.tlb_flush) + 8 * sum(
+        c.to_fabric(x) for x in (c.alloc, c.unmap, c.metadata, c.remap, c.putback))
+    assert st.copy_cycles == 8 * CPU_COPY_CYCLES
+    assert st.migrate_cycles == st.t4 - st.t1 == sw + st.copy_cycles
+    assert st.t1 < st.t2 < st.t3 < st.t4
+    per_page = st.per_page(c)
+    assert per_page["folio_copy"] == c.to_cpu(CPU_COPY_CYCLES)
+    assert per_page["F"] == pytest.approx(st.copy_cycles / st.migrate_cycles)
+
+
+# ============================================================================== page table
+def test_page_table_migration_entries_and_stale_tlb():
+    pt = PageTable()
+    pt.ptes[5] = PTE(0x100)
+    assert pt.access(5 * PAGE) == 0x100 and pt.tlb[5] == 0x100
+    pt.ptes[5] = MigrationEntry(0x100)
+    assert pt.access(5 * PAGE) == 0x100          # stale TLB still reaches the old page
+    assert pt.stale_tlb_entries() == [5]
+    pt.flush_tlb([5])
+    with pytest.raises(MigrationEntryWait):
+        pt.access(5 * PAGE)
+    assert pt.stale_tlb_entries() == []
+
+
+def test_allocator_respects_reserved_region_and_merges_back():
+    dev, drv, k = setup()
+    lo, hi = drv.dma_region
+    node0 = k.node_data[0]
+    assert node0.total_pages == (dev.node_bytes - (hi - lo)) // PAGE
+    pfns = [node0.alloc(0) for _ in range(node0.total_pages)]
+    assert None not in pfns and node0.alloc(0) is None
+    assert all(not lo <= p * PAGE < hi for p in pfns)
+    for p in pfns:
+        node0.free(p, 0)
+    assert node0.nr_free_pages == node0.total_pages
+    assert node0.alloc(9) % 512 == 0
+
+
+# ============================================================================== migrate_pages
+@pytest.mark.parametrize("path", COPY_PATHS)
+def test_move_pages_migrates_and_validates(path):
+    dev, drv, k = setup(path)
+
+    async def go():
+        mm, folios = await populate(k, 20)
+        free0 = k.nr_free_pages(0)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0] * 20, stats=st)
+        rep = await k.verify_migration(snaps, st)
+        return mm, folios, status, st, rep, free0
+
+    mm, folios, status, st, rep, free0 = run(go())
+    assert status == [0] * 20
+    assert rep.nr_migrated == 20 and rep.bytes_validated == 20 * PAGE
+    assert (st.nr_succeeded, st.nr_failed, st.nr_failed_pages) == (20, 0, 0)
+    assert k.nr_free_pages(0) == free0 - 20
+    assert k.nr_free_pages(1) == k.node_data[1].total_pages      # sources freed
+    assert all(pte.present for pte in mm.pgtable.ptes.values())
+    for f in folios:                                              # sources are free
+        assert f.refcount == 0 and k.pfn_folio(f.pfn) is None
+    dst = k.pfn_folio(mm.pgtable.lookup(VA).pfn)
+    assert dst.node == 0 and dst.refcount == 1 and dst.mapcount == 1 and "PG_lru" in dst.flags
+    if path == "batch_dma":
+        assert drv.batches == [20]
+    if path == "batch_dma_v1":
+        assert drv.batches == [1] * 20
+
+
+@pytest.mark.parametrize("path", ["generic", "batch_dma"])
+def test_unmap_installs_migration_entries_and_flushes_once_per_batch(path):
+    dev, drv, k = setup(path)
+    seen = {}
+
+    def inspect(folios, mm, st):
+        seen["entries"] = [mm.pgtable.lookup(a) for a in addrs(folios)]
+        seen["tlb"] = dict(mm.pgtable.tlb)
+        seen["flushes"] = st.nr_tlb_flushes
+
+    async def go():
+        mm, folios = await populate(k, 4)
+        st = MigrateStats()
+        if path == "batch_dma":
+            drv.on_copy = lambda reqs: inspect(folios, mm, st)
+        else:
+            orig = k.copy_path.folio_copy
+
+            async def hooked(dst, src):
+                if "entries" not in seen:
+                    inspect(folios, mm, st)
+                return await orig(dst, src)
+            k.copy_path.folio_copy = hooked
+        frm = [f for f in folios if k.isolate_folio(f)]
+        rc = await k.migrate_pages(frm, private=0, stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0
+    assert all(isinstance(e, MigrationEntry) for e in seen["entries"])
+    assert seen["tlb"] == {} and seen["flushes"] == 1
+    assert st.nr_tlb_flushes == 1 and st.nr_batches == 1
+
+
+def test_copy_with_a_stale_tlb_is_an_assertion_error():
+    dev, drv, k = setup("batch_dma")
+
+    async def skip_flush(stats):
+        k.tlb_ubc.clear()          # "forget" the shootdown
+
+    k.try_to_unmap_flush = skip_flush
+
+    async def go():
+        mm, folios = await populate(k, 2)
+        frm = [f for f in folios if k.isolate_folio(f)]
+        await k.migrate_pages(frm, private=0)
+
+    with pytest.raises(AssertionError, match="stale TLB"):
+        run(go())
+
+
+@pytest.mark.parametrize("path", COPY_PATHS)
+def test_pinned_folio_stays_and_counts_failed_after_retries(path):
+    dev, drv, k = setup(path, nr_pass=3)
+
+    async def go():
+        mm, folios = await populate(k, 5)
+        k.folio_get(folios[2])                       # a GUP pin
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0] * 5, stats=st)
+        rep = await k.verify_migration(snaps, st)
+        return folios, status, st, rep
+
+    folios, status, st, rep = run(go())
+    assert status == [0, 0, -errno.EBUSY, 0, 0]
+    assert (st.nr_succeeded, st.nr_failed, st.nr_failed_pages) == (4, 1, 1)
+    assert st.nr_retries == 3                        # tried in every pass
+    assert rep.nr_migrated == 4 and rep.nr_stayed == 1
+    pinned = folios[2]
+    assert pinned.node == 1 and pinned.refcount == 2 and pinned.mapcount == 1
+    assert "PG_lru" in pinned.flags
+
+
+@pytest.mark.parametrize("path", ["generic", "batch_cpu"])
+def test_cpu_copy_failure_undoes_the_folio(path):
+    dev, drv, k = setup(path)
+
+    async def go():
+        mm, folios = await populate(k, 3)
+        dev.bad.add(folios[1].addr)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        frm = [f for f in folios if k.isolate_folio(f)]
+        rc = await k.migrate_pages(frm, private=0, stats=st)
+        assert frm == [folios[1]]                    # left on the list for the caller
+        await k.putback_movable_pages(frm)
+        rep = await k.verify_migration(snaps, st)
+        return rc, st, rep, folios, mm
+
+    rc, st, rep, folios, mm = run(go())
+    assert rc == 1 and st.nr_failed == 1 and st.nr_succeeded == 2
+    assert rep.nr_stayed == 1
+    assert mm.pgtable.lookup(VA + PAGE) == PTE(folios[1].pfn)
+    assert k.nr_free_pages(0) == k.node_data[0].total_pages - 2     # dst freed
+
+
+def test_dma_failure_falls_back_to_cpu_per_folio():
+    dev, drv, k = setup("batch_dma")
+
+    async def go():
+        mm, folios = await populate(k, 4)
+        drv.bad.add(folios[3].addr)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0] * 4, stats=st)
+        await k.verify_migration(snaps, st)
+        return status, folios
+
+    status, folios = run(go())
+    assert status == [0] * 4
+    assert k.copy_path.nr_fallback_folios == 1 and k.copy_path.nr_offloaded_folios == 4
+    assert [c[0] for c in dev.cpu_copies] == [folios[3].addr]
+
+
+def test_folio_that_neither_dma_nor_cpu_can_copy_stays_at_source():
+    dev, drv, k = setup("batch_dma")
+
+    async def go():
+        mm, folios = await populate(k, 4)
+        drv.bad.add(folios[0].addr)
+        dev.bad.add(folios[0].addr)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0] * 4, stats=st)
+        rep = await k.verify_migration(snaps, st)
+        return status, st, rep
+
+    status, st, rep = run(go())
+    assert status == [-errno.EBUSY, 0, 0, 0]
+    assert rep.nr_stayed == 1 and st.nr_failed == 1
+
+
+@pytest.mark.parametrize("path", ["generic", "batch_dma"])
+def test_file_folio_moves_its_page_cache_slot(path):
+    dev, drv, k = setup(path)
+
+    async def go():
+        mm, folios = await populate(k, 2, anon=False)
+        cache = folios[0].mapping
+        dev.bad.add(folios[1].addr)
+        drv.bad.add(folios[1].addr)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0, 0], stats=st)
+        await k.verify_migration(snaps, st)
+        return cache, folios, status
+
+    cache, folios, status = run(go())
+    assert status == [0, -errno.EBUSY]
+    new = cache.i_pages[folios[0].index]
+    assert new.node == 0 and new.refcount == 1 + 1 and new.mapping is cache   # cache + map
+    assert cache.i_pages[folios[1].index] is folios[1] and folios[1].refcount == 2
+
+
+def test_non_lru_movable_folios_take_the_per_folio_path():
+    dev, drv, k = setup("batch_dma")
+    ops = MovableOps(k)
+
+    async def go():
+        mm, lru = await populate(k, 3)
+        movable = [k.alloc_movable(ops, node=1) for _ in range(2)]
+        for f in movable:
+            await dev.mem_write(f.addr, np.full(PAGE, 0xA5, np.uint8))
+        snaps = await k.snapshot(lru + movable)
+        st = MigrateStats()
+        frm = [f for f in lru + movable if k.isolate_folio(f)]
+        rc = await k.migrate_pages(frm, private=0, reason=MigrateReason.MR_COMPACTION,
+                                   stats=st)
+        await k.verify_migration(snaps, st)
+        return rc, st, movable
+
+    rc, st, movable = run(go())
+    assert rc == 0 and st.nr_succeeded == 5
+    assert drv.batches == [3]                        # only the LRU folios were offloaded
+    assert len(dev.cpu_copies) == 2                  # the owner's migrate_page() copied
+    assert all(f.node == 0 and f.refcount == 1 for f in ops.pages)
+    assert not set(movable) & ops.pages
+
+
+# ============================================================================== batching
+def test_600_small_folios_make_two_batches():
+    dev, drv, k = setup("batch_dma")
+
+    async def go():
+        mm, folios = await populate(k, 600)
+        st = MigrateStats()
+        frm = [f for f in folios if k.isolate_folio(f)]
+        rc = await k.migrate_pages(frm, private=0, stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0 and st.nr_succeeded == 600
+    assert drv.batches == [NR_MAX_BATCHED_MIGRATION, 88]
+    assert st.nr_batches == 2 and st.nr_tlb_flushes == 2 and st.nr_copies == 2
+
+
+def test_a_2m_folio_fills_a_batch_alone():
+    dev, drv, k = setup("batch_dma")
+
+    async def go():
+        mm = k.mm_alloc()
+        thp = await k.mmap(mm, VA, 512, node=1, order=9)
+        small = await k.mmap(mm, VA + (2 << 20), 2, node=1)
+        snaps = await k.snapshot(thp + small)
+        st = MigrateStats()
+        frm = [f for f in thp + small if k.isolate_folio(f)]
+        rc = await k.migrate_pages(frm, private=0, stats=st)
+        await k.verify_migration(snaps, st)
+        # the kernel's cut includes the folio that reaches 512 pages: 4K + 2M is one batch
+        small2 = await k.mmap(mm, VA + (4 << 20), 1, node=1)
+        thp2 = await k.mmap(mm, VA + (6 << 20), 512, node=1, order=9)
+        frm = [f for f in small2 + thp2 if k.isolate_folio(f)]
+        await k.migrate_pages(frm, private=0, stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0
+    assert drv.batches == [1, 2, 2]
+    assert st.nr_thp_succeeded == 2 and st.nr_succeeded == 512 + 2 + 1 + 512
+
+
+# ============================================================================== syscalls
+def test_move_pages_status_values():
+    dev, drv, k = setup("generic", nr_nodes=3)
+
+    async def go():
+        mm = k.mm_alloc()
+        on1 = await k.mmap(mm, VA, 2, node=1)
+        on0 = await k.mmap(mm, VA + 0x10000, 1, node=0)
+        await k.mmap(mm, VA + 0x20000, 1, node=1, populate=False)       # not faulted in
+        other = k.mm_alloc("other")
+        k.map_folio(other, VA, on1[1])                                  # shared
+        thp = await k.mmap(mm, VA + (2 << 20), 512, node=1, order=9)
+        pages = [VA, VA + PAGE, VA + 0x10000, VA + 0x20000, 0x1000, VA, VA + 0x10000,
+                 thp[0].rmap[0][1], thp[0].rmap[0][1] + PAGE]
+        nodes = [0, 0, 0, 0, 0, 7, 2, 2, 2]
+        return await k.move_pages(mm, pages, nodes)
+
+    status = run(go())
+    assert status == [0,                    # moved
+                      -errno.EACCES,        # mapped by two mms, no MPOL_MF_MOVE_ALL
+                      0,                    # already on node 0
+                      -errno.ENOENT,        # VMA, but nothing mapped
+                      -errno.EFAULT,        # no VMA
+                      -errno.ENODEV,        # no such node
+                      2,                    # moved 0 -> 2
+                      2,                    # THP moved
+                      -errno.EBUSY]         # its 2nd page: folio already isolated (kernel)
+
+
+def test_move_pages_second_page_of_an_isolated_folio_is_busy():
+    dev, drv, k = setup("generic")
+
+    async def go():
+        mm = k.mm_alloc()
+        thp = await k.mmap(mm, VA, 512, node=1, order=9)
+        return await k.move_pages(mm, [VA, VA + PAGE], [0, 0])
+
+    assert run(go()) == [0, -errno.EBUSY]         # as the kernel: already isolated
+
+
+def test_migrate_pages_syscall_moves_a_whole_address_space():
+    dev, drv, k = setup("batch_cpu", nr_nodes=3)
+
+    async def go():
+        mm = k.mm_alloc()
+        a = await k.mmap(mm, VA, 6, node=1)
+        b = await k.mmap(mm, VA + 0x100000, 3, node=2)
+        k.folio_get(a[0])                                          # pinned
+        snaps = await k.snapshot(a + b)
+        st = MigrateStats()
+        busy = await k.migrate_pages_syscall(mm, [1, 2], [0, 1], stats=st)
+        await k.verify_migration(snaps, st)
+        return busy, mm, a, st
+
+    busy, mm, a, st = run(go())
+    assert busy == 1
+    nodes = sorted(k.pfn_folio(e.pfn).node for e in mm.pgtable.ptes.values())
+    # do_migrate_pages(): 1 -> 0 first (0 is not a source), then 2 -> 1; pinned stays on 1
+    assert nodes == [0] * 5 + [1] * 4
+    assert a[0].node == 1 and st.nr_calls == 2
+
+
+# ============================================================================== gating
+def test_offload_is_gated_by_migration_reason():
+    dev, drv, k = setup("batch_dma")
+
+    async def go(reason):
+        mm, folios = await populate(k, 4, va=VA + reason * 0x100000)
+        frm = [f for f in folios if k.isolate_folio(f)]
+        return await k.migrate_pages(frm, private=0, reason=reason)
+
+    assert run(go(MigrateReason.MR_MEMORY_HOTPLUG)) == 0
+    assert drv.batches == [] and len(dev.cpu_copies) == 4
+    assert run(go(MigrateReason.MR_DEMOTION)) == 0
+    assert drv.batches == [4] and len(dev.cpu_copies) == 4
+
+
+def test_one_migrator_at_a_time():
+    dev, drv, k = setup()
+    slot = MigrateOffload()
+    m1, m2 = DmaMigrator(dev, drv), DmaMigrator(dev, drv)
+    assert slot.migrate_offload_register(m1, M.reason_mask(M.MR_SYSCALL)) == 0
+    assert slot.migrate_offload_register(m2, M.reason_mask(M.MR_SYSCALL)) == -errno.EBUSY
+    assert slot.should_offload(M.MR_SYSCALL) and not slot.should_offload(M.MR_COMPACTION)
+    assert slot.migrate_offload_unregister(m2) == -errno.EINVAL
+    assert slot.migrate_offload_unregister(m1) == 0 and not slot.should_offload(M.MR_SYSCALL)
+    with pytest.raises(ValueError):
+        make_copy_path("batch_dma", dev)              # needs a driver
+    with pytest.raises(ValueError):
+        make_copy_path("nope", dev)
+
+
+def test_dma_paths_charge_driver_software_costs():
+    costs = Costs()
+    dev, drv, k = setup("batch_dma_v1", costs=costs)
+    dev2, drv2, k2 = setup("batch_dma", costs=costs)
+
+    async def go(k, dev):
+        mm, folios = await populate(k, 4)
+        st = MigrateStats()
+        frm = [f for f in folios if k.isolate_folio(f)]
+        await k.migrate_pages(frm, private=0, stats=st)
+        return st.copy_cycles
+
+    v1 = run(go(k, dev))
+    batch = run(go(k2, dev2))
+    f = costs.to_fabric
+    assert v1 == 4 * (f(costs.dma_map + costs.desc_prep + costs.doorbell) + 10 + f(costs.poll))
+    assert batch == f(4 * (costs.dma_map + costs.desc_prep) + costs.doorbell) + 40 + f(costs.irq)
+
+
+# ============================================================================== golden model
+def test_batch_dma_on_the_golden_model_device():
+    """The real driver on the pure-Python ModelDevice, with a read fault on one folio."""
+    from harness.device import ModelDevice
+    from harness.driver import Driver
+
+    async def go():
+        dev = ModelDevice(mem_bytes=32 << 20, nr_nodes=2)
+        drv = Driver(dev)
+        await drv.probe()
+        k = Kernel(dev, copy_path="batch_dma", driver=drv)
+        mm, folios = await populate(k, 16)
+        thp = await k.mmap(mm, VA + (4 << 20), 512, node=1, order=9)
+        dev.inject_fault("read", folios[5].addr, folios[5].addr + 64)
+        snaps = await k.snapshot(folios + thp)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios + thp), [0] * 17, stats=st)
+        rep = await k.verify_migration(snaps, st)
+        return k, status, st, rep
+
+    k, status, st, rep = run(go())
+    # folio 5: DMA READ_ERROR, then the CPU fallback hits the same fault -> stays
+    assert status == [0] * 5 + [-errno.EBUSY] + [0] * 11
+    assert k.copy_path.nr_fallback_folios == 1 and rep.nr_stayed == 1
+    assert st.t1 < st.t2 < st.t3 < st.t4
+    assert rep.bytes_validated == 16 * PAGE + (2 << 20)
