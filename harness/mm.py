@@ -765,23 +765,23 @@ class Kernel:
             if not retry:
                 break
             retry = 0
-            for folio in list(from_list):
+            still: list[Folio] = []
+            for folio in from_list:
                 rc, dst = await self.migrate_folio_unmap(get_new_folio, private, folio, mode,
                                                          reason, ret_folios)
                 if rc == MIGRATEPAGE_UNMAP:
-                    from_list.remove(folio)
                     src_folios.append(folio)
                     dst_folios.append(dst)
                 elif rc == MIGRATEPAGE_SUCCESS:          # freed under us: nothing to move
-                    from_list.remove(folio)
                     self._count_success(folio, stats)
-                elif rc == -errno.EAGAIN:
+                elif rc == -errno.EAGAIN:                # stays on from_list, next pass
+                    still.append(folio)
                     retry += 1
                     stats.nr_retries += 1
                 else:                                    # undone onto ret_folios
-                    from_list.remove(folio)
                     nr_failed += 1
                     self._count_failure(folio, stats)
+            from_list[:] = still
         for folio in from_list:                          # still -EAGAIN
             nr_failed += 1
             self._count_failure(folio, stats)
@@ -1005,7 +1005,7 @@ class Kernel:
         if len(pages) != len(nodes):
             raise ValueError("pages and nodes differ in length")
         stats = MigrateStats() if stats is None else stats
-        await self.charge(self.costs.syscall)
+        await self.charge(self.costs.syscall)            # entry + exit
         status = [0] * len(pages)
         pagelist: list[Folio] = []
         owner: dict[int, Folio] = {}       # page index -> the folio queued for it
@@ -1033,7 +1033,6 @@ class Kernel:
         if current_node is not None:
             await self.move_pages_and_store_status(current_node, pagelist, owner, status,
                                                    start, len(pages), stats)
-        await self.charge(self.costs.syscall)
         return status
 
     async def add_page_for_migration(self, mm: MMStruct, addr: int, node: int,
@@ -1108,7 +1107,6 @@ class Kernel:
             if err < 0:
                 return err
             busy += err
-        await self.charge(self.costs.syscall)
         return busy
 
     async def migrate_to_node(self, mm: MMStruct, source: int, dest: int, flags: int,
