@@ -115,7 +115,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     from harness import experiments
-    return experiments.bench_sweep(json_path=args.json, simulator=args.sim)
+    return experiments.bench_sweep(json_path=args.json, simulator=args.sim, full=args.full)
 
 
 # ----------------------------------------------------------------------------- parser
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench-sweep", help="the benchmark sweep (`make bench`)")
     common(p)
+    p.add_argument("--full", action="store_true",
+                   help="every point of the sweep (default: a subset that runs in minutes)")
     p.set_defaults(func=cmd_bench_sweep)
     return parser
 

@@ -1,29 +1,270 @@
-"""Experiments: the seed's table, benchmark points and sweeps (to be written).
+"""Experiments: `make sim` (the seed's comparison), benchmark points and the sweep.
 
 The CLI (`python -m harness sim|bench|bench-sweep`, i.e. `make sim` / `make bench`) calls
-these functions with already-validated keyword arguments. They are placeholders until the
-experiment layer lands; each raises NotImplementedError naming itself.
+these functions with already-validated keyword arguments; each returns a process exit code.
+They run on the host: each one starts simulations through :func:`harness.sim.run` with the
+cocotb job module :mod:`harness.jobs` and a JSON configuration, reads the job's JSON result
+back, and prints / writes the reports (:mod:`harness.report`).
+
+Where things go (all under sim_build/, git-ignored):
+    sim_build/report.json               `make sim`: {"simulator", "runs": [...], ...}
+    sim_build/bench/point.json          `python -m harness bench` (unless --json PATH)
+    sim_build/bench/bench.{json,md,png} `make bench` (the sweep)
 """
 from __future__ import annotations
 
+import itertools
+import sys
+import time
 from pathlib import Path
+
+from . import report, sim
+
+BUILD = sim.BUILD_ROOT
+REPORT_JSON = BUILD / "report.json"
+BENCH_DIR = BUILD / "bench"
+JOB_MODULE = "harness.jobs"
+DATA_WIDTH = 512                               #: the engine's default bus (issue 3 targets)
+BUS_BYTES = DATA_WIDTH // 8
+
+# ------------------------------------------------------------------------ memory setting
+#: `make sim` memory, per node (read latency, write-response latency) in fabric cycles at
+#: 1 GHz. ESTIMATES for a 2-socket Zen 3 like the seed's: node 0 local DRAM (~100 ns loaded),
+#: node 1 the remote socket (~150 ns), nodes 2/3 CXL-like expanders (~300 ns). The seed
+#: migrated remote -> local: node 1 -> node 0 here.
+SIM_NODE_LATENCY = [(100, 100), (150, 150), (300, 300), (300, 300)]
+
+#: `python -m harness bench` without --mem-latency: the memory model's own default
+DEFAULT_BENCH_LATENCY = 2
+
+# ------------------------------------------------------------------------------ make sim
+#: (mode, folio bytes, folios): issue 2's default workload first (512 x 4 KiB, then one
+#: 2 MiB folio, through the engine), then the seed's 4KB and 2MB rows for every copy path.
+SIM_DEFAULT_WORKLOAD = [("batch_dma", 4096, 512), ("batch_dma", 2 << 20, 1)]
+SIM_SEED_ROWS = [(mode, 4096, n) for mode in ("generic", "batch_cpu", "batch_dma_v1",
+                                              "batch_dma")
+                 for n in (1, 512) if (mode, 4096, n) not in SIM_DEFAULT_WORKLOAD]
+SIM_REPETITIONS = 5
 
 
 def sim(*, simulator: str = "icarus", json_path: Path | None = None,
-        waves: bool = False) -> int:
-    """`make sim`: the main job (the seed's comparison table). Returns a process exit code."""
-    raise NotImplementedError("harness.experiments.sim() is not written yet")
+        waves: bool = False, repetitions: int = SIM_REPETITIONS,
+        seed_rows: bool = True) -> int:
+    """`make sim`: migrate the default workload node 1 -> node 0 through the engine (and the
+    seed's rows for every copy path), validate every byte, print the tables and write
+    sim_build/report.json. Returns 0, or 1 if anything failed validation or the simulation."""
+    try:
+        from . import mm  # noqa: F401  (the mm model: migrate_pages through copy paths)
+        kind = "migrate"
+    except ImportError:
+        kind = "copy"
+    rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows and kind == "migrate" else [])
+    runs = [{"mode": mode if kind == "migrate" else "driver", "folio_bytes": folio,
+             "nr_folios": n, "repetitions": repetitions} for mode, folio, n in rows]
+    out = BUILD / "jobs" / f"sim-{simulator}.json"
+    config = {"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
+              "node_latency": SIM_NODE_LATENCY, "out": str(out)}
+    print(f"make sim: {kind} job on {simulator}: "
+          + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
+                      for r in runs) + f"; {repetitions} repetitions each", flush=True)
+    t0 = time.monotonic()
+    error = _run_job(config, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, simulator,
+                     waves=waves, out=out)
+    wall = time.monotonic() - t0
+    result = report.read_json(out) if out.exists() else {"runs": []}
+
+    records = [report.run_record(r, BUS_BYTES) for r in result["runs"] if "error" not in r]
+    failed = [r for r in result["runs"] if "error" in r]
+    doc = {
+        "simulator": simulator,
+        "kind": kind,
+        "bus_bytes": BUS_BYTES,
+        "node_latency": [{"node": i, "rd_latency": rd, "wr_latency": wr}
+                         for i, (rd, wr) in enumerate(SIM_NODE_LATENCY)],
+        "clocks": _clock_note(),
+        "wall_seconds": wall,
+        "runs": records,
+        "errors": [{"mode": r.get("mode"), "folio_bytes": r.get("folio_bytes"),
+                    "nr_folios": r.get("nr_folios"), "error": r["error"]} for r in failed]
+        + ([{"error": error}] if error and not failed else []),
+    }
+    report.write_json(REPORT_JSON, doc)
+    if json_path:
+        report.write_json(json_path, doc)
+
+    print()
+    if records:
+        print(report.sim_markdown(records))
+        seed_table = report.seed_markdown(records)
+        if seed_table:
+            print("CPU cycles per 4 KiB page, mean ± SD over repetitions, beside the seed's "
+                  f"RFC v1 figures ({_clock_note()}):\n")
+            print(seed_table)
+    print(f"memory: node 1 -> node 0; (read, write) latency per node {SIM_NODE_LATENCY} cycles")
+    print(f"wrote {REPORT_JSON.relative_to(sim.REPO_ROOT)}"
+          + (f" and {json_path}" if json_path else "") + f"; wall time {wall:.1f} s")
+    if error or failed:
+        print(f"FAILED: {error or failed[0]['error']}", file=sys.stderr)
+        return 1
+    not_valid = [r for r in records if r["bytes_validated"] != r["size_bytes"] * r["repetitions"]
+                 or r["nr_failed"]]
+    if not_valid:
+        print(f"FAILED: {len(not_valid)} runs did not migrate and validate every byte",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
+def _clock_note() -> str:
+    try:
+        from .costs import DEFAULT_COSTS
+        return DEFAULT_COSTS.clock_note()
+    except ImportError:
+        return "fabric cycles at 1 GHz"
+
+
+# ------------------------------------------------------------------------------- bench
 def bench(*, folio_size: int, nr_folios: int, queues: int, mem_latency: int | None,
           json_path: Path | None = None, simulator: str = "icarus") -> int:
-    """One benchmark point: migrate nr_folios folios of folio_size bytes. Returns an exit code.
+    """One benchmark point: copy nr_folios folios of folio_size bytes. Returns an exit code.
 
-    mem_latency: memory read latency in fabric cycles (None: the memory model's default).
+    mem_latency: memory read and write latency in fabric cycles, every node
+    (None: DEFAULT_BENCH_LATENCY, the memory model's default).
     """
-    raise NotImplementedError("harness.experiments.bench() is not written yet")
+    lat = DEFAULT_BENCH_LATENCY if mem_latency is None else mem_latency
+    point = {"folio_bytes": folio_size, "nr_folios": nr_folios, "mem_latency": lat, "seed": 1}
+    cap = point_cap_bytes(simulator)
+    if folio_size * nr_folios > cap:
+        print(f"error: {nr_folios} x {report.fmt_bytes(folio_size)} is more than the "
+              f"{report.fmt_bytes(cap)} one memory node of the {simulator} test bench holds",
+              file=sys.stderr)
+        return 2
+    json_path = Path(json_path) if json_path else BENCH_DIR / "point.json"
+    points, errors = run_bench_points({queues: [point]}, simulator)
+    doc = {"simulator": simulator, "bus_bytes": BUS_BYTES, "points": points, "errors": errors}
+    report.write_json(json_path, doc)
+    if points:
+        print(report.bench_markdown(points))
+    print(f"wrote {json_path}")
+    return 1 if errors else 0
 
 
-def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus") -> int:
-    """`make bench`: the benchmark sweep (folio sizes x queues x memory latency)."""
-    raise NotImplementedError("harness.experiments.bench_sweep() is not written yet")
+def point_cap_bytes(simulator: str) -> int:
+    """Most data one point may copy: one memory node of tb_top (sources on node 1,
+    destinations on node 2); Icarus is also slow (~1 MB/s of copy)."""
+    from .simdevice import DEFAULT_MEM_BYTES
+    return DEFAULT_MEM_BYTES // 4
+
+
+def run_bench_points(groups: dict[int, list[dict]], simulator: str,
+                     tag: str = "bench") -> tuple[list[dict], list[dict]]:
+    """Run point lists, one simulation per queue count (one build per NUM_QUEUES).
+    -> (validated points, errors). A failing group stops at its failing point; the other
+    groups still run."""
+    points, errors = [], []
+    for queues, plist in sorted(groups.items()):
+        out = BUILD / "jobs" / f"{tag}-{simulator}-q{queues}.json"
+        config = {"kind": "bench", "bus_bytes": BUS_BYTES, "queues": queues,
+                  "points": plist, "out": str(out)}
+        total = sum(p["folio_bytes"] * p["nr_folios"] for p in plist)
+        print(f"{tag}: {len(plist)} points with {queues} queue(s), "
+              f"{report.fmt_mib(total)} of data, on {simulator}", flush=True)
+        t0 = time.monotonic()
+        error = _run_job(config, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": queues}, simulator,
+                         out=out)
+        result = report.read_json(out) if out.exists() else {"points": []}
+        ok = [p for p in result["points"] if "error" not in p]
+        bad = [p for p in result["points"] if "error" in p]
+        points += ok
+        errors += [{"queues": queues, **{k: p.get(k) for k in ("folio_bytes", "nr_folios",
+                                                                "mem_latency")},
+                    "error": p["error"]} for p in bad]
+        if error and not bad:
+            errors.append({"queues": queues, "error": error})
+        print(f"{tag}: {queues} queue(s): {len(ok)} of {len(plist)} points in "
+              f"{time.monotonic() - t0:.0f} s" + (f"; FAILED: {error}" if error else ""),
+              flush=True)
+    return points, errors
+
+
+# ------------------------------------------------------------------------- bench sweep
+SWEEP_FOLIO = [4 << 10, 64 << 10, 2 << 20]
+SWEEP_NR = [1, 8, 64, 512]
+SWEEP_QUEUES = [1, 2, 4, 8, 16]
+SWEEP_LATENCY = [2, 100, 200, 500]
+#: default `make bench` (Icarus, < ~15 min): every folio size x count x latency on one
+#: queue (issue 3's targets), and queue scaling at one latency; --full: the whole product.
+DEFAULT_SCALING_LATENCY = 200
+
+
+def sweep_points(full: bool, cap_bytes: int) -> tuple[dict[int, list[dict]], list[dict]]:
+    """The sweep's points grouped by queues, and the points skipped (over ``cap_bytes``)."""
+    groups: dict[int, list[dict]] = {}
+    skipped = []
+    for q, folio, n, lat in itertools.product(SWEEP_QUEUES, SWEEP_FOLIO, SWEEP_NR,
+                                              SWEEP_LATENCY):
+        if not full and q != 1 and lat != DEFAULT_SCALING_LATENCY:
+            continue
+        if not full and q != 1 and n < 8:        # one folio cannot use more than one queue
+            continue
+        p = {"folio_bytes": folio, "nr_folios": n, "mem_latency": lat, "seed": 1}
+        if folio * n > cap_bytes:
+            skipped.append({**p, "queues": q})
+            continue
+        groups.setdefault(q, []).append(p)
+    return groups, skipped
+
+
+def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
+                full: bool = False) -> int:
+    """`make bench`: the benchmark sweep (folio sizes x folios x queues x memory latency)."""
+    cap = point_cap_bytes(simulator)
+    groups, skipped = sweep_points(full, cap)
+    n = sum(len(v) for v in groups.values())
+    print(f"bench sweep ({'full' if full else 'default; --full for every point'}): {n} points"
+          f" on {simulator}, {DATA_WIDTH}-bit bus, memory 1 line/cycle each way")
+    if skipped:
+        print(f"skipping {len(skipped)} points over {report.fmt_bytes(cap)} of data per point "
+              f"(one memory node of the test bench): "
+              + ", ".join(sorted({f"{p['nr_folios']} x {report.fmt_bytes(p['folio_bytes'])}"
+                                  for p in skipped})))
+    t0 = time.monotonic()
+    points, errors = run_bench_points(groups, simulator, tag="sweep")
+    wall = time.monotonic() - t0
+    points.sort(key=lambda p: (p["queues"], p["folio_bytes"], p["nr_folios"], p["mem_latency"]))
+    doc = {"simulator": simulator, "bus_bytes": BUS_BYTES, "full": full,
+           "cap_bytes": cap, "wall_seconds": wall, "points": points,
+           "skipped": skipped, "errors": errors}
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    report.write_json(BENCH_DIR / "bench.json", doc)
+    if json_path:
+        report.write_json(json_path, doc)
+    md = report.bench_markdown(points) if points else "(no points)\n"
+    met = [p for p in points if p.get("target")]
+    summary = (f"\n{sum(1 for p in met if p['target']['met'])} of {len(met)} points with an "
+               f"issue-3 target meet it; {len(errors)} errors; {len(skipped)} skipped; "
+               f"wall {wall:.0f} s on {simulator}\n")
+    (BENCH_DIR / "bench.md").write_text(
+        f"# foliodma bench ({simulator}, {DATA_WIDTH}-bit bus)\n\n" + md + summary)
+    png = report.plot_bench([p for p in points if p["queues"] == 1], BENCH_DIR / "bench.png")
+    print(md + summary)
+    print(f"wrote {BENCH_DIR.relative_to(sim.REPO_ROOT)}/bench.json, bench.md"
+          + (", bench.png" if png else " (no matplotlib: no plot)"))
+    for e in errors:
+        print(f"FAILED: {e}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+# ---------------------------------------------------------------------------- plumbing
+def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False,
+             out: Path | None = None) -> str | None:
+    """Run the cocotb job; None on success, else the error message (the job's JSON keeps
+    whatever it finished)."""
+    if out is not None and out.exists():
+        out.unlink()
+    try:
+        sim.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
+                waves=waves, config=config)
+        return None
+    except (sim.SimulationError, RuntimeError) as exc:
+        return str(exc)

@@ -1,0 +1,351 @@
+"""Simulation jobs: the cocotb test module the experiment layer runs INSIDE the simulator.
+
+``harness.experiments`` starts one simulation per engine build with
+``sim.run("harness.jobs", "job", parameters, config={...})``; the single cocotb test
+:func:`job` reads that config (``sim.load_config()``), brings up SimDevice + Driver, runs every
+item of the job and writes a JSON result file (``config["out"]``), rewritten after each item so
+a long sweep keeps what it measured. Any item that fails validation raises: the cocotb test
+fails, ``sim.run`` raises SimulationError, the command exits non-zero, and the failed item is
+in the file as ``{"error": ...}`` without figures.
+
+Job kinds (``config["kind"]``):
+
+``bench``     ``points``: [{folio_bytes, nr_folios, mem_latency, seed}] on one engine build
+              (``queues`` engine queues, ``bus_bytes``). Each point copies nr_folios folios
+              from node 1 to node 2 with one ``copy_batch`` (split over the queues), memory at
+              latency L (read and write, every node) and one line per cycle each way, and
+              measures fabric cycles from the first doorbell (TAIL write) to the interrupt of
+              the last completion, the engine's counters, and doorbell -> first data AR.
+``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions}]: move_pages(2) of an
+              mm's folios from node 1 to node 0 through harness.mm with copy path ``mode``
+              (generic, batch_cpu, batch_dma_v1, batch_dma); every repetition is validated
+              byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics.
+``copy``      ``runs``: [{folio_bytes, nr_folios, repetitions}]: plain driver copies node 1 ->
+              node 0 (the vertical slice, when no mm model is wanted).
+
+Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
+probe waits on AR signal changes (a handful of events, no per-cycle polling).
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import layout, report, sim
+from .driver import CopyRequest, Driver
+
+try:
+    import cocotb
+    from cocotb.triggers import First, ReadOnly, RisingEdge
+except ImportError:          # pragma: no cover - only needed inside the simulator
+    cocotb = None
+
+CHUNK = 16 << 20                                    #: backdoor transfer size for big regions
+COUNTERS = ("BUSY_CYCLES", "RD_BEATS", "WR_BEATS", "DESC_DONE", "RD_STALL", "WR_STALL")
+MEM_BANDWIDTH = 256                                  #: one 64-byte line per cycle, each way
+_TAIL_OFFSETS = frozenset(layout.queue_reg(q, "TAIL") for q in range(layout.MAX_QUEUES))
+
+
+# =================================================================== timing the engine
+@dataclass
+class Interval:
+    doorbell: int        #: dev.now() just before the first TAIL write of a copy_batch
+    done: int            #: dev.now() when the interrupt of its last completion woke the driver
+
+    @property
+    def cycles(self) -> int:
+        return self.done - self.doorbell
+
+
+class Stopwatch:
+    """A Device wrapper that time-stamps doorbells and interrupts (everything else passes
+    through): the first TAIL write after ``start()`` and the last interrupt wake-up."""
+
+    def __init__(self, dev):
+        self._dev = dev
+        self.doorbell: int | None = None
+        self.last_irq: int | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._dev, name)
+
+    def start(self) -> None:
+        self.doorbell = self.last_irq = None
+
+    async def write_reg(self, offset: int, value: int) -> None:
+        if self.doorbell is None and offset in _TAIL_OFFSETS:
+            self.doorbell = self._dev.now()
+        await self._dev.write_reg(offset, value)
+
+    async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
+        fired = await self._dev.wait_irq(timeout_cycles)
+        if fired:
+            self.last_irq = self._dev.now()
+        return fired
+
+
+class TimedDriver(Driver):
+    """The driver, with every ``copy_batch`` timed doorbell -> last completion interrupt.
+
+    ``intervals`` collects one Interval per copy_batch (cleared by ``clear_intervals``)."""
+
+    def __init__(self, dev, *args, **kwargs):
+        super().__init__(Stopwatch(dev), *args, **kwargs)
+        self.intervals: list[Interval] = []
+
+    def clear_intervals(self) -> None:
+        self.intervals = []
+
+    @property
+    def engine_cycles(self) -> int:
+        return sum(i.cycles for i in self.intervals)
+
+    async def copy_batch(self, requests):
+        self.dev.start()
+        completions = await super().copy_batch(requests)
+        if self.dev.doorbell is not None and self.dev.last_irq is not None:
+            self.intervals.append(Interval(self.dev.doorbell, self.dev.last_irq))
+        return completions
+
+
+# ================================================================ small helpers (sim)
+def _axi_handle(dut, name):
+    """The engine's AXI master signal ``name`` (arvalid, araddr) in tb_top, or None."""
+    for prefix in ("m_axi_", "dma_axi_", "eng_axi_", "s0_axi_"):
+        if hasattr(dut, prefix + name):
+            return getattr(dut, prefix + name)
+    return None
+
+
+async def first_data_read(dut, dev, lo: int, hi: int, result: dict) -> None:
+    """Record in ``result["cycle"]`` the cycle the engine first presents a read (ARVALID) of
+    an address in [lo, hi): the first data AR. Wakes only on ARVALID/ARADDR changes."""
+    arvalid, araddr = _axi_handle(dut, "arvalid"), _axi_handle(dut, "araddr")
+    if arvalid is None or araddr is None:
+        result["missing"] = "tb_top exposes no m_axi_arvalid/m_axi_araddr"
+        return
+    while True:
+        await ReadOnly()
+        if arvalid.value.is_resolvable and int(arvalid.value) and \
+                lo <= int(araddr.value) < hi:
+            result["cycle"] = dev.now()
+            return
+        await First(RisingEdge(arvalid), araddr.value_change)
+
+
+async def read_counters(dev) -> dict[str, int]:
+    return {name: await dev.read_reg(layout.global_reg(name)) for name in COUNTERS}
+
+
+def pattern(seed, nbytes: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, nbytes, dtype=np.uint8)
+
+
+async def write_big(dev, addr: int, data: np.ndarray) -> None:
+    for off in range(0, data.size, CHUNK):
+        await dev.mem_write(addr + off, data[off:off + CHUNK])
+
+
+async def compare_big(dev, addr: int, want: np.ndarray) -> int:
+    """Compare memory at ``addr`` with ``want``; raise AssertionError at the first mismatch.
+    Returns the bytes validated."""
+    for off in range(0, want.size, CHUNK):
+        got = await dev.mem_read(addr + off, min(CHUNK, want.size - off))
+        exp = want[off:off + got.size]
+        if not np.array_equal(got, exp):
+            bad = int(np.flatnonzero(got != exp)[0])
+            raise AssertionError(f"destination byte {addr + off + bad:#x} is {got[bad]:#04x},"
+                                 f" source had {exp[bad]:#04x}")
+    return int(want.size)
+
+
+# ========================================================================= bench points
+async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> dict:
+    """Copy p["nr_folios"] folios of p["folio_bytes"] from node 1 to node 2 in one batch."""
+    folio, n, lat = p["folio_bytes"], p["nr_folios"], p["mem_latency"]
+    total = folio * n
+    src_lo, dst_lo = 1 * dev.node_bytes, 2 * dev.node_bytes
+    if total > dev.node_bytes:
+        raise ValueError(f"{n} x {folio} B does not fit one {dev.node_bytes >> 20} MiB node")
+    dev.set_memory(rd_latency=lat, wr_latency=lat, bandwidth=MEM_BANDWIDTH)
+    data = pattern([p.get("seed", 0), folio, n, lat], total)
+    await write_big(dev, src_lo, data)
+    requests = [CopyRequest(src_lo + i * folio, dst_lo + i * folio, folio) for i in range(n)]
+
+    await dev.wait_cycles(2 * lat + 16)          # memory idle, new latency settled
+    before = await read_counters(dev)
+    probe: dict = {}
+    watcher = cocotb.start_soon(first_data_read(dut, dev, src_lo, src_lo + total, probe))
+    drv.clear_intervals()
+    comps = await drv.copy_batch(requests)
+    if not watcher.done():
+        watcher.cancel()
+    after = await read_counters(dev)
+
+    bad = [(i, c) for i, c in enumerate(comps) if not c.ok or c.bytes_completed != folio]
+    if bad:
+        i, c = bad[0]
+        raise AssertionError(f"{len(bad)} of {n} copies failed; first: request {i}: {c}")
+    validated = await compare_big(dev, dst_lo, data)
+    (iv,) = drv.intervals
+    first = probe.get("cycle")
+    counters = {k.lower(): (after[k] - before[k]) & 0xFFFF_FFFF for k in COUNTERS}
+    return report.point_figures(
+        folio, n, drv.nr_queues, lat, iv.cycles, bus_bytes, validated,
+        first_read_latency=None if first is None else first - iv.doorbell,
+        counters=counters, first_read_note=probe.get("missing"))
+
+
+async def run_bench(dut, cfg: dict) -> dict:
+    dev, drv = await _bring_up(dut, cfg)
+    out = {"kind": "bench", "queues": cfg["queues"], "bus_bytes": cfg["bus_bytes"],
+           "simulator": cocotb.SIM_NAME, "points": []}
+    for p in cfg["points"]:
+        t0 = time.monotonic()
+        try:
+            point = await bench_point(dut, dev, drv, p, cfg["bus_bytes"])
+        except Exception as exc:
+            out["points"].append({**p, "queues": cfg["queues"], "error": f"{exc!r}",
+                                  "traceback": traceback.format_exc()})
+            _write(cfg, out)
+            raise
+        point["wall_seconds"] = time.monotonic() - t0
+        out["points"].append(point)
+        _write(cfg, out)
+        dut._log.info("bench %d x %d B, %d queues, L=%d: %d cycles, efficiency %.3f "
+                      "(ideal %.3f), %.1f s", point["nr_folios"], point["folio_bytes"],
+                      point["queues"], point["mem_latency"], point["fabric_cycles"],
+                      point["bus_efficiency"], point["ideal_efficiency"],
+                      point["wall_seconds"])
+    return out
+
+
+# ===================================================================== migrate (mm)
+async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_folios: int,
+                       seed: int, costs) -> dict:
+    """move_pages(2) of nr_folios folios from node 1 to node 0 with copy path ``mode``;
+    validated; -> one repetition's figures."""
+    from .mm import PAGE_SHIFT, PAGE_SIZE, Kernel, MigrateStats
+
+    order = (folio_bytes // PAGE_SIZE).bit_length() - 1
+    kernel = Kernel(dev, costs=costs, copy_path=mode, driver=drv, seed=seed)
+    mm = kernel.mm_alloc("bench")
+    base = 1 << 32                       # a user virtual address, 2 MiB aligned
+    nr_pages = nr_folios << order
+    folios = await kernel.mmap(mm, base, nr_pages, node=1, order=order)
+    snaps = await kernel.snapshot(folios)
+    pages = [base + (i << (order + PAGE_SHIFT)) for i in range(nr_folios)]
+    stats = MigrateStats()
+    drv.clear_intervals()
+    t_wall = time.monotonic()
+    status = await kernel.move_pages(mm, pages, [0] * nr_folios, stats)
+    wall = time.monotonic() - t_wall
+    check = await kernel.verify_migration(snaps, stats)
+    per_page = stats.per_page(costs)
+    engine = drv.engine_cycles if drv.intervals else None
+    return {
+        "migrate_pages_cycles_per_page": per_page["migrate_pages"],
+        "folio_copy_cycles_per_page": per_page["folio_copy"],
+        "F": per_page["F"],
+        "first_folio_cycles": None if stats.first_folio_cycles is None
+        else costs.to_cpu(stats.first_folio_cycles),
+        "copy_cycles": stats.copy_cycles,                  # fabric cycles, t2..t3 summed
+        "migrate_cycles": stats.migrate_cycles,
+        "engine_cycles": engine,                           # doorbell -> last irq, summed
+        "nr_doorbell_batches": len(drv.intervals),
+        "nr_succeeded": check.nr_migrated,
+        "nr_failed": check.nr_stayed,
+        "nr_failed_status": sum(1 for s in status if s < 0),
+        "bytes_validated": check.bytes_validated,
+        "wall_seconds": wall,
+        "nr_fallback_folios": getattr(kernel.copy_path, "nr_fallback_folios", 0),
+    }
+
+
+async def run_migrate(dut, cfg: dict) -> dict:
+    from .costs import DEFAULT_COSTS
+
+    dev, drv = await _bring_up(dut, cfg)
+    for node, (rd, wr) in enumerate(cfg.get("node_latency", [])):
+        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
+    out = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
+    for k, run in enumerate(cfg["runs"]):
+        reps = []
+        try:
+            for rep in range(run.get("repetitions", 1)):
+                reps.append(await migrate_once(dev, drv, run["mode"], run["folio_bytes"],
+                                               run["nr_folios"], seed=1000 * k + rep,
+                                               costs=DEFAULT_COSTS))
+                dut._log.info("migrate %s %d x %d B rep %d: %s", run["mode"], run["nr_folios"],
+                              run["folio_bytes"], rep, reps[-1])
+        except Exception as exc:
+            out["runs"].append({**run, "error": f"{exc!r}", "traceback": traceback.format_exc()})
+            _write(cfg, out)
+            raise
+        out["runs"].append({**run, "repetitions": len(reps), "reps": reps})
+        _write(cfg, out)
+    return out
+
+
+# ========================================================================= plain copies
+async def run_copy(dut, cfg: dict) -> dict:
+    """The vertical slice without mm: driver copies node 1 -> node 0, validated."""
+    dev, drv = await _bring_up(dut, cfg)
+    for node, (rd, wr) in enumerate(cfg.get("node_latency", [])):
+        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
+    out = {"kind": "copy", "simulator": cocotb.SIM_NAME, "runs": []}
+    lo, _ = drv.dma_region
+    for k, run in enumerate(cfg["runs"]):
+        folio, n = run["folio_bytes"], run["nr_folios"]
+        if folio * n > lo:
+            raise ValueError(f"{n} x {folio} B does not fit below the rings in node 0")
+        reps = []
+        for rep in range(run.get("repetitions", 1)):
+            data = pattern([k, rep, folio, n], folio * n)
+            src, dst = 1 * dev.node_bytes, 0
+            await write_big(dev, src, data)
+            drv.clear_intervals()
+            t_wall = time.monotonic()
+            comps = await drv.copy_batch([CopyRequest(src + i * folio, dst + i * folio, folio)
+                                          for i in range(n)])
+            wall = time.monotonic() - t_wall
+            ok = sum(1 for c in comps if c.ok and c.bytes_completed == folio)
+            if ok != n:
+                raise AssertionError(f"{n - ok} of {n} copies failed: "
+                                     f"{[c for c in comps if not c.ok][:3]}")
+            reps.append({"engine_cycles": drv.engine_cycles, "copy_cycles": drv.engine_cycles,
+                         "bytes_validated": await compare_big(dev, dst, data),
+                         "nr_succeeded": ok, "nr_failed": n - ok, "wall_seconds": wall})
+        out["runs"].append({**run, "mode": run.get("mode", "driver"),
+                            "repetitions": len(reps), "reps": reps})
+        _write(cfg, out)
+    return out
+
+
+# ================================================================================ entry
+async def _bring_up(dut, cfg):
+    from .simdevice import bring_up
+    return await bring_up(dut, ring_order=cfg.get("ring_order", 9), driver_cls=TimedDriver,
+                          bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
+                          latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"))
+
+
+def _write(cfg, out) -> None:
+    if cfg.get("out"):
+        report.write_json(cfg["out"], out)
+
+
+JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate", "copy": "run_copy"}
+
+if cocotb is not None:
+    @cocotb.test()
+    async def job(dut):
+        """Run the job described by the configuration (see the module docstring)."""
+        cfg = sim.load_config()
+        kind = cfg.get("kind")
+        if kind not in JOB_KINDS:
+            raise ValueError(f"job kind {kind!r}: choose from {sorted(JOB_KINDS)}")
+        await globals()[JOB_KINDS[kind]](dut, cfg)

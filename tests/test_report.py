@@ -1,0 +1,230 @@
+"""harness/report.py and the experiment layer's pure parts: statistics, formatting, JSON,
+throughput figures, issue-3 targets, the seed's table, sweep grouping (no simulator)."""
+import json
+import math
+
+import pytest
+
+from harness import experiments, report
+
+
+# ------------------------------------------------------------------------- statistics
+def test_mean_sd_sample():
+    s = report.mean_sd([2, 4, 4, 4, 5, 5, 7, 9])
+    assert s["mean"] == 5 and s["n"] == 8
+    assert s["sd"] == pytest.approx(math.sqrt(32 / 7))       # n - 1
+
+
+def test_mean_sd_single_and_empty():
+    assert report.mean_sd([3.5]) == {"mean": 3.5, "sd": 0.0, "n": 1}
+    with pytest.raises(ValueError):
+        report.mean_sd([])
+
+
+def test_mean_sd_accepts_generators():
+    assert report.mean_sd(x for x in (1, 3))["mean"] == 2
+
+
+# ------------------------------------------------------------------------- formatting
+@pytest.mark.parametrize("stat, digits, text", [
+    ({"mean": 17799, "sd": 4278.4}, None, "17799 ± 4278"),
+    ((0.048, 0.020), None, "0.0480 ± 0.0200"),
+    ((0.048, 0.020), 3, "0.048 ± 0.020"),
+    ((3478.0, 95.0), 0, "3478 ± 95"),
+    (None, None, "-"),
+])
+def test_fmt_mean_sd(stat, digits, text):
+    assert report.fmt_mean_sd(stat, digits) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (None, "-"), (12, "12"), (0.9876, "0.988"), (123.456, "123"), (1.5, "1.50"), (0.0, "0"),
+    (True, "yes"),
+])
+def test_fmt_num(value, text):
+    assert report.fmt_num(value) == text
+
+
+@pytest.mark.parametrize("n, text", [(4096, "4K"), (65536, "64K"), (2 << 20, "2M"),
+                                     (1 << 30, "1G"), (1536, "1536"), (64, "64")])
+def test_fmt_bytes(n, text):
+    assert report.fmt_bytes(n) == text
+
+
+def test_markdown_table_shape_and_alignment():
+    md = report.markdown_table(["name", "value"], [["a", 1], ["bbb", 0.5]])
+    lines = md.splitlines()
+    assert lines[0] == "| name | value |"
+    assert lines[1] == "|------|------:|"
+    assert lines[2] == "| a    |     1 |"
+    assert lines[3] == "| bbb  | 0.500 |"
+    assert md.endswith("\n")
+    assert len({len(line) for line in lines}) == 1            # columns line up
+
+
+def test_markdown_table_checks_row_width():
+    with pytest.raises(ValueError):
+        report.markdown_table(["a", "b"], [[1]])
+    with pytest.raises(ValueError):
+        report.markdown_table(["a"], [[1]], align="lr")
+
+
+# ------------------------------------------------------------------------------- JSON
+def test_json_is_stable_and_plain(tmp_path):
+    np = pytest.importorskip("numpy")
+    obj = {"b": np.int64(3), "a": [np.float64(0.5), (1, 2)], "c": np.arange(3)}
+    text = report.dumps(obj)
+    assert text == report.dumps(dict(reversed(list(obj.items()))))   # key order irrelevant
+    assert json.loads(text) == {"a": [0.5, [1, 2]], "b": 3, "c": [0, 1, 2]}
+    path = report.write_json(tmp_path / "sub" / "r.json", obj)
+    assert report.read_json(path) == json.loads(text)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_json_rejects_nan():
+    with pytest.raises(ValueError):
+        report.dumps({"x": float("nan")})
+
+
+# ------------------------------------------------------------------------ throughput
+def test_ideal_efficiency():
+    # 64 x 4 KiB on a 512-bit bus: 4096 beats; L = 500 -> 4096 / 5596
+    assert report.ideal_efficiency(4096, 500) == pytest.approx(0.7319, abs=1e-4)
+    assert report.ideal_efficiency(100, 0) == 1.0
+    with pytest.raises(ValueError):
+        report.ideal_efficiency(0, 2)
+
+
+def test_point_figures():
+    p = report.point_figures(4096, 64, 1, 500, fabric_cycles=5700, bus_bytes=64,
+                             bytes_validated=64 * 4096, first_read_latency=510)
+    assert p["size_bytes"] == 262144 and p["data_beats"] == 4096
+    assert p["bytes_per_cycle"] == pytest.approx(262144 / 5700)
+    assert p["bus_efficiency"] == pytest.approx(4096 / 5700)
+    assert p["ideal_cycles"] == 5596 and p["overhead_cycles"] == 104
+    assert p["target"]["met"]            # 0.7186 >= 0.70 and >= 0.97 x 0.732
+
+
+def test_point_figures_rejects_zero_cycles():
+    with pytest.raises(ValueError):
+        report.point_figures(4096, 1, 1, 2, fabric_cycles=0, bus_bytes=64, bytes_validated=4096)
+
+
+def _point(folio, n, lat, cycles, queues=1, first=None):
+    return report.point_figures(folio, n, queues, lat, cycles, 64, folio * n,
+                                first_read_latency=first)
+
+
+def test_targets_small_points_use_cycle_slack():
+    ideal = 64 + 3 * 100
+    assert _point(4096, 1, 100, ideal + 32)["target"]["met"]
+    t = _point(4096, 1, 100, ideal + 33)["target"]
+    assert not t["met"] and t["failed"] == ["cycles <= B + 3L + 32"]
+
+
+def test_targets_big_points():
+    assert _point(2 << 20, 1, 100, 32768 + 300)["target"]["met"]
+    t = _point(2 << 20, 1, 100, 33500)["target"]                     # 0.978 < 0.99
+    assert not t["met"] and "efficiency >= 0.99" in t["failed"]
+    t = _point(4096, 512, 2, 32768 + 6)["target"]
+    assert t["met"] and "0.97" in t["rule"]
+
+
+def test_targets_first_read_only_at_latency_2_and_one_queue():
+    assert not _point(4096, 1, 2, 70, first=21)["target"]["met"]
+    assert _point(4096, 1, 2, 70, first=20)["target"]["met"]
+    assert _point(4096, 8, 2, 600, queues=4)["target"] is None
+
+
+def test_bench_markdown_marks_missed_targets():
+    md = report.bench_markdown([_point(4096, 1, 100, 1000), _point(4096, 1, 2, 70)])
+    assert "MISSED" in md and "| met" in md
+    assert md.count("\n") == 4
+
+
+# ------------------------------------------------------------------------- seed table
+def test_seed_figures():
+    s = report.seed_figures("generic", 2 << 20)
+    assert s["config"] == "generic kernel" and s["size"] == "2MB"
+    assert s["migrate_pages"] == {"mean": 3478, "sd": 95}
+    assert report.seed_figures("batch_dma_v1", 4096)["folio_copy"]["mean"] == 32222
+    assert report.seed_figures("batch_dma", 64 << 10) is None
+    assert report.seed_figures("nonsense", 4096) is None
+
+
+def test_seed_table_is_complete():
+    for config in report.SEED_RFC_V1.values():
+        assert set(config) == {"4KB", "2MB", "256MB", "1GB"}
+        for row in config.values():
+            mig, cpy, f = row["migrate_pages"][0], row["folio_copy"][0], row["F"][0]
+            assert f == pytest.approx(cpy / mig, abs=0.04)      # F is the ratio, per run
+
+
+def _rep(engine=None, copy=1000, validated=2 << 20, ok=512, mig=3500.0, cpy=500.0):
+    return {"engine_cycles": engine, "copy_cycles": copy, "bytes_validated": validated,
+            "nr_succeeded": ok, "nr_failed": 0, "wall_seconds": 1.0,
+            "migrate_pages_cycles_per_page": mig, "folio_copy_cycles_per_page": cpy,
+            "F": cpy / mig, "first_folio_cycles": 100.0}
+
+
+def test_run_record():
+    run = {"mode": "batch_dma", "folio_bytes": 4096, "nr_folios": 512, "repetitions": 2,
+           "reps": [_rep(engine=34000, mig=3000), _rep(engine=36000, mig=4000)]}
+    r = report.run_record(run, 64)
+    assert r["fabric_cycles"] == 35000 and r["size_bytes"] == 2 << 20
+    assert r["bus_efficiency"] == pytest.approx((2 << 20) / (35000 * 64))
+    assert r["bytes_validated"] == 4 << 20 and r["nr_succeeded"] == 1024
+    assert r["migrate_pages_cycles_per_page"]["mean"] == 3500
+    assert r["migrate_pages_cycles_per_page"]["sd"] == pytest.approx(math.sqrt(2) * 500)
+    assert r["seed"]["size"] == "2MB" and r["seed"]["config"] == "batch, DMA"
+    for key in ("mode", "folio_bytes", "nr_folios", "size_bytes", "fabric_cycles",
+                "bytes_per_cycle", "bus_efficiency", "bytes_validated", "nr_succeeded",
+                "nr_failed", "wall_seconds", "repetitions", "F", "first_folio_cycles",
+                "folio_copy_cycles_per_page"):
+        assert key in r
+    md = report.seed_markdown([r])
+    assert "3500 ± 707" in md and "13798 ± 205" in md
+    assert "batch_dma" in report.sim_markdown([r])
+
+
+def test_run_record_cpu_path_uses_copy_cycles():
+    run = {"mode": "generic", "folio_bytes": 4096, "nr_folios": 1,
+           "reps": [_rep(copy=400, validated=4096, ok=1)]}
+    r = report.run_record(run, 64)
+    assert r["fabric_cycles"] == 400 and r["seed"]["size"] == "4KB"
+
+
+def test_run_record_plain_copy_has_no_seed_columns():
+    run = {"mode": "driver", "folio_bytes": 4096, "nr_folios": 8,
+           "reps": [{"engine_cycles": 700, "copy_cycles": 700, "bytes_validated": 32768,
+                     "nr_succeeded": 8, "nr_failed": 0, "wall_seconds": 0.1}]}
+    r = report.run_record(run, 64)
+    assert "seed" not in r and report.seed_markdown([r]) == ""
+
+
+# ---------------------------------------------------------------------------- sweep
+def test_sweep_full_covers_the_product_minus_the_cap():
+    groups, skipped = experiments.sweep_points(True, 16 << 20)
+    n = sum(len(v) for v in groups.values())
+    assert n + len(skipped) == 3 * 4 * 5 * 4
+    assert sorted(groups) == [1, 2, 4, 8, 16]
+    assert all(p["folio_bytes"] * p["nr_folios"] <= 16 << 20 for g in groups.values() for p in g)
+    assert {(p["nr_folios"], p["folio_bytes"]) for p in skipped} == \
+        {(512, 64 << 10), (64, 2 << 20), (512, 2 << 20)}
+
+
+def test_sweep_default_is_a_subset_with_every_single_queue_point():
+    full, _ = experiments.sweep_points(True, 16 << 20)
+    default, _ = experiments.sweep_points(False, 16 << 20)
+    assert default[1] == full[1]
+    for q, pts in default.items():
+        assert all(p in full[q] for p in pts)
+        if q > 1:
+            assert {p["mem_latency"] for p in pts} == {experiments.DEFAULT_SCALING_LATENCY}
+
+
+def test_plot_bench(tmp_path):
+    pytest.importorskip("matplotlib")
+    pts = [_point(4096, 64, lat, 4096 + 3 * lat + 20) for lat in (2, 100, 500)]
+    path = report.plot_bench(pts, tmp_path / "b.png")
+    assert path.is_file() and path.stat().st_size > 1000
