@@ -1,0 +1,248 @@
+// tb_top: cocotb test bench of the engine.
+//
+// Contract for Python (harness/simdevice.py):
+//   * clk: generated here under Icarus (period 2 ns); an input driven by cocotb otherwise.
+//     rst: driven by Python. cycle: clock cycles since rst went low.
+//   * s_axil_*: the engine's register port (cocotbext-axi AxiLiteMaster, prefix "s_axil").
+//   * irq: the engine's interrupt line.
+//   * m_axi_*: the engine's master port as the memory sees it, watched by axi_checker
+//     (axi_error / axi_errors count protocol violations).
+//   * cfg_stall_mask (bits: 0 AW, 1 W, 2 B, 3 AR, 4 R) + cfg_stall_seed: random idle and
+//     backpressure between engine and memory on the chosen channels.
+//   * Memory model numa_mem: cfg_* timing and fault inputs, bd_* backdoor (see numa_mem.v).
+//   * CPU copy model cpu_copy on the memory's second port: cpu_start/src/dst/len,
+//     cpu_max_reads/writes, cpu_done (level), cpu_error, cpu_cycles.
+//   * doorbell_cycle: cycle of the last register write into a queue block (the doorbell);
+//     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd).
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module tb_top #(
+    parameter integer DATA_WIDTH = 512,
+    parameter integer NUM_QUEUES = 1,
+    parameter integer MAX_BURSTS = 16,
+    parameter integer FIFO_DEPTH = 1024,
+    parameter integer MEM_BYTES = 64 * 1024 * 1024
+) (
+`ifdef VERILATOR
+    input  wire clk
+`endif
+);
+    localparam integer ADDR_WIDTH = 32;
+    localparam integer ID_WIDTH = 8;
+    localparam integer STRB = DATA_WIDTH / 8;
+
+`ifndef VERILATOR
+    reg clk = 1'b0;
+    always #1 clk = ~clk;
+`endif
+
+    reg         rst = 1'b1;
+    reg  [63:0] cycle = 64'd0;
+    always @(posedge clk) cycle <= rst ? 64'd0 : cycle + 64'd1;
+
+    // ------------------------------------------------------------ Python-driven inputs
+    reg  [11:0] s_axil_awaddr = 12'd0;
+    reg  [2:0]  s_axil_awprot = 3'd0;
+    reg         s_axil_awvalid = 1'b0;
+    wire        s_axil_awready;
+    reg  [31:0] s_axil_wdata = 32'd0;
+    reg  [3:0]  s_axil_wstrb = 4'd0;
+    reg         s_axil_wvalid = 1'b0;
+    wire        s_axil_wready;
+    wire [1:0]  s_axil_bresp;
+    wire        s_axil_bvalid;
+    reg         s_axil_bready = 1'b0;
+    reg  [11:0] s_axil_araddr = 12'd0;
+    reg  [2:0]  s_axil_arprot = 3'd0;
+    reg         s_axil_arvalid = 1'b0;
+    wire        s_axil_arready;
+    wire [31:0] s_axil_rdata;
+    wire [1:0]  s_axil_rresp;
+    wire        s_axil_rvalid;
+    reg         s_axil_rready = 1'b0;
+    wire        irq;
+
+    reg  [4*16-1:0] cfg_rd_latency = {4{16'd2}};
+    reg  [4*16-1:0] cfg_wr_latency = {4{16'd2}};
+    reg  [4*16-1:0] cfg_bandwidth = {4{16'd256}};
+    reg  [63:0]     cfg_fault_rd_lo = 64'd0;
+    reg  [63:0]     cfg_fault_rd_hi = 64'd0;
+    reg  [63:0]     cfg_fault_wr_lo = 64'd0;
+    reg  [63:0]     cfg_fault_wr_hi = 64'd0;
+    reg  [4:0]      cfg_stall_mask = 5'd0;
+    reg  [15:0]     cfg_stall_seed = 16'd1;
+    reg             bd_load = 1'b0;
+    reg             bd_dump = 1'b0;
+    reg  [31:0]     bd_lo = 32'd0;
+    reg  [31:0]     bd_hi = 32'd0;
+
+    reg             cpu_start = 1'b0;
+    reg  [63:0]     cpu_src = 64'd0;
+    reg  [63:0]     cpu_dst = 64'd0;
+    reg  [63:0]     cpu_len = 64'd0;
+    reg  [7:0]      cpu_max_reads = 8'd10;
+    reg  [7:0]      cpu_max_writes = 8'd16;
+    wire            cpu_busy, cpu_done, cpu_error;
+    wire [63:0]     cpu_cycles;
+
+    // ------------------------------------------------------------------- the engine
+    wire [ID_WIDTH-1:0]   m_axi_awid, m_axi_bid, m_axi_arid, m_axi_rid;
+    wire [ADDR_WIDTH-1:0] m_axi_awaddr, m_axi_araddr;
+    wire [7:0]            m_axi_awlen, m_axi_arlen;
+    wire [2:0]            m_axi_awsize, m_axi_arsize, m_axi_awprot, m_axi_arprot;
+    wire [1:0]            m_axi_awburst, m_axi_arburst, m_axi_bresp, m_axi_rresp;
+    wire [3:0]            m_axi_awcache, m_axi_arcache;
+    wire                  m_axi_awlock, m_axi_arlock;
+    wire [DATA_WIDTH-1:0] m_axi_wdata, m_axi_rdata;
+    wire [STRB-1:0]       m_axi_wstrb;
+    wire                  m_axi_wlast, m_axi_rlast;
+    // engine side (e_*) and memory side (m_*) of each handshake, joined by axi_stall
+    wire e_awvalid, e_awready, e_wvalid, e_wready, e_bvalid, e_bready;
+    wire e_arvalid, e_arready, e_rvalid, e_rready;
+    wire m_axi_awvalid, m_axi_awready, m_axi_wvalid, m_axi_wready, m_axi_bvalid, m_axi_bready;
+    wire m_axi_arvalid, m_axi_arready, m_axi_rvalid, m_axi_rready;
+
+    foliodma_top #(
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH),
+        .NUM_QUEUES(NUM_QUEUES), .MAX_BURSTS(MAX_BURSTS), .FIFO_DEPTH(FIFO_DEPTH)
+    ) dut (
+        .clk(clk), .rst(rst),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
+        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
+        .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
+        .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
+        .s_axil_rready(s_axil_rready),
+        .m_axi_awid(m_axi_awid), .m_axi_awaddr(m_axi_awaddr), .m_axi_awlen(m_axi_awlen),
+        .m_axi_awsize(m_axi_awsize), .m_axi_awburst(m_axi_awburst), .m_axi_awlock(m_axi_awlock),
+        .m_axi_awcache(m_axi_awcache), .m_axi_awprot(m_axi_awprot), .m_axi_awvalid(e_awvalid),
+        .m_axi_awready(e_awready), .m_axi_wdata(m_axi_wdata), .m_axi_wstrb(m_axi_wstrb),
+        .m_axi_wlast(m_axi_wlast), .m_axi_wvalid(e_wvalid), .m_axi_wready(e_wready),
+        .m_axi_bid(m_axi_bid), .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(e_bvalid),
+        .m_axi_bready(e_bready), .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr),
+        .m_axi_arlen(m_axi_arlen), .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst),
+        .m_axi_arlock(m_axi_arlock), .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
+        .m_axi_arvalid(e_arvalid), .m_axi_arready(e_arready), .m_axi_rid(m_axi_rid),
+        .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
+        .m_axi_rvalid(e_rvalid), .m_axi_rready(e_rready),
+        .irq(irq)
+    );
+
+    // ------------------------------------------------- idle / backpressure insertion
+    axi_stall #(.SALT(16'h0001)) stall_aw (.clk(clk), .rst(rst), .enable(cfg_stall_mask[0]),
+        .seed(cfg_stall_seed), .in_valid(e_awvalid), .in_ready(e_awready),
+        .out_valid(m_axi_awvalid), .out_ready(m_axi_awready));
+    axi_stall #(.SALT(16'h0203)) stall_w (.clk(clk), .rst(rst), .enable(cfg_stall_mask[1]),
+        .seed(cfg_stall_seed), .in_valid(e_wvalid), .in_ready(e_wready),
+        .out_valid(m_axi_wvalid), .out_ready(m_axi_wready));
+    axi_stall #(.SALT(16'h0405)) stall_b (.clk(clk), .rst(rst), .enable(cfg_stall_mask[2]),
+        .seed(cfg_stall_seed), .in_valid(m_axi_bvalid), .in_ready(m_axi_bready),
+        .out_valid(e_bvalid), .out_ready(e_bready));
+    axi_stall #(.SALT(16'h0607)) stall_ar (.clk(clk), .rst(rst), .enable(cfg_stall_mask[3]),
+        .seed(cfg_stall_seed), .in_valid(e_arvalid), .in_ready(e_arready),
+        .out_valid(m_axi_arvalid), .out_ready(m_axi_arready));
+    axi_stall #(.SALT(16'h0809)) stall_r (.clk(clk), .rst(rst), .enable(cfg_stall_mask[4]),
+        .seed(cfg_stall_seed), .in_valid(m_axi_rvalid), .in_ready(m_axi_rready),
+        .out_valid(e_rvalid), .out_ready(e_rready));
+
+    // ------------------------------------------------------------- protocol checker
+    wire        axi_error;
+    wire [31:0] axi_errors;
+    axi_checker #(.DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)) checker (
+        .clk(clk), .rst(rst),
+        .awid(m_axi_awid), .awaddr(m_axi_awaddr), .awlen(m_axi_awlen), .awsize(m_axi_awsize),
+        .awburst(m_axi_awburst), .awvalid(m_axi_awvalid), .awready(m_axi_awready),
+        .wdata(m_axi_wdata), .wstrb(m_axi_wstrb), .wlast(m_axi_wlast), .wvalid(m_axi_wvalid),
+        .wready(m_axi_wready), .bid(m_axi_bid), .bresp(m_axi_bresp), .bvalid(m_axi_bvalid),
+        .bready(m_axi_bready), .arid(m_axi_arid), .araddr(m_axi_araddr), .arlen(m_axi_arlen),
+        .arsize(m_axi_arsize), .arburst(m_axi_arburst), .arvalid(m_axi_arvalid),
+        .arready(m_axi_arready), .rid(m_axi_rid), .rdata(m_axi_rdata), .rresp(m_axi_rresp),
+        .rlast(m_axi_rlast), .rvalid(m_axi_rvalid), .rready(m_axi_rready),
+        .error(axi_error), .errors(axi_errors)
+    );
+
+    // -------------------------------------------------------------- launch latency
+    reg [63:0] doorbell_cycle = 64'd0;
+    reg [63:0] first_read_cycle = 64'd0;
+    reg        awaiting_read = 1'b0;
+    always @(posedge clk) begin
+        if (s_axil_awvalid && s_axil_awready && s_axil_awaddr >= 12'h100) begin
+            doorbell_cycle <= cycle;
+            awaiting_read <= 1'b1;
+        end else if (awaiting_read && m_axi_arvalid && m_axi_arready && m_axi_arid[0]) begin
+            first_read_cycle <= cycle;
+            awaiting_read <= 1'b0;
+        end
+    end
+
+    // ------------------------------------------------------------ memory and CPU
+    wire [ID_WIDTH-1:0]   c_awid, c_bid, c_arid, c_rid;
+    wire [ADDR_WIDTH-1:0] c_awaddr, c_araddr;
+    wire [7:0]            c_awlen, c_arlen;
+    wire [2:0]            c_awsize, c_arsize;
+    wire [1:0]            c_awburst, c_arburst, c_bresp, c_rresp;
+    wire                  c_awvalid, c_awready, c_wlast, c_wvalid, c_wready, c_bvalid, c_bready;
+    wire                  c_arvalid, c_arready, c_rlast, c_rvalid, c_rready;
+    wire [511:0]          c_wdata, c_rdata;
+    wire [63:0]           c_wstrb;
+
+    numa_mem #(
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
+    ) mem (
+        .clk(clk), .rst(rst),
+        .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
+        .cfg_bandwidth(cfg_bandwidth),
+        .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
+        .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
+        .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
+        .s0_axi_awid(m_axi_awid), .s0_axi_awaddr(m_axi_awaddr), .s0_axi_awlen(m_axi_awlen),
+        .s0_axi_awsize(m_axi_awsize), .s0_axi_awburst(m_axi_awburst),
+        .s0_axi_awvalid(m_axi_awvalid), .s0_axi_awready(m_axi_awready),
+        .s0_axi_wdata(m_axi_wdata), .s0_axi_wstrb(m_axi_wstrb), .s0_axi_wlast(m_axi_wlast),
+        .s0_axi_wvalid(m_axi_wvalid), .s0_axi_wready(m_axi_wready),
+        .s0_axi_bid(m_axi_bid), .s0_axi_bresp(m_axi_bresp), .s0_axi_bvalid(m_axi_bvalid),
+        .s0_axi_bready(m_axi_bready),
+        .s0_axi_arid(m_axi_arid), .s0_axi_araddr(m_axi_araddr), .s0_axi_arlen(m_axi_arlen),
+        .s0_axi_arsize(m_axi_arsize), .s0_axi_arburst(m_axi_arburst),
+        .s0_axi_arvalid(m_axi_arvalid), .s0_axi_arready(m_axi_arready),
+        .s0_axi_rid(m_axi_rid), .s0_axi_rdata(m_axi_rdata), .s0_axi_rresp(m_axi_rresp),
+        .s0_axi_rlast(m_axi_rlast), .s0_axi_rvalid(m_axi_rvalid), .s0_axi_rready(m_axi_rready),
+        .s1_axi_awid(c_awid), .s1_axi_awaddr(c_awaddr), .s1_axi_awlen(c_awlen),
+        .s1_axi_awsize(c_awsize), .s1_axi_awburst(c_awburst),
+        .s1_axi_awvalid(c_awvalid), .s1_axi_awready(c_awready),
+        .s1_axi_wdata(c_wdata), .s1_axi_wstrb(c_wstrb), .s1_axi_wlast(c_wlast),
+        .s1_axi_wvalid(c_wvalid), .s1_axi_wready(c_wready),
+        .s1_axi_bid(c_bid), .s1_axi_bresp(c_bresp), .s1_axi_bvalid(c_bvalid),
+        .s1_axi_bready(c_bready),
+        .s1_axi_arid(c_arid), .s1_axi_araddr(c_araddr), .s1_axi_arlen(c_arlen),
+        .s1_axi_arsize(c_arsize), .s1_axi_arburst(c_arburst),
+        .s1_axi_arvalid(c_arvalid), .s1_axi_arready(c_arready),
+        .s1_axi_rid(c_rid), .s1_axi_rdata(c_rdata), .s1_axi_rresp(c_rresp),
+        .s1_axi_rlast(c_rlast), .s1_axi_rvalid(c_rvalid), .s1_axi_rready(c_rready)
+    );
+
+    cpu_copy #(
+        .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
+    ) cpu (
+        .clk(clk), .rst(rst),
+        .start(cpu_start), .src(cpu_src), .dst(cpu_dst), .len(cpu_len),
+        .cfg_max_reads(cpu_max_reads), .cfg_max_writes(cpu_max_writes),
+        .busy(cpu_busy), .done(cpu_done), .error(cpu_error), .cycles(cpu_cycles),
+        .m_axi_awid(c_awid), .m_axi_awaddr(c_awaddr), .m_axi_awlen(c_awlen),
+        .m_axi_awsize(c_awsize), .m_axi_awburst(c_awburst),
+        .m_axi_awvalid(c_awvalid), .m_axi_awready(c_awready),
+        .m_axi_wdata(c_wdata), .m_axi_wstrb(c_wstrb), .m_axi_wlast(c_wlast),
+        .m_axi_wvalid(c_wvalid), .m_axi_wready(c_wready),
+        .m_axi_bid(c_bid), .m_axi_bresp(c_bresp), .m_axi_bvalid(c_bvalid), .m_axi_bready(c_bready),
+        .m_axi_arid(c_arid), .m_axi_araddr(c_araddr), .m_axi_arlen(c_arlen),
+        .m_axi_arsize(c_arsize), .m_axi_arburst(c_arburst),
+        .m_axi_arvalid(c_arvalid), .m_axi_arready(c_arready),
+        .m_axi_rid(c_rid), .m_axi_rdata(c_rdata), .m_axi_rresp(c_rresp),
+        .m_axi_rlast(c_rlast), .m_axi_rvalid(c_rvalid), .m_axi_rready(c_rready)
+    );
+endmodule
+
+`resetall
