@@ -32,7 +32,7 @@ class SimDevice(Device):
         self.mem_bytes = mem_bytes
         self.nr_nodes = NR_NODES
         self.node_bytes = mem_bytes // NR_NODES
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self.axil = None     # created once reset has settled the register port (no X)
         self._backdoor = Lock()
         self._in_file = os.path.abspath("backdoor_in.hex")
         self._out_file = os.path.abspath("backdoor_out.hex")
@@ -43,6 +43,8 @@ class SimDevice(Device):
         await self._cycles(cycles)
         self.dut.rst.value = 0
         await RisingEdge(self.dut.clk)
+        if self.axil is None:
+            self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(self.dut, "s_axil"), self.dut.clk)
 
     def set_memory(self, node: int | None = None, rd_latency: int | None = None,
                    wr_latency: int | None = None, bandwidth: int | None = None) -> None:

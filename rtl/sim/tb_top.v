@@ -151,7 +151,7 @@ module tb_top #(
     // ------------------------------------------------------------- protocol checker
     wire        axi_error;
     wire [31:0] axi_errors;
-    axi_checker #(.DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)) checker (
+    axi_checker #(.DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)) protocol_check (
         .clk(clk), .rst(rst),
         .awid(m_axi_awid), .awaddr(m_axi_awaddr), .awlen(m_axi_awlen), .awsize(m_axi_awsize),
         .awburst(m_axi_awburst), .awvalid(m_axi_awvalid), .awready(m_axi_awready),
