@@ -18,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import report, sim
+from . import report
+from . import sim as simulation
 
-BUILD = sim.BUILD_ROOT
+BUILD = simulation.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
 BENCH_DIR = BUILD / "bench"
 JOB_MODULE = "harness.jobs"
@@ -101,7 +102,7 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
                   f"RFC v1 figures ({_clock_note()}):\n")
             print(seed_table)
     print(f"memory: node 1 -> node 0; (read, write) latency per node {SIM_NODE_LATENCY} cycles")
-    print(f"wrote {REPORT_JSON.relative_to(sim.REPO_ROOT)}"
+    print(f"wrote {REPORT_JSON.relative_to(simulation.REPO_ROOT)}"
           + (f" and {json_path}" if json_path else "") + f"; wall time {wall:.1f} s")
     if error or failed:
         print(f"FAILED: {error or failed[0]['error']}", file=sys.stderr)
@@ -159,8 +160,8 @@ def point_cap_bytes(simulator: str) -> int:
 def run_bench_points(groups: dict[int, list[dict]], simulator: str,
                      tag: str = "bench") -> tuple[list[dict], list[dict]]:
     """Run point lists, one simulation per queue count (one build per NUM_QUEUES).
-    -> (validated points, errors). A failing group stops at its failing point; the other
-    groups still run."""
+    -> (validated points, errors). A failing point gives no figure (the engine is
+    soft-reset and the group goes on); every group runs."""
     points, errors = [], []
     for queues, plist in sorted(groups.items()):
         out = BUILD / "jobs" / f"{tag}-{simulator}-q{queues}.json"
@@ -248,7 +249,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
         f"# foliodma bench ({simulator}, {DATA_WIDTH}-bit bus)\n\n" + md + summary)
     png = report.plot_bench([p for p in points if p["queues"] == 1], BENCH_DIR / "bench.png")
     print(md + summary)
-    print(f"wrote {BENCH_DIR.relative_to(sim.REPO_ROOT)}/bench.json, bench.md"
+    print(f"wrote {BENCH_DIR.relative_to(simulation.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
     for e in errors:
         print(f"FAILED: {e}", file=sys.stderr)
@@ -263,8 +264,8 @@ def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False
     if out is not None and out.exists():
         out.unlink()
     try:
-        sim.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
+        simulation.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
                 waves=waves, config=config)
         return None
-    except (sim.SimulationError, RuntimeError) as exc:
+    except (simulation.SimulationError, RuntimeError) as exc:
         return str(exc)

@@ -203,15 +203,21 @@ async def run_bench(dut, cfg: dict) -> dict:
     dev, drv = await _bring_up(dut, cfg)
     out = {"kind": "bench", "queues": cfg["queues"], "bus_bytes": cfg["bus_bytes"],
            "simulator": cocotb.SIM_NAME, "points": []}
+    failures = []
     for p in cfg["points"]:
         t0 = time.monotonic()
         try:
             point = await bench_point(dut, dev, drv, p, cfg["bus_bytes"])
         except Exception as exc:
+            # no figure for this point; soft-reset the engine and go on with the next one,
+            # the job still fails at the end
+            failures.append(exc)
             out["points"].append({**p, "queues": cfg["queues"], "error": f"{exc!r}",
                                   "traceback": traceback.format_exc()})
             _write(cfg, out)
-            raise
+            dut._log.error("bench point %s failed: %r", p, exc)
+            await drv.reset()
+            continue
         point["wall_seconds"] = time.monotonic() - t0
         out["points"].append(point)
         _write(cfg, out)
@@ -220,6 +226,9 @@ async def run_bench(dut, cfg: dict) -> dict:
                       point["queues"], point["mem_latency"], point["fabric_cycles"],
                       point["bus_efficiency"], point["ideal_efficiency"],
                       point["wall_seconds"])
+    if failures:
+        raise AssertionError(f"{len(failures)} of {len(cfg['points'])} bench points failed;"
+                             f" first: {failures[0]!r}")
     return out
 
 
