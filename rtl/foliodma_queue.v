@@ -209,12 +209,14 @@ module foliodma_queue #(
             always @(posedge clk) begin : take_beat
                 integer k;
                 reg [15:0] rel;
+                reg [DCL-1:0] slot;
                 if (r_hs) begin
                     for (k = 0; k < SPB; k = k + 1) begin
                         rel = {7'd0, f_beat} * SPB[15:0] + k[15:0] - f_off;
+                        slot = f_start[DCL-1:0] + rel[DCL-1:0];   // wraps in the cache
                         if ({7'd0, f_beat} * SPB[15:0] + k[15:0] >= f_off && rel < f_n) begin
-                            dcache[(f_start[DCL-1:0] + rel[DCL-1:0])] <= m_axi_rdata[k*256 +: 256];
-                            dbad[(f_start[DCL-1:0] + rel[DCL-1:0])] <= m_axi_rresp != 2'b00;
+                            dcache[slot] <= m_axi_rdata[k*256 +: 256];
+                            dbad[slot] <= m_axi_rresp != 2'b00;
                         end
                     end
                 end
