@@ -83,6 +83,8 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
         "node_latency": [{"node": i, "rd_latency": rd, "wr_latency": wr}
                          for i, (rd, wr) in enumerate(SIM_NODE_LATENCY)],
         "clocks": _clock_note(),
+        "software_time": "software steps (cost table) are simulated time, fast-forwarded: "
+                         "the engine and CPU copy model are idle then (harness.jobs.WarpDevice)",
         "wall_seconds": wall,
         "runs": records,
         "errors": [{"mode": r.get("mode"), "folio_bytes": r.get("folio_bytes"),
