@@ -81,8 +81,8 @@ module foliodma_queue #(
     output reg  [7:0]               m_axi_awlen,
     output reg                      m_axi_awvalid,
     input  wire                     m_axi_awready,
-    output reg  [DATA_WIDTH-1:0]    m_axi_wdata,
-    output reg  [DATA_WIDTH/8-1:0]  m_axi_wstrb,
+    output wire [DATA_WIDTH-1:0]    m_axi_wdata,
+    output wire [DATA_WIDTH/8-1:0]  m_axi_wstrb,
     output wire                     m_axi_wlast,
     output wire                     m_axi_wvalid,
     input  wire                     m_axi_wready,
@@ -226,7 +226,10 @@ module foliodma_queue #(
             reg [255:0] f_asm;       // assembles a slot from narrow beats (oldest beat shifts out)
             /* verilator lint_on UNUSEDSIGNAL */
             reg         f_err;       // a part of that slot came with a bus error
-            wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_beat[DCL-1:0] / BPS[DCL-1:0];
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [8:0]     f_rel = f_beat / BPS[8:0];                 // slot of this beat in the burst
+            /* verilator lint_on UNUSEDSIGNAL */
+            wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_rel[DCL-1:0];
             wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
             always @(posedge clk) begin
                 if (rst) begin
@@ -387,41 +390,49 @@ module foliodma_queue #(
     assign m_axi_wvalid = cw_state == CW_DATA;
     assign m_axi_wlast = cw_beat == cw_beats - 9'd1;
 
-    function [255:0] record;   // the completion record of one slot
-        input [DCL-1:0] s;
+    function [255:0] pack_record;    // a completion record from its fields
+        input [63:0] cookie;
+        input [3:0]  status;
+        input [31:0] bytes;
+        input [63:0] fault;
         begin
-            record = 256'd0;
-            record[COMP_COOKIE_LSB +: 64] = dcache[s][DESC_COOKIE_LSB +: 64];
-            record[COMP_STATUS_LSB +: 32] = {28'd0, cs_status[s]};
-            record[COMP_BYTES_COMPLETED_LSB +: 32] = cs_bytes[s];
-            record[COMP_FAULT_ADDR_LSB +: 64] = cs_fault[s];
+            pack_record = 256'd0;
+            pack_record[COMP_COOKIE_LSB +: 64] = cookie;
+            pack_record[COMP_STATUS_LSB +: 32] = {28'd0, status};
+            pack_record[COMP_BYTES_COMPLETED_LSB +: 32] = bytes;
+            pack_record[COMP_FAULT_ADDR_LSB +: 64] = fault;
         end
     endfunction
 
+    // The records of the current beat. Arrays are read in continuous assignments (not
+    // inside functions) so that simulators see every change.
+    // (only the cookie of each descriptor, and the low bits of the positions, are used)
+    /* verilator lint_off UNUSEDSIGNAL */
+    genvar k;
     generate
         if (DATA_WIDTH >= 256) begin : wide_records
-            always @(*) begin : build_beat
-                integer k;
-                reg [15:0] pos;
-                m_axi_wdata = {DATA_WIDTH{1'b0}};
-                m_axi_wstrb = {BB{1'b0}};
-                for (k = 0; k < SPB; k = k + 1) begin
-                    pos = {7'd0, cw_beat} * SPB[15:0] + k[15:0];   // slot position in the burst
-                    if (pos >= cw_off && pos - cw_off < cw_n) begin
-                        m_axi_wdata[k*256 +: 256] = record(cw_start[DCL-1:0] + pos[DCL-1:0] - cw_off[DCL-1:0]);
-                        m_axi_wstrb[k*32 +: 32] = {32{1'b1}};
-                    end
-                end
+            for (k = 0; k < SPB; k = k + 1) begin : position
+                wire [15:0]    at = {7'd0, cw_beat} * SPB[15:0] + k;   // position in the burst
+                wire           valid = at >= cw_off && at - cw_off < cw_n;
+                wire [15:0]    rel = at - cw_off;
+                wire [DCL-1:0] slot = cw_start[DCL-1:0] + rel[DCL-1:0];
+                wire [255:0]   desc = dcache[slot];
+                assign m_axi_wdata[k*256 +: 256] = valid ? pack_record(desc[DESC_COOKIE_LSB +: 64],
+                    cs_status[slot], cs_bytes[slot], cs_fault[slot]) : 256'd0;
+                assign m_axi_wstrb[k*32 +: 32] = {32{valid}};
             end
         end else begin : narrow_records
-            wire [255:0] rec = record(cw_start[DCL-1:0] + cw_beat[DCL-1:0] / BPS[DCL-1:0]);
-            wire [8:0]   part = cw_beat % BPS[8:0];
-            always @(*) begin
-                m_axi_wdata = rec[part * DATA_WIDTH +: DATA_WIDTH];
-                m_axi_wstrb = {BB{1'b1}};
-            end
+            wire [8:0]     rel = cw_beat / BPS[8:0];     // record of this beat in the burst
+            wire [8:0]     part = cw_beat % BPS[8:0];    // which part of it
+            wire [DCL-1:0] slot = cw_start[DCL-1:0] + rel[DCL-1:0];
+            wire [255:0]   desc = dcache[slot];
+            wire [255:0]   rec = pack_record(desc[DESC_COOKIE_LSB +: 64], cs_status[slot],
+                                             cs_bytes[slot], cs_fault[slot]);
+            assign m_axi_wdata = rec[part * DATA_WIDTH +: DATA_WIDTH];
+            assign m_axi_wstrb = {BB{1'b1}};
         end
     endgenerate
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
