@@ -1,8 +1,8 @@
 """SimDevice: the Device interface backed by the cocotb simulation of rtl/sim/tb_top.v.
 
-Only importable inside a cocotb test (it drives simulator handles). Registers go through
-cocotbext-axi's AxiLiteMaster on the s_axil_* port; memory goes through the memory model's
-backdoor ($readmemh/$writememh on hex files in the simulator's working directory), which
+Only importable inside a cocotb test (it drives simulator handles). Registers go through an
+HDL AXI4-Lite master in tb_top (one Python wake-up per access); memory goes through the
+memory model's backdoor ($readmemh/$writememh on hex files in the simulator's working directory), which
 takes zero simulated time; the interrupt and the CPU copy model are awaited on their edges,
 so Python sleeps while the hardware works.
 """
@@ -12,7 +12,6 @@ import os
 
 import numpy as np
 from cocotb.triggers import First, Lock, RisingEdge, Timer
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from . import backdoor
 from .device import Device
@@ -32,7 +31,7 @@ class SimDevice(Device):
         self.mem_bytes = mem_bytes
         self.nr_nodes = NR_NODES
         self.node_bytes = mem_bytes // NR_NODES
-        self.axil = None     # created once reset has settled the register port (no X)
+        self._registers = Lock()
         self._backdoor = Lock()
         self._in_file = os.path.abspath("backdoor_in.hex")
         self._out_file = os.path.abspath("backdoor_out.hex")
@@ -43,8 +42,6 @@ class SimDevice(Device):
         await self._cycles(cycles)
         self.dut.rst.value = 0
         await RisingEdge(self.dut.clk)
-        if self.axil is None:
-            self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(self.dut, "s_axil"), self.dut.clk)
 
     def set_memory(self, node: int | None = None, rd_latency: int | None = None,
                    wr_latency: int | None = None, bandwidth: int | None = None) -> None:
@@ -89,11 +86,27 @@ class SimDevice(Device):
         return int(self.dut.axi_errors.value)
 
     # ---------------------------------------------------------------- registers
+    async def _register(self, offset: int, write: bool, value: int = 0) -> int:
+        """One AXI4-Lite access by tb_top's HDL master; Python sleeps until it is done."""
+        dut = self.dut
+        async with self._registers:
+            await RisingEdge(dut.clk)
+            dut.reg_addr.value = offset
+            dut.reg_write.value = int(write)
+            dut.reg_wdata.value = value & 0xFFFF_FFFF
+            dut.reg_req.value = 1
+            await dut.reg_done.value_change
+            dut.reg_req.value = 0
+            if int(dut.reg_resp.value):
+                raise RuntimeError(f"register {'write' if write else 'read'} at {offset:#x}:"
+                                   f" AXI response {int(dut.reg_resp.value)}")
+            return int(dut.reg_rdata.value)
+
     async def read_reg(self, offset: int) -> int:
-        return await self.axil.read_dword(offset)
+        return await self._register(offset, write=False)
 
     async def write_reg(self, offset: int, value: int) -> None:
-        await self.axil.write_dword(offset, value & 0xFFFF_FFFF)
+        await self._register(offset, write=True, value=value)
 
     # ------------------------------------------------------------------- memory
     async def mem_write(self, addr: int, data: np.ndarray) -> None:

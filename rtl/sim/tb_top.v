@@ -3,7 +3,8 @@
 // Contract for Python (harness/simdevice.py):
 //   * clk: generated here under Icarus (period 2 ns); an input driven by cocotb otherwise.
 //     rst: driven by Python. cycle: clock cycles since rst went low.
-//   * s_axil_*: the engine's register port (cocotbext-axi AxiLiteMaster, prefix "s_axil").
+//   * reg_req/reg_write/reg_addr/reg_wdata -> reg_done (toggles), reg_rdata, reg_resp:
+//     one register access on the engine's AXI4-Lite port by an HDL master (axil_request).
 //   * irq: the engine's interrupt line.
 //   * m_axi_*: the engine's master port as the memory sees it, watched by axi_checker
 //     (axi_error / axi_errors count protocol violations).
@@ -43,25 +44,33 @@ module tb_top #(
     always @(posedge clk) cycle <= rst ? 64'd0 : cycle + 64'd1;
 
     // ------------------------------------------------------------ Python-driven inputs
-    reg  [11:0] s_axil_awaddr = 12'd0;
-    reg  [2:0]  s_axil_awprot = 3'd0;
-    reg         s_axil_awvalid = 1'b0;
-    wire        s_axil_awready;
-    reg  [31:0] s_axil_wdata = 32'd0;
-    reg  [3:0]  s_axil_wstrb = 4'd0;
-    reg         s_axil_wvalid = 1'b0;
-    wire        s_axil_wready;
-    wire [1:0]  s_axil_bresp;
-    wire        s_axil_bvalid;
-    reg         s_axil_bready = 1'b0;
-    reg  [11:0] s_axil_araddr = 12'd0;
-    reg  [2:0]  s_axil_arprot = 3'd0;
-    reg         s_axil_arvalid = 1'b0;
-    wire        s_axil_arready;
-    wire [31:0] s_axil_rdata;
-    wire [1:0]  s_axil_rresp;
-    wire        s_axil_rvalid;
-    reg         s_axil_rready = 1'b0;
+    // register access: Python raises reg_req, the HDL master runs the AXI4-Lite transfer,
+    // reg_done toggles when it is over (one Python wake-up per access, not per cycle)
+    reg         reg_req = 1'b0;
+    reg         reg_write = 1'b0;
+    reg  [11:0] reg_addr = 12'd0;
+    reg  [31:0] reg_wdata = 32'd0;
+    wire        reg_done;
+    wire [31:0] reg_rdata;
+    wire [1:0]  reg_resp;
+    wire [11:0] s_axil_awaddr, s_axil_araddr;
+    wire        s_axil_awvalid, s_axil_awready, s_axil_wvalid, s_axil_wready;
+    wire [31:0] s_axil_wdata, s_axil_rdata;
+    wire [1:0]  s_axil_bresp, s_axil_rresp;
+    wire        s_axil_bvalid, s_axil_bready, s_axil_arvalid, s_axil_arready;
+    wire        s_axil_rvalid, s_axil_rready;
+
+    axil_request #(.ADDR_WIDTH(12)) registers (
+        .clk(clk), .rst(rst),
+        .req(reg_req), .req_write(reg_write), .req_addr(reg_addr), .req_wdata(reg_wdata),
+        .done(reg_done), .resp_rdata(reg_rdata), .resp_resp(reg_resp),
+        .m_axil_awaddr(s_axil_awaddr), .m_axil_awvalid(s_axil_awvalid), .m_axil_awready(s_axil_awready),
+        .m_axil_wdata(s_axil_wdata), .m_axil_wvalid(s_axil_wvalid), .m_axil_wready(s_axil_wready),
+        .m_axil_bresp(s_axil_bresp), .m_axil_bvalid(s_axil_bvalid), .m_axil_bready(s_axil_bready),
+        .m_axil_araddr(s_axil_araddr), .m_axil_arvalid(s_axil_arvalid), .m_axil_arready(s_axil_arready),
+        .m_axil_rdata(s_axil_rdata), .m_axil_rresp(s_axil_rresp), .m_axil_rvalid(s_axil_rvalid),
+        .m_axil_rready(s_axil_rready)
+    );
     wire        irq;
 
     reg  [4*16-1:0] cfg_rd_latency = {4{16'd2}};
@@ -109,11 +118,11 @@ module tb_top #(
         .NUM_QUEUES(NUM_QUEUES), .MAX_BURSTS(MAX_BURSTS), .FIFO_DEPTH(FIFO_DEPTH)
     ) dut (
         .clk(clk), .rst(rst),
-        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
-        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(3'd0), .s_axil_awvalid(s_axil_awvalid),
+        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(4'hF),
         .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
         .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
-        .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_arprot(3'd0), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),
         .m_axi_awid(m_axi_awid), .m_axi_awaddr(m_axi_awaddr), .m_axi_awlen(m_axi_awlen),

@@ -1,0 +1,498 @@
+// numa_mem: simulation-only NUMA memory model with two AXI4 slave ports.
+//
+// Contract
+//   * Storage: one flat array `mem` of 64-byte lines (MEM_BYTES bytes), shared by both ports,
+//     zeroed at time 0. Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
+//     (s1_axi_*, always 512 bits) is the CPU copy model. A narrow port reads/writes the
+//     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes.
+//   * Address map: NUM_NODES = 4 nodes, node i = [i*NODE_BYTES, (i+1)*NODE_BYTES),
+//     NODE_BYTES = MEM_BYTES/4. A burst's node is the node of its start address.
+//   * Responses (decided when AR/AW is accepted, for the whole burst [addr, addr+(len+1)<<size)):
+//       DECERR  burst touches an address >= MEM_BYTES: reads return zero data, writes not committed
+//       SLVERR  burst overlaps the read (write) fault range [lo, hi) (hi == 0 disables), or
+//               burst type is not INCR (a 1-beat FIXED/WRAP burst is accepted), or
+//               size > port width. Reads: every beat SLVERR, data zero. Writes: SLVERR on B
+//               and NONE of the burst's beats are committed.
+//       DECERR takes precedence over SLVERR.
+//   * Timing, per node, from run-time inputs (no rebuild for a sweep):
+//       cfg_rd_latency[16n+:16]  read latency L: the first R handshake of a burst happens no
+//                                earlier than L cycles after its AR handshake (L < 2 acts as 2).
+//       cfg_wr_latency[16n+:16]  write latency L: the B handshake happens no earlier than L
+//                                cycles after the WLAST handshake (L < 2 acts as 2).
+//       cfg_bandwidth[16n+:16]   rate in 1/256 of a 64-byte line per cycle (256 = one line per
+//                                cycle; 0 = unlimited). Reads and writes have separate token
+//                                buckets of that rate per node, shared by both ports. A beat
+//                                costs DATA_WIDTH/2 tokens (bytes-proportional: a 512-bit beat
+//                                = 256, a 64-bit beat = 32; a narrow-size beat costs a full
+//                                beat of its port). A beat may go when the bucket is > 0; the
+//                                bucket may go negative (debt) and saturates at TOKEN_CAP.
+//   * Reads: up to AR_DEPTH bursts queued per port (ARREADY low when full), served in order
+//     per port, pipelined (latencies of queued bursts overlap), one beat per cycle at most,
+//     RVALID held until RREADY, RLAST on the last beat, RID = ARID.
+//   * Writes: AW queued (AW_DEPTH per port); W beats are accepted only for an already queued
+//     AW (W may be presented before AW; it waits), as the node's write bucket allows; each
+//     accepted beat is committed to `mem` at once (visible to reads the next cycle).
+//     B in order, BID = AWID, many outstanding. WLAST is not checked: the beat count is ARLEN.
+//   * Both ports writing the same line in the same cycle: port 1's bytes win on overlap.
+//   * Backdoor (word = 64-byte line index, bd_lo..bd_hi inclusive, must lie inside the array):
+//       rising edge of bd_load: $readmemh(BD_IN_FILE,  mem, bd_lo, bd_hi)
+//       rising edge of bd_dump: $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi)
+//     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py).
+//   * rst: synchronous, active high; clears queues and buckets (not memory contents).
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module numa_mem #(
+    parameter integer DATA_WIDTH = 512,              // port 0 data width: 64, 128, 256 or 512
+    parameter integer ADDR_WIDTH = 32,               // AXI address width of both ports
+    parameter integer ID_WIDTH = 8,                  // AXI ID width of both ports
+    parameter integer MEM_BYTES = 64*1024*1024,      // memory size in bytes (power of 2, >= 4 KiB)
+    parameter integer AR_DEPTH = 64,                 // read bursts queued per port (power of 2)
+    parameter integer AW_DEPTH = 64,                 // write bursts queued per port (power of 2);
+                                                     // also the B queue depth
+    parameter integer TOKEN_CAP = 256,               // bucket saturation, tokens (256 = one line)
+    parameter BD_IN_FILE = "backdoor_in.hex",        // backdoor load file (simulator cwd)
+    parameter BD_OUT_FILE = "backdoor_out.hex"       // backdoor dump file (simulator cwd)
+) (
+    input  wire                       clk,
+    input  wire                       rst,
+
+    // run-time configuration, node n in bits [16n +: 16]
+    input  wire [4*16-1:0]            cfg_rd_latency,
+    input  wire [4*16-1:0]            cfg_wr_latency,
+    input  wire [4*16-1:0]            cfg_bandwidth,
+    // fault injection: half-open byte ranges [lo, hi), hi == 0 disables
+    input  wire [63:0]                cfg_fault_rd_lo,
+    input  wire [63:0]                cfg_fault_rd_hi,
+    input  wire [63:0]                cfg_fault_wr_lo,
+    input  wire [63:0]                cfg_fault_wr_hi,
+    // backdoor
+    input  wire                       bd_load,
+    input  wire                       bd_dump,
+    input  wire [31:0]                bd_lo,
+    input  wire [31:0]                bd_hi,
+
+    // port 0: DATA_WIDTH bits (DMA engine)
+    input  wire [ID_WIDTH-1:0]        s0_axi_awid,
+    input  wire [ADDR_WIDTH-1:0]      s0_axi_awaddr,
+    input  wire [7:0]                 s0_axi_awlen,
+    input  wire [2:0]                 s0_axi_awsize,
+    input  wire [1:0]                 s0_axi_awburst,
+    input  wire                       s0_axi_awvalid,
+    output wire                       s0_axi_awready,
+    input  wire [DATA_WIDTH-1:0]      s0_axi_wdata,
+    input  wire [DATA_WIDTH/8-1:0]    s0_axi_wstrb,
+    input  wire                       s0_axi_wlast,
+    input  wire                       s0_axi_wvalid,
+    output wire                       s0_axi_wready,
+    output wire [ID_WIDTH-1:0]        s0_axi_bid,
+    output wire [1:0]                 s0_axi_bresp,
+    output wire                       s0_axi_bvalid,
+    input  wire                       s0_axi_bready,
+    input  wire [ID_WIDTH-1:0]        s0_axi_arid,
+    input  wire [ADDR_WIDTH-1:0]      s0_axi_araddr,
+    input  wire [7:0]                 s0_axi_arlen,
+    input  wire [2:0]                 s0_axi_arsize,
+    input  wire [1:0]                 s0_axi_arburst,
+    input  wire                       s0_axi_arvalid,
+    output wire                       s0_axi_arready,
+    output wire [ID_WIDTH-1:0]        s0_axi_rid,
+    output wire [DATA_WIDTH-1:0]      s0_axi_rdata,
+    output wire [1:0]                 s0_axi_rresp,
+    output wire                       s0_axi_rlast,
+    output wire                       s0_axi_rvalid,
+    input  wire                       s0_axi_rready,
+
+    // port 1: 512 bits (CPU copy model)
+    input  wire [ID_WIDTH-1:0]        s1_axi_awid,
+    input  wire [ADDR_WIDTH-1:0]      s1_axi_awaddr,
+    input  wire [7:0]                 s1_axi_awlen,
+    input  wire [2:0]                 s1_axi_awsize,
+    input  wire [1:0]                 s1_axi_awburst,
+    input  wire                       s1_axi_awvalid,
+    output wire                       s1_axi_awready,
+    input  wire [511:0]               s1_axi_wdata,
+    input  wire [63:0]                s1_axi_wstrb,
+    input  wire                       s1_axi_wlast,
+    input  wire                       s1_axi_wvalid,
+    output wire                       s1_axi_wready,
+    output wire [ID_WIDTH-1:0]        s1_axi_bid,
+    output wire [1:0]                 s1_axi_bresp,
+    output wire                       s1_axi_bvalid,
+    input  wire                       s1_axi_bready,
+    input  wire [ID_WIDTH-1:0]        s1_axi_arid,
+    input  wire [ADDR_WIDTH-1:0]      s1_axi_araddr,
+    input  wire [7:0]                 s1_axi_arlen,
+    input  wire [2:0]                 s1_axi_arsize,
+    input  wire [1:0]                 s1_axi_arburst,
+    input  wire                       s1_axi_arvalid,
+    output wire                       s1_axi_arready,
+    output wire [ID_WIDTH-1:0]        s1_axi_rid,
+    output wire [511:0]               s1_axi_rdata,
+    output wire [1:0]                 s1_axi_rresp,
+    output wire                       s1_axi_rlast,
+    output wire                       s1_axi_rvalid,
+    input  wire                       s1_axi_rready
+);
+
+localparam integer NUM_PORTS = 2;
+localparam integer NUM_NODES = 4;
+localparam integer MEM_WORDS = MEM_BYTES / 64;
+localparam integer NODE_BYTES = MEM_BYTES / NUM_NODES;
+localparam integer NODE_SHIFT = $clog2(NODE_BYTES);
+localparam integer ARQ_W = $clog2(AR_DEPTH);
+localparam integer AWQ_W = $clog2(AW_DEPTH);
+
+localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
+localparam [1:0] BURST_INCR = 2'b01;
+
+// ---------------------------------------------------------------- storage and backdoor
+reg [511:0] mem [0:MEM_WORDS-1];
+
+integer zi;
+initial begin
+    for (zi = 0; zi < MEM_WORDS; zi = zi + 1)
+        mem[zi] = {512{1'b0}};
+end
+
+always @(posedge bd_load) $readmemh(BD_IN_FILE, mem, bd_lo, bd_hi);
+always @(posedge bd_dump) $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi);
+
+// ---------------------------------------------------------------- cycle counter
+reg [63:0] cyc = 64'd0;
+always @(posedge clk) begin
+    if (rst) cyc <= 64'd0;
+    else     cyc <= cyc + 64'd1;
+end
+
+// ---------------------------------------------------------------- port fan-in / fan-out
+wire [ID_WIDTH-1:0]   in_awid    [0:NUM_PORTS-1];
+wire [ADDR_WIDTH-1:0] in_awaddr  [0:NUM_PORTS-1];
+wire [7:0]            in_awlen   [0:NUM_PORTS-1];
+wire [2:0]            in_awsize  [0:NUM_PORTS-1];
+wire [1:0]            in_awburst [0:NUM_PORTS-1];
+wire                  in_awvalid [0:NUM_PORTS-1];
+wire [511:0]          in_wdata   [0:NUM_PORTS-1];
+wire [63:0]           in_wstrb   [0:NUM_PORTS-1];
+wire                  in_wvalid  [0:NUM_PORTS-1];
+wire                  in_bready  [0:NUM_PORTS-1];
+wire [ID_WIDTH-1:0]   in_arid    [0:NUM_PORTS-1];
+wire [ADDR_WIDTH-1:0] in_araddr  [0:NUM_PORTS-1];
+wire [7:0]            in_arlen   [0:NUM_PORTS-1];
+wire [2:0]            in_arsize  [0:NUM_PORTS-1];
+wire [1:0]            in_arburst [0:NUM_PORTS-1];
+wire                  in_arvalid [0:NUM_PORTS-1];
+wire                  in_rready  [0:NUM_PORTS-1];
+
+wire                  out_awready [0:NUM_PORTS-1];
+wire                  out_wready  [0:NUM_PORTS-1];
+wire [ID_WIDTH-1:0]   out_bid     [0:NUM_PORTS-1];
+wire [1:0]            out_bresp   [0:NUM_PORTS-1];
+wire                  out_bvalid  [0:NUM_PORTS-1];
+wire                  out_arready [0:NUM_PORTS-1];
+wire [ID_WIDTH-1:0]   out_rid     [0:NUM_PORTS-1];
+wire [511:0]          out_rdata   [0:NUM_PORTS-1];
+wire [1:0]            out_rresp   [0:NUM_PORTS-1];
+wire                  out_rlast   [0:NUM_PORTS-1];
+wire                  out_rvalid  [0:NUM_PORTS-1];
+
+// per-port beat activity for the shared buckets, and write commits
+wire                  rd_fire  [0:NUM_PORTS-1];
+wire [1:0]            rd_node  [0:NUM_PORTS-1];
+wire                  wr_fire  [0:NUM_PORTS-1];
+wire [1:0]            wr_node  [0:NUM_PORTS-1];
+wire                  wc_en    [0:NUM_PORTS-1];
+wire [31:0]           wc_idx   [0:NUM_PORTS-1];
+wire [511:0]          wc_data  [0:NUM_PORTS-1];
+wire [511:0]          wc_mask  [0:NUM_PORTS-1];
+
+assign in_awid[0] = s0_axi_awid;       assign in_awid[1] = s1_axi_awid;
+assign in_awaddr[0] = s0_axi_awaddr;   assign in_awaddr[1] = s1_axi_awaddr;
+assign in_awlen[0] = s0_axi_awlen;     assign in_awlen[1] = s1_axi_awlen;
+assign in_awsize[0] = s0_axi_awsize;   assign in_awsize[1] = s1_axi_awsize;
+assign in_awburst[0] = s0_axi_awburst; assign in_awburst[1] = s1_axi_awburst;
+assign in_awvalid[0] = s0_axi_awvalid; assign in_awvalid[1] = s1_axi_awvalid;
+assign in_wdata[0] = s0_axi_wdata;     assign in_wdata[1] = s1_axi_wdata;
+assign in_wstrb[0] = s0_axi_wstrb;     assign in_wstrb[1] = s1_axi_wstrb;
+assign in_wvalid[0] = s0_axi_wvalid;   assign in_wvalid[1] = s1_axi_wvalid;
+assign in_bready[0] = s0_axi_bready;   assign in_bready[1] = s1_axi_bready;
+assign in_arid[0] = s0_axi_arid;       assign in_arid[1] = s1_axi_arid;
+assign in_araddr[0] = s0_axi_araddr;   assign in_araddr[1] = s1_axi_araddr;
+assign in_arlen[0] = s0_axi_arlen;     assign in_arlen[1] = s1_axi_arlen;
+assign in_arsize[0] = s0_axi_arsize;   assign in_arsize[1] = s1_axi_arsize;
+assign in_arburst[0] = s0_axi_arburst; assign in_arburst[1] = s1_axi_arburst;
+assign in_arvalid[0] = s0_axi_arvalid; assign in_arvalid[1] = s1_axi_arvalid;
+assign in_rready[0] = s0_axi_rready;   assign in_rready[1] = s1_axi_rready;
+
+assign s0_axi_awready = out_awready[0];  assign s1_axi_awready = out_awready[1];
+assign s0_axi_wready  = out_wready[0];   assign s1_axi_wready  = out_wready[1];
+assign s0_axi_bid     = out_bid[0];      assign s1_axi_bid     = out_bid[1];
+assign s0_axi_bresp   = out_bresp[0];    assign s1_axi_bresp   = out_bresp[1];
+assign s0_axi_bvalid  = out_bvalid[0];   assign s1_axi_bvalid  = out_bvalid[1];
+assign s0_axi_arready = out_arready[0];  assign s1_axi_arready = out_arready[1];
+assign s0_axi_rid     = out_rid[0];      assign s1_axi_rid     = out_rid[1];
+assign s0_axi_rdata   = out_rdata[0][DATA_WIDTH-1:0];
+assign s1_axi_rdata   = out_rdata[1];
+assign s0_axi_rresp   = out_rresp[0];    assign s1_axi_rresp   = out_rresp[1];
+assign s0_axi_rlast   = out_rlast[0];    assign s1_axi_rlast   = out_rlast[1];
+assign s0_axi_rvalid  = out_rvalid[0];   assign s1_axi_rvalid  = out_rvalid[1];
+
+// ---------------------------------------------------------------- token buckets (per node)
+reg signed [31:0] rtok [0:NUM_NODES-1];
+reg signed [31:0] wtok [0:NUM_NODES-1];
+wire [NUM_NODES-1:0] rtok_ok;
+wire [NUM_NODES-1:0] wtok_ok;
+
+genvar n;
+generate
+for (n = 0; n < NUM_NODES; n = n + 1) begin : g_node
+    wire [15:0] bw = cfg_bandwidth[16*n +: 16];
+    // tokens spent this cycle: port 0 beat costs DATA_WIDTH/2, port 1 beat costs 256
+    wire [31:0] rspend = ((rd_fire[0] && rd_node[0] == n) ? DATA_WIDTH/2 : 0)
+                       + ((rd_fire[1] && rd_node[1] == n) ? 256 : 0);
+    wire [31:0] wspend = ((wr_fire[0] && wr_node[0] == n) ? DATA_WIDTH/2 : 0)
+                       + ((wr_fire[1] && wr_node[1] == n) ? 256 : 0);
+    wire signed [31:0] rnext = rtok[n] + $signed({16'd0, bw}) - $signed(rspend);
+    wire signed [31:0] wnext = wtok[n] + $signed({16'd0, bw}) - $signed(wspend);
+    assign rtok_ok[n] = (bw == 16'd0) || (rtok[n] > 0);
+    assign wtok_ok[n] = (bw == 16'd0) || (wtok[n] > 0);
+    always @(posedge clk) begin
+        if (rst) begin
+            rtok[n] <= TOKEN_CAP;
+            wtok[n] <= TOKEN_CAP;
+        end else begin
+            rtok[n] <= (rnext > TOKEN_CAP) ? TOKEN_CAP : rnext;
+            wtok[n] <= (wnext > TOKEN_CAP) ? TOKEN_CAP : wnext;
+        end
+    end
+end
+endgenerate
+
+// ---------------------------------------------------------------- write commit (both ports)
+// Port 1 is merged on top of port 0 when both write the same line in one cycle.
+reg [511:0] wc_t0, wc_t1;
+always @(posedge clk) begin
+    if (wc_en[0]) begin
+        wc_t0 = (mem[wc_idx[0]] & ~wc_mask[0]) | (wc_data[0] & wc_mask[0]);
+        mem[wc_idx[0]] <= wc_t0;
+    end
+    if (wc_en[1]) begin
+        wc_t1 = (wc_en[0] && wc_idx[0] == wc_idx[1]) ? wc_t0 : mem[wc_idx[1]];
+        wc_t1 = (wc_t1 & ~wc_mask[1]) | (wc_data[1] & wc_mask[1]);
+        mem[wc_idx[1]] <= wc_t1;
+    end
+end
+
+// ---------------------------------------------------------------- the ports
+genvar p, b;
+generate
+for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
+    localparam integer PW = (p == 0) ? DATA_WIDTH : 512;   // port data width
+    localparam integer PB = PW / 8;                         // bytes per beat
+    localparam integer LB = $clog2(PB);                     // log2(bytes per beat)
+
+    // ------------------------------------------------------------ read side
+    reg [ID_WIDTH-1:0]   arq_id   [0:AR_DEPTH-1];
+    reg [ADDR_WIDTH-1:0] arq_addr [0:AR_DEPTH-1];
+    reg [7:0]            arq_len  [0:AR_DEPTH-1];
+    reg [2:0]            arq_size [0:AR_DEPTH-1];
+    reg [1:0]            arq_resp [0:AR_DEPTH-1];
+    reg [1:0]            arq_node [0:AR_DEPTH-1];
+    reg [63:0]           arq_time [0:AR_DEPTH-1];
+    reg [ARQ_W:0]        ar_wp = 0, ar_rp = 0;
+    reg [7:0]            rbeat = 8'd0;
+
+    reg                  rvalid_r = 1'b0;
+    reg                  rlast_r = 1'b0;
+    reg [ID_WIDTH-1:0]   rid_r = 0;
+    reg [1:0]            rresp_r = 2'b00;
+    reg [511:0]          rdata_r = 512'd0;
+
+    wire [ARQ_W-1:0]     arh = ar_rp[ARQ_W-1:0];
+    wire                 ar_empty = (ar_wp == ar_rp);
+    wire                 ar_full = ((ar_wp - ar_rp) == AR_DEPTH);
+    wire [ADDR_WIDTH-1:0] rh_addr = arq_addr[arh];
+    wire [7:0]           rh_len = arq_len[arh];
+    wire [2:0]           rh_size = arq_size[arh];
+    wire [1:0]           rh_resp = arq_resp[arh];
+    wire [1:0]           rh_node = arq_node[arh];
+    wire [63:0]          rh_time = arq_time[arh];
+    wire [ADDR_WIDTH-1:0] rb_addr = rh_addr + ({{(ADDR_WIDTH-8){1'b0}}, rbeat} << rh_size);
+
+    wire r_go = !ar_empty && (cyc >= rh_time) && rtok_ok[rh_node]
+                && (!rvalid_r || in_rready[p]);
+
+    assign out_arready[p] = !ar_full;
+    assign out_rvalid[p] = rvalid_r;
+    assign out_rlast[p] = rlast_r;
+    assign out_rid[p] = rid_r;
+    assign out_rresp[p] = rresp_r;
+    assign out_rdata[p] = rdata_r;
+    assign rd_fire[p] = r_go;
+    assign rd_node[p] = rh_node;
+
+    // AR acceptance: classify the whole burst
+    wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p]};
+    wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p]} + 64'd1) * (64'd1 << in_arsize[p]);
+    wire [1:0]  ar_node_c = (ar_start >= MEM_BYTES) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
+    wire [1:0]  ar_resp_c =
+        (ar_end > MEM_BYTES) ? RESP_DECERR :
+        ((in_arburst[p] != BURST_INCR && in_arlen[p] != 8'd0) || in_arsize[p] > LB) ? RESP_SLVERR :
+        (cfg_fault_rd_hi != 64'd0 && ar_start < cfg_fault_rd_hi && ar_end > cfg_fault_rd_lo) ? RESP_SLVERR :
+        RESP_OKAY;
+    wire [15:0] ar_lat = cfg_rd_latency[16*ar_node_c +: 16];
+    wire [63:0] ar_time_c = cyc + ((ar_lat < 16'd2) ? 64'd1 : {48'd0, ar_lat} - 64'd1);
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ar_wp <= 0;
+            ar_rp <= 0;
+            rbeat <= 8'd0;
+            rvalid_r <= 1'b0;
+        end else begin
+            if (in_arvalid[p] && !ar_full) begin
+                arq_id[ar_wp[ARQ_W-1:0]]   <= in_arid[p];
+                arq_addr[ar_wp[ARQ_W-1:0]] <= in_araddr[p];
+                arq_len[ar_wp[ARQ_W-1:0]]  <= in_arlen[p];
+                arq_size[ar_wp[ARQ_W-1:0]] <= in_arsize[p];
+                arq_resp[ar_wp[ARQ_W-1:0]] <= ar_resp_c;
+                arq_node[ar_wp[ARQ_W-1:0]] <= ar_node_c;
+                arq_time[ar_wp[ARQ_W-1:0]] <= ar_time_c;
+                ar_wp <= ar_wp + 1'b1;
+            end
+            if (r_go) begin
+                rvalid_r <= 1'b1;
+                rid_r <= arq_id[arh];
+                rresp_r <= rh_resp;
+                rlast_r <= (rbeat == rh_len);
+                if (rh_resp == RESP_OKAY)
+                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
+                else
+                    rdata_r <= 512'd0;
+                if (rbeat == rh_len) begin
+                    rbeat <= 8'd0;
+                    ar_rp <= ar_rp + 1'b1;
+                end else begin
+                    rbeat <= rbeat + 8'd1;
+                end
+            end else if (in_rready[p]) begin
+                rvalid_r <= 1'b0;
+            end
+        end
+    end
+
+    // ------------------------------------------------------------ write side
+    reg [ID_WIDTH-1:0]   awq_id   [0:AW_DEPTH-1];
+    reg [ADDR_WIDTH-1:0] awq_addr [0:AW_DEPTH-1];
+    reg [7:0]            awq_len  [0:AW_DEPTH-1];
+    reg [2:0]            awq_size [0:AW_DEPTH-1];
+    reg [1:0]            awq_resp [0:AW_DEPTH-1];
+    reg [1:0]            awq_node [0:AW_DEPTH-1];
+    reg [AWQ_W:0]        aw_wp = 0, aw_rp = 0;
+    reg [7:0]            wbeat = 8'd0;
+
+    reg [ID_WIDTH-1:0]   bq_id   [0:AW_DEPTH-1];
+    reg [1:0]            bq_resp [0:AW_DEPTH-1];
+    reg [63:0]           bq_time [0:AW_DEPTH-1];
+    reg [AWQ_W:0]        b_wp = 0, b_rp = 0;
+
+    reg                  bvalid_r = 1'b0;
+    reg [ID_WIDTH-1:0]   bid_r = 0;
+    reg [1:0]            bresp_r = 2'b00;
+
+    wire [AWQ_W-1:0]     awh = aw_rp[AWQ_W-1:0];
+    wire                 aw_empty = (aw_wp == aw_rp);
+    wire                 aw_full = ((aw_wp - aw_rp) == AW_DEPTH);
+    wire [ADDR_WIDTH-1:0] wh_addr = awq_addr[awh];
+    wire [7:0]           wh_len = awq_len[awh];
+    wire [2:0]           wh_size = awq_size[awh];
+    wire [1:0]           wh_resp = awq_resp[awh];
+    wire [1:0]           wh_node = awq_node[awh];
+    wire [ADDR_WIDTH-1:0] wb_addr = wh_addr + ({{(ADDR_WIDTH-8){1'b0}}, wbeat} << wh_size);
+
+    wire [AWQ_W-1:0]     bh = b_rp[AWQ_W-1:0];
+    wire                 b_empty = (b_wp == b_rp);
+    wire                 b_full = ((b_wp - b_rp) == AW_DEPTH);
+
+    wire w_ok = !aw_empty && !b_full && wtok_ok[wh_node];
+    wire w_go = w_ok && in_wvalid[p];
+    wire w_last = (wbeat == wh_len);
+    wire b_go = !b_empty && (cyc >= bq_time[bh]) && (!bvalid_r || in_bready[p]);
+
+    assign out_awready[p] = !aw_full;
+    assign out_wready[p] = w_ok;
+    assign out_bvalid[p] = bvalid_r;
+    assign out_bid[p] = bid_r;
+    assign out_bresp[p] = bresp_r;
+    assign wr_fire[p] = w_go;
+    assign wr_node[p] = wh_node;
+
+    // commit: lane of the line selected by the beat address
+    wire [31:0] w_shift = ((wb_addr & 6'h3f) >> LB) * PW;
+    wire [63:0] w_strb = in_wstrb[p] << (w_shift >> 3);
+    assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
+    assign wc_idx[p] = wb_addr >> 6;
+    assign wc_data[p] = in_wdata[p] << w_shift;
+    for (b = 0; b < 64; b = b + 1) begin : g_mask
+        assign wc_mask[p][8*b +: 8] = {8{w_strb[b]}};
+    end
+
+    // AW acceptance: classify the whole burst
+    wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p]};
+    wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p]} + 64'd1) * (64'd1 << in_awsize[p]);
+    wire [1:0]  aw_node_c = (aw_start >= MEM_BYTES) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
+    wire [1:0]  aw_resp_c =
+        (aw_end > MEM_BYTES) ? RESP_DECERR :
+        ((in_awburst[p] != BURST_INCR && in_awlen[p] != 8'd0) || in_awsize[p] > LB) ? RESP_SLVERR :
+        (cfg_fault_wr_hi != 64'd0 && aw_start < cfg_fault_wr_hi && aw_end > cfg_fault_wr_lo) ? RESP_SLVERR :
+        RESP_OKAY;
+    wire [15:0] w_lat = cfg_wr_latency[16*wh_node +: 16];
+    wire [63:0] b_time_c = cyc + ((w_lat < 16'd2) ? 64'd1 : {48'd0, w_lat} - 64'd1);
+
+    always @(posedge clk) begin
+        if (rst) begin
+            aw_wp <= 0;
+            aw_rp <= 0;
+            wbeat <= 8'd0;
+            b_wp <= 0;
+            b_rp <= 0;
+            bvalid_r <= 1'b0;
+        end else begin
+            if (in_awvalid[p] && !aw_full) begin
+                awq_id[aw_wp[AWQ_W-1:0]]   <= in_awid[p];
+                awq_addr[aw_wp[AWQ_W-1:0]] <= in_awaddr[p];
+                awq_len[aw_wp[AWQ_W-1:0]]  <= in_awlen[p];
+                awq_size[aw_wp[AWQ_W-1:0]] <= in_awsize[p];
+                awq_resp[aw_wp[AWQ_W-1:0]] <= aw_resp_c;
+                awq_node[aw_wp[AWQ_W-1:0]] <= aw_node_c;
+                aw_wp <= aw_wp + 1'b1;
+            end
+            if (w_go) begin
+                if (w_last) begin
+                    wbeat <= 8'd0;
+                    aw_rp <= aw_rp + 1'b1;
+                    bq_id[b_wp[AWQ_W-1:0]]   <= awq_id[awh];
+                    bq_resp[b_wp[AWQ_W-1:0]] <= wh_resp;
+                    bq_time[b_wp[AWQ_W-1:0]] <= b_time_c;
+                    b_wp <= b_wp + 1'b1;
+                end else begin
+                    wbeat <= wbeat + 8'd1;
+                end
+            end
+            if (b_go) begin
+                bvalid_r <= 1'b1;
+                bid_r <= bq_id[bh];
+                bresp_r <= bq_resp[bh];
+                b_rp <= b_rp + 1'b1;
+            end else if (in_bready[p]) begin
+                bvalid_r <= 1'b0;
+            end
+        end
+    end
+end
+endgenerate
+
+endmodule
+
+`resetall
