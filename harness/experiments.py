@@ -35,6 +35,10 @@ BUS_BYTES = DATA_WIDTH // 8
 #: migrated remote -> local: node 1 -> node 0 here.
 SIM_NODE_LATENCY = [(100, 100), (150, 150), (300, 300), (300, 300)]
 
+#: repetitions of `make sim` differ by memory latency jitter: each node's latencies are drawn
+#: per repetition from base x [1 - j, 1 + j] (seeded, reproducible)
+SIM_LATENCY_JITTER = 0.1
+
 #: `python -m harness bench` without --mem-latency: the memory model's own default
 DEFAULT_BENCH_LATENCY = 2
 
@@ -64,7 +68,8 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
              "nr_folios": n, "repetitions": repetitions} for mode, folio, n in rows]
     out = BUILD / "jobs" / f"sim-{simulator}.json"
     config = {"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
-              "node_latency": SIM_NODE_LATENCY, "out": str(out)}
+              "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
+              "out": str(out)}
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
                       for r in runs) + f"; {repetitions} repetitions each", flush=True)
@@ -82,6 +87,7 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
         "bus_bytes": BUS_BYTES,
         "node_latency": [{"node": i, "rd_latency": rd, "wr_latency": wr}
                          for i, (rd, wr) in enumerate(SIM_NODE_LATENCY)],
+        "latency_jitter": SIM_LATENCY_JITTER,
         "clocks": _clock_note(),
         "software_time": "software steps (cost table) are simulated time, fast-forwarded: "
                          "the engine and CPU copy model are idle then (harness.jobs.WarpDevice)",
@@ -103,7 +109,8 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
             print("CPU cycles per 4 KiB page, mean ± SD over repetitions, beside the seed's "
                   f"RFC v1 figures ({_clock_note()}):\n")
             print(seed_table)
-    print(f"memory: node 1 -> node 0; (read, write) latency per node {SIM_NODE_LATENCY} cycles")
+    print(f"memory: node 1 -> node 0; (read, write) latency per node {SIM_NODE_LATENCY} cycles"
+          f" +- {SIM_LATENCY_JITTER:.0%} jitter per repetition")
     print(f"wrote {REPORT_JSON.relative_to(simulation.REPO_ROOT)}"
           + (f" and {json_path}" if json_path else "") + f"; wall time {wall:.1f} s")
     if error or failed:

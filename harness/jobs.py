@@ -33,6 +33,7 @@ write call (dev.now() before it) to the first data ARVALID (+-1 cycle).
 """
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from dataclasses import dataclass
@@ -311,22 +312,37 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     }
 
 
+def set_node_latency(dev, node_latency, jitter: float = 0.0, seed=0) -> list:
+    """Program each node's (read, write) latency; with ``jitter`` > 0 each value is drawn
+    uniformly from base x [1 - jitter, 1 + jitter] (seeded): repetitions then differ the way
+    repeated runs on a real machine do. Returns the [(rd, wr)] programmed."""
+    rng = np.random.default_rng(seed)
+    used = []
+    for node, (rd, wr) in enumerate(node_latency):
+        if jitter:
+            rd, wr = (max(2, round(x * (1 + rng.uniform(-jitter, jitter)))) for x in (rd, wr))
+        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
+        used.append((rd, wr))
+    return used
+
+
 async def run_migrate(dut, cfg: dict) -> dict:
     from .costs import DEFAULT_COSTS
 
     dev, drv = await _bring_up(dut, cfg)
-    for node, (rd, wr) in enumerate(cfg.get("node_latency", [])):
-        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
     out = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
     failures = []
     for k, run in enumerate(cfg["runs"]):
         reps = []
         try:
             for rep in range(run.get("repetitions", 1)):
+                latency = set_node_latency(dev, cfg.get("node_latency", []),
+                                           cfg.get("latency_jitter", 0.0), seed=[k, rep])
                 reps.append(await migrate_once(dev, drv, run["mode"], run["folio_bytes"],
                                                run["nr_folios"], seed=1000 * k + rep,
                                                costs=DEFAULT_COSTS,
                                                warp=cfg.get("warp_software", True)))
+                reps[-1]["node_latency"] = latency
                 dut._log.info("migrate %s %d x %d B rep %d: %s", run["mode"], run["nr_folios"],
                               run["folio_bytes"], rep, reps[-1])
         except Exception as exc:
@@ -350,8 +366,7 @@ async def run_migrate(dut, cfg: dict) -> dict:
 async def run_copy(dut, cfg: dict) -> dict:
     """The vertical slice without mm: driver copies node 1 -> node 0, validated."""
     dev, drv = await _bring_up(dut, cfg)
-    for node, (rd, wr) in enumerate(cfg.get("node_latency", [])):
-        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
+    set_node_latency(dev, cfg.get("node_latency", []))
     out = {"kind": "copy", "simulator": cocotb.SIM_NAME, "runs": []}
     lo, _ = drv.dma_region
     for k, run in enumerate(cfg["runs"]):
@@ -384,9 +399,12 @@ async def run_copy(dut, cfg: dict) -> dict:
 # ================================================================================ entry
 async def _bring_up(dut, cfg):
     from .simdevice import bring_up
-    return await bring_up(dut, ring_order=cfg.get("ring_order", 9), driver_cls=TimedDriver,
-                          bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
-                          latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"))
+    dev, drv = await bring_up(dut, ring_order=cfg.get("ring_order", 9), driver_cls=TimedDriver,
+                              bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
+                              latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"))
+    if hasattr(dev, "axil"):      # cocotbext-axi logs every register access at INFO
+        dev.axil.log.setLevel(logging.WARNING)
+    return dev, drv
 
 
 def _write(cfg, out) -> None:

@@ -56,10 +56,14 @@ class SimDevice(Device):
                 continue
             if not 0 <= value < 1 << 16:
                 raise ValueError(f"{name} {value} out of range")
+            # cocotb applies writes at the end of the time step, so reading the handle back
+            # would lose an earlier call's write in the same step: keep a shadow of the word
+            shadow = self.__dict__.setdefault("_mem_cfg", {})
             handle = getattr(self.dut, name)
-            word = int(handle.value)
+            word = shadow.get(name, int(handle.value))
             for n in nodes:
                 word = (word & ~(0xFFFF << (16 * n))) | (value << (16 * n))
+            shadow[name] = word
             handle.value = word
 
     def inject_fault(self, kind: str, lo: int, hi: int) -> None:
