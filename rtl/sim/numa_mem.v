@@ -57,6 +57,7 @@ module numa_mem #(
 ) (
     input  wire                       clk,
     input  wire                       rst,
+    output wire [63:0]                cycle,    // cycles since rst was deasserted
 
     // run-time configuration, node n in bits [16n +: 16]
     input  wire [4*16-1:0]            cfg_rd_latency,
@@ -160,87 +161,87 @@ always @(posedge bd_load) $readmemh(BD_IN_FILE, mem, bd_lo, bd_hi);
 always @(posedge bd_dump) $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi);
 
 // ---------------------------------------------------------------- cycle counter
-reg [63:0] cyc = 64'd0;
-always @(posedge clk) begin
-    if (rst) cyc <= 64'd0;
-    else     cyc <= cyc + 64'd1;
-end
+reg [63:0] cyc = 64'd0;   // cycles since rst deasserted
+assign cycle = cyc;
 
 // ---------------------------------------------------------------- port fan-in / fan-out
-wire [ID_WIDTH-1:0]   in_awid    [0:NUM_PORTS-1];
-wire [ADDR_WIDTH-1:0] in_awaddr  [0:NUM_PORTS-1];
-wire [7:0]            in_awlen   [0:NUM_PORTS-1];
-wire [2:0]            in_awsize  [0:NUM_PORTS-1];
-wire [1:0]            in_awburst [0:NUM_PORTS-1];
-wire                  in_awvalid [0:NUM_PORTS-1];
-wire [511:0]          in_wdata   [0:NUM_PORTS-1];
-wire [63:0]           in_wstrb   [0:NUM_PORTS-1];
-wire                  in_wvalid  [0:NUM_PORTS-1];
-wire                  in_bready  [0:NUM_PORTS-1];
-wire [ID_WIDTH-1:0]   in_arid    [0:NUM_PORTS-1];
-wire [ADDR_WIDTH-1:0] in_araddr  [0:NUM_PORTS-1];
-wire [7:0]            in_arlen   [0:NUM_PORTS-1];
-wire [2:0]            in_arsize  [0:NUM_PORTS-1];
-wire [1:0]            in_arburst [0:NUM_PORTS-1];
-wire                  in_arvalid [0:NUM_PORTS-1];
-wire                  in_rready  [0:NUM_PORTS-1];
+wire [NUM_PORTS*ID_WIDTH-1:0] in_awid;
+wire [NUM_PORTS*ADDR_WIDTH-1:0] in_awaddr;
+wire [NUM_PORTS*8-1:0] in_awlen;
+wire [NUM_PORTS*3-1:0] in_awsize;
+wire [NUM_PORTS*2-1:0] in_awburst;
+wire [NUM_PORTS-1:0] in_awvalid;
+wire [NUM_PORTS*512-1:0] in_wdata;
+wire [NUM_PORTS*64-1:0] in_wstrb;
+wire [NUM_PORTS-1:0] in_wvalid;
+wire [NUM_PORTS-1:0] in_bready;
+wire [NUM_PORTS*ID_WIDTH-1:0] in_arid;
+wire [NUM_PORTS*ADDR_WIDTH-1:0] in_araddr;
+wire [NUM_PORTS*8-1:0] in_arlen;
+wire [NUM_PORTS*3-1:0] in_arsize;
+wire [NUM_PORTS*2-1:0] in_arburst;
+wire [NUM_PORTS-1:0] in_arvalid;
+wire [NUM_PORTS-1:0] in_rready;
 
-wire                  out_awready [0:NUM_PORTS-1];
-wire                  out_wready  [0:NUM_PORTS-1];
-wire [ID_WIDTH-1:0]   out_bid     [0:NUM_PORTS-1];
-wire [1:0]            out_bresp   [0:NUM_PORTS-1];
-wire                  out_bvalid  [0:NUM_PORTS-1];
-wire                  out_arready [0:NUM_PORTS-1];
-wire [ID_WIDTH-1:0]   out_rid     [0:NUM_PORTS-1];
-wire [511:0]          out_rdata   [0:NUM_PORTS-1];
-wire [1:0]            out_rresp   [0:NUM_PORTS-1];
-wire                  out_rlast   [0:NUM_PORTS-1];
-wire                  out_rvalid  [0:NUM_PORTS-1];
+wire [NUM_PORTS-1:0] out_awready;
+wire [NUM_PORTS-1:0] out_wready;
+wire [NUM_PORTS*ID_WIDTH-1:0] out_bid;
+wire [NUM_PORTS*2-1:0] out_bresp;
+wire [NUM_PORTS-1:0] out_bvalid;
+wire [NUM_PORTS-1:0] out_arready;
+wire [NUM_PORTS*ID_WIDTH-1:0] out_rid;
+wire [NUM_PORTS*512-1:0] out_rdata;
+wire [NUM_PORTS*2-1:0] out_rresp;
+wire [NUM_PORTS-1:0] out_rlast;
+wire [NUM_PORTS-1:0] out_rvalid;
 
 // per-port beat activity for the shared buckets, and write commits
-wire                  rd_fire  [0:NUM_PORTS-1];
-wire [1:0]            rd_node  [0:NUM_PORTS-1];
-wire                  wr_fire  [0:NUM_PORTS-1];
-wire [1:0]            wr_node  [0:NUM_PORTS-1];
-wire                  wc_en    [0:NUM_PORTS-1];
-wire [31:0]           wc_idx   [0:NUM_PORTS-1];
-wire [511:0]          wc_data  [0:NUM_PORTS-1];
-wire [511:0]          wc_mask  [0:NUM_PORTS-1];
+wire [NUM_PORTS-1:0] rd_fire;
+wire [NUM_PORTS*2-1:0] rd_node;
+wire [NUM_PORTS-1:0] wr_fire;
+wire [NUM_PORTS*2-1:0] wr_node;
+wire [NUM_PORTS-1:0] wc_en;
+wire [NUM_PORTS*32-1:0] wc_idx;
+wire [NUM_PORTS*512-1:0] wc_data;
+wire [NUM_PORTS*512-1:0] wc_mask;
 
-assign in_awid[0] = s0_axi_awid;       assign in_awid[1] = s1_axi_awid;
-assign in_awaddr[0] = s0_axi_awaddr;   assign in_awaddr[1] = s1_axi_awaddr;
-assign in_awlen[0] = s0_axi_awlen;     assign in_awlen[1] = s1_axi_awlen;
-assign in_awsize[0] = s0_axi_awsize;   assign in_awsize[1] = s1_axi_awsize;
-assign in_awburst[0] = s0_axi_awburst; assign in_awburst[1] = s1_axi_awburst;
+assign in_awid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_awid;       assign in_awid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_awid;
+assign in_awaddr[0*ADDR_WIDTH +: ADDR_WIDTH] = s0_axi_awaddr;   assign in_awaddr[1*ADDR_WIDTH +: ADDR_WIDTH] = s1_axi_awaddr;
+assign in_awlen[0*8 +: 8] = s0_axi_awlen;     assign in_awlen[1*8 +: 8] = s1_axi_awlen;
+assign in_awsize[0*3 +: 3] = s0_axi_awsize;   assign in_awsize[1*3 +: 3] = s1_axi_awsize;
+assign in_awburst[0*2 +: 2] = s0_axi_awburst; assign in_awburst[1*2 +: 2] = s1_axi_awburst;
 assign in_awvalid[0] = s0_axi_awvalid; assign in_awvalid[1] = s1_axi_awvalid;
-assign in_wdata[0] = s0_axi_wdata;     assign in_wdata[1] = s1_axi_wdata;
-assign in_wstrb[0] = s0_axi_wstrb;     assign in_wstrb[1] = s1_axi_wstrb;
+assign in_wdata[0*512 +: 512] = s0_axi_wdata;     assign in_wdata[1*512 +: 512] = s1_axi_wdata;
+assign in_wstrb[0*64 +: 64] = s0_axi_wstrb;     assign in_wstrb[1*64 +: 64] = s1_axi_wstrb;
 assign in_wvalid[0] = s0_axi_wvalid;   assign in_wvalid[1] = s1_axi_wvalid;
 assign in_bready[0] = s0_axi_bready;   assign in_bready[1] = s1_axi_bready;
-assign in_arid[0] = s0_axi_arid;       assign in_arid[1] = s1_axi_arid;
-assign in_araddr[0] = s0_axi_araddr;   assign in_araddr[1] = s1_axi_araddr;
-assign in_arlen[0] = s0_axi_arlen;     assign in_arlen[1] = s1_axi_arlen;
-assign in_arsize[0] = s0_axi_arsize;   assign in_arsize[1] = s1_axi_arsize;
-assign in_arburst[0] = s0_axi_arburst; assign in_arburst[1] = s1_axi_arburst;
+assign in_arid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_arid;       assign in_arid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_arid;
+assign in_araddr[0*ADDR_WIDTH +: ADDR_WIDTH] = s0_axi_araddr;   assign in_araddr[1*ADDR_WIDTH +: ADDR_WIDTH] = s1_axi_araddr;
+assign in_arlen[0*8 +: 8] = s0_axi_arlen;     assign in_arlen[1*8 +: 8] = s1_axi_arlen;
+assign in_arsize[0*3 +: 3] = s0_axi_arsize;   assign in_arsize[1*3 +: 3] = s1_axi_arsize;
+assign in_arburst[0*2 +: 2] = s0_axi_arburst; assign in_arburst[1*2 +: 2] = s1_axi_arburst;
 assign in_arvalid[0] = s0_axi_arvalid; assign in_arvalid[1] = s1_axi_arvalid;
 assign in_rready[0] = s0_axi_rready;   assign in_rready[1] = s1_axi_rready;
 
 assign s0_axi_awready = out_awready[0];  assign s1_axi_awready = out_awready[1];
 assign s0_axi_wready  = out_wready[0];   assign s1_axi_wready  = out_wready[1];
-assign s0_axi_bid     = out_bid[0];      assign s1_axi_bid     = out_bid[1];
-assign s0_axi_bresp   = out_bresp[0];    assign s1_axi_bresp   = out_bresp[1];
+assign s0_axi_bid     = out_bid[0*ID_WIDTH +: ID_WIDTH];      assign s1_axi_bid     = out_bid[1*ID_WIDTH +: ID_WIDTH];
+assign s0_axi_bresp   = out_bresp[0*2 +: 2];    assign s1_axi_bresp   = out_bresp[1*2 +: 2];
 assign s0_axi_bvalid  = out_bvalid[0];   assign s1_axi_bvalid  = out_bvalid[1];
 assign s0_axi_arready = out_arready[0];  assign s1_axi_arready = out_arready[1];
-assign s0_axi_rid     = out_rid[0];      assign s1_axi_rid     = out_rid[1];
-assign s0_axi_rdata   = out_rdata[0][DATA_WIDTH-1:0];
-assign s1_axi_rdata   = out_rdata[1];
-assign s0_axi_rresp   = out_rresp[0];    assign s1_axi_rresp   = out_rresp[1];
+assign s0_axi_rid     = out_rid[0*ID_WIDTH +: ID_WIDTH];      assign s1_axi_rid     = out_rid[1*ID_WIDTH +: ID_WIDTH];
+assign s0_axi_rdata   = out_rdata[0 +: DATA_WIDTH];
+assign s1_axi_rdata   = out_rdata[1*512 +: 512];
+assign s0_axi_rresp   = out_rresp[0*2 +: 2];    assign s1_axi_rresp   = out_rresp[1*2 +: 2];
 assign s0_axi_rlast   = out_rlast[0];    assign s1_axi_rlast   = out_rlast[1];
 assign s0_axi_rvalid  = out_rvalid[0];   assign s1_axi_rvalid  = out_rvalid[1];
 
 // ---------------------------------------------------------------- token buckets (per node)
-reg signed [31:0] rtok [0:NUM_NODES-1];
-reg signed [31:0] wtok [0:NUM_NODES-1];
+// rtok/wtok: node n in bits [32n +: 32], signed; one always block updates all of them (and cyc).
+reg  [NUM_NODES*32-1:0] rtok = {NUM_NODES{TOKEN_CAP[31:0]}};
+reg  [NUM_NODES*32-1:0] wtok = {NUM_NODES{TOKEN_CAP[31:0]}};
+wire [NUM_NODES*32-1:0] rtok_next;
+wire [NUM_NODES*32-1:0] wtok_next;
 wire [NUM_NODES-1:0] rtok_ok;
 wire [NUM_NODES-1:0] wtok_ok;
 
@@ -248,41 +249,37 @@ genvar n;
 generate
 for (n = 0; n < NUM_NODES; n = n + 1) begin : g_node
     wire [15:0] bw = cfg_bandwidth[16*n +: 16];
+    wire signed [31:0] rt = rtok[32*n +: 32];
+    wire signed [31:0] wt = wtok[32*n +: 32];
     // tokens spent this cycle: port 0 beat costs DATA_WIDTH/2, port 1 beat costs 256
-    wire [31:0] rspend = ((rd_fire[0] && rd_node[0] == n) ? DATA_WIDTH/2 : 0)
-                       + ((rd_fire[1] && rd_node[1] == n) ? 256 : 0);
-    wire [31:0] wspend = ((wr_fire[0] && wr_node[0] == n) ? DATA_WIDTH/2 : 0)
-                       + ((wr_fire[1] && wr_node[1] == n) ? 256 : 0);
-    wire signed [31:0] rnext = rtok[n] + $signed({16'd0, bw}) - $signed(rspend);
-    wire signed [31:0] wnext = wtok[n] + $signed({16'd0, bw}) - $signed(wspend);
-    assign rtok_ok[n] = (bw == 16'd0) || (rtok[n] > 0);
-    assign wtok_ok[n] = (bw == 16'd0) || (wtok[n] > 0);
-    always @(posedge clk) begin
-        if (rst) begin
-            rtok[n] <= TOKEN_CAP;
-            wtok[n] <= TOKEN_CAP;
-        end else begin
-            rtok[n] <= (rnext > TOKEN_CAP) ? TOKEN_CAP : rnext;
-            wtok[n] <= (wnext > TOKEN_CAP) ? TOKEN_CAP : wnext;
-        end
-    end
+    wire [31:0] rspend = ((rd_fire[0] && rd_node[0*2 +: 2] == n) ? DATA_WIDTH/2 : 0)
+                       + ((rd_fire[1] && rd_node[1*2 +: 2] == n) ? 256 : 0);
+    wire [31:0] wspend = ((wr_fire[0] && wr_node[0*2 +: 2] == n) ? DATA_WIDTH/2 : 0)
+                       + ((wr_fire[1] && wr_node[1*2 +: 2] == n) ? 256 : 0);
+    wire signed [31:0] rnext = rt + $signed({16'd0, bw}) - $signed(rspend);
+    wire signed [31:0] wnext = wt + $signed({16'd0, bw}) - $signed(wspend);
+    assign rtok_next[32*n +: 32] = (rnext > TOKEN_CAP) ? TOKEN_CAP : rnext;
+    assign wtok_next[32*n +: 32] = (wnext > TOKEN_CAP) ? TOKEN_CAP : wnext;
+    assign rtok_ok[n] = (bw == 16'd0) || (rt > 0);
+    assign wtok_ok[n] = (bw == 16'd0) || (wt > 0);
 end
 endgenerate
 
-// ---------------------------------------------------------------- write commit (both ports)
-// Port 1 is merged on top of port 0 when both write the same line in one cycle.
-reg [511:0] wc_t0, wc_t1;
+// Few always blocks on purpose: each one costs a thread wake-up per cycle in Icarus.
 always @(posedge clk) begin
-    if (wc_en[0]) begin
-        wc_t0 = (mem[wc_idx[0]] & ~wc_mask[0]) | (wc_data[0] & wc_mask[0]);
-        mem[wc_idx[0]] <= wc_t0;
-    end
-    if (wc_en[1]) begin
-        wc_t1 = (wc_en[0] && wc_idx[0] == wc_idx[1]) ? wc_t0 : mem[wc_idx[1]];
-        wc_t1 = (wc_t1 & ~wc_mask[1]) | (wc_data[1] & wc_mask[1]);
-        mem[wc_idx[1]] <= wc_t1;
+    if (rst) begin
+        cyc <= 64'd0;
+        rtok <= {NUM_NODES{TOKEN_CAP[31:0]}};
+        wtok <= {NUM_NODES{TOKEN_CAP[31:0]}};
+    end else begin
+        cyc <= cyc + 64'd1;
+        rtok <= rtok_next;
+        wtok <= wtok_next;
     end
 end
+
+// write commit: both ports writing the same line in one cycle are merged (port 1 on top)
+wire wc_same = wc_en[0] && wc_en[1] && (wc_idx[0*32 +: 32] == wc_idx[1*32 +: 32]);
 
 // ---------------------------------------------------------------- the ports
 genvar p, b;
@@ -303,6 +300,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     reg [ARQ_W:0]        ar_wp = 0, ar_rp = 0;
     reg [7:0]            rbeat = 8'd0;
 
+    reg [511:0]          wc_t;
     reg                  rvalid_r = 1'b0;
     reg                  rlast_r = 1'b0;
     reg [ID_WIDTH-1:0]   rid_r = 0;
@@ -326,61 +324,23 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign out_arready[p] = !ar_full;
     assign out_rvalid[p] = rvalid_r;
     assign out_rlast[p] = rlast_r;
-    assign out_rid[p] = rid_r;
-    assign out_rresp[p] = rresp_r;
-    assign out_rdata[p] = rdata_r;
+    assign out_rid[p*ID_WIDTH +: ID_WIDTH] = rid_r;
+    assign out_rresp[p*2 +: 2] = rresp_r;
+    assign out_rdata[p*512 +: 512] = rdata_r;
     assign rd_fire[p] = r_go;
-    assign rd_node[p] = rh_node;
+    assign rd_node[p*2 +: 2] = rh_node;
 
     // AR acceptance: classify the whole burst
-    wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p]};
-    wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p]} + 64'd1) * (64'd1 << in_arsize[p]);
+    wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
+    wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_arsize[p*3 +: 3]);
     wire [1:0]  ar_node_c = (ar_start >= MEM_BYTES) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
     wire [1:0]  ar_resp_c =
         (ar_end > MEM_BYTES) ? RESP_DECERR :
-        ((in_arburst[p] != BURST_INCR && in_arlen[p] != 8'd0) || in_arsize[p] > LB) ? RESP_SLVERR :
+        ((in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || in_arsize[p*3 +: 3] > LB) ? RESP_SLVERR :
         (cfg_fault_rd_hi != 64'd0 && ar_start < cfg_fault_rd_hi && ar_end > cfg_fault_rd_lo) ? RESP_SLVERR :
         RESP_OKAY;
     wire [15:0] ar_lat = cfg_rd_latency[16*ar_node_c +: 16];
-    wire [63:0] ar_time_c = cyc + ((ar_lat < 16'd2) ? 64'd1 : {48'd0, ar_lat} - 64'd1);
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ar_wp <= 0;
-            ar_rp <= 0;
-            rbeat <= 8'd0;
-            rvalid_r <= 1'b0;
-        end else begin
-            if (in_arvalid[p] && !ar_full) begin
-                arq_id[ar_wp[ARQ_W-1:0]]   <= in_arid[p];
-                arq_addr[ar_wp[ARQ_W-1:0]] <= in_araddr[p];
-                arq_len[ar_wp[ARQ_W-1:0]]  <= in_arlen[p];
-                arq_size[ar_wp[ARQ_W-1:0]] <= in_arsize[p];
-                arq_resp[ar_wp[ARQ_W-1:0]] <= ar_resp_c;
-                arq_node[ar_wp[ARQ_W-1:0]] <= ar_node_c;
-                arq_time[ar_wp[ARQ_W-1:0]] <= ar_time_c;
-                ar_wp <= ar_wp + 1'b1;
-            end
-            if (r_go) begin
-                rvalid_r <= 1'b1;
-                rid_r <= arq_id[arh];
-                rresp_r <= rh_resp;
-                rlast_r <= (rbeat == rh_len);
-                if (rh_resp == RESP_OKAY)
-                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
-                else
-                    rdata_r <= 512'd0;
-                if (rbeat == rh_len) begin
-                    rbeat <= 8'd0;
-                    ar_rp <= ar_rp + 1'b1;
-                end else begin
-                    rbeat <= rbeat + 8'd1;
-                end
-            end else if (in_rready[p]) begin
-                rvalid_r <= 1'b0;
-            end
-        end
-    end
+    wire [15:0] ar_wait = (ar_lat < 16'd2) ? 16'd1 : ar_lat - 16'd1;
 
     // ------------------------------------------------------------ write side
     reg [ID_WIDTH-1:0]   awq_id   [0:AW_DEPTH-1];
@@ -423,34 +383,71 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign out_awready[p] = !aw_full;
     assign out_wready[p] = w_ok;
     assign out_bvalid[p] = bvalid_r;
-    assign out_bid[p] = bid_r;
-    assign out_bresp[p] = bresp_r;
+    assign out_bid[p*ID_WIDTH +: ID_WIDTH] = bid_r;
+    assign out_bresp[p*2 +: 2] = bresp_r;
     assign wr_fire[p] = w_go;
-    assign wr_node[p] = wh_node;
+    assign wr_node[p*2 +: 2] = wh_node;
 
     // commit: lane of the line selected by the beat address
     wire [31:0] w_shift = ((wb_addr & 6'h3f) >> LB) * PW;
-    wire [63:0] w_strb = in_wstrb[p] << (w_shift >> 3);
+    wire [63:0] w_strb = in_wstrb[p*64 +: 64] << (w_shift >> 3);
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
-    assign wc_idx[p] = wb_addr >> 6;
-    assign wc_data[p] = in_wdata[p] << w_shift;
+    assign wc_idx[p*32 +: 32] = wb_addr >> 6;
+    assign wc_data[p*512 +: 512] = in_wdata[p*512 +: 512] << w_shift;
     for (b = 0; b < 64; b = b + 1) begin : g_mask
-        assign wc_mask[p][8*b +: 8] = {8{w_strb[b]}};
+        assign wc_mask[p*512 + 8*b +: 8] = {8{w_strb[b]}};
     end
 
     // AW acceptance: classify the whole burst
-    wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p]};
-    wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p]} + 64'd1) * (64'd1 << in_awsize[p]);
+    wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
+    wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_awsize[p*3 +: 3]);
     wire [1:0]  aw_node_c = (aw_start >= MEM_BYTES) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
     wire [1:0]  aw_resp_c =
         (aw_end > MEM_BYTES) ? RESP_DECERR :
-        ((in_awburst[p] != BURST_INCR && in_awlen[p] != 8'd0) || in_awsize[p] > LB) ? RESP_SLVERR :
+        ((in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || in_awsize[p*3 +: 3] > LB) ? RESP_SLVERR :
         (cfg_fault_wr_hi != 64'd0 && aw_start < cfg_fault_wr_hi && aw_end > cfg_fault_wr_lo) ? RESP_SLVERR :
         RESP_OKAY;
     wire [15:0] w_lat = cfg_wr_latency[16*wh_node +: 16];
-    wire [63:0] b_time_c = cyc + ((w_lat < 16'd2) ? 64'd1 : {48'd0, w_lat} - 64'd1);
+    wire [15:0] b_wait = (w_lat < 16'd2) ? 16'd1 : w_lat - 16'd1;
 
+    // ------------------------------------------------------------ sequential logic of the port
     always @(posedge clk) begin
+        if (rst) begin
+            ar_wp <= 0;
+            ar_rp <= 0;
+            rbeat <= 8'd0;
+            rvalid_r <= 1'b0;
+        end else begin
+            if (in_arvalid[p] && !ar_full) begin
+                arq_id[ar_wp[ARQ_W-1:0]]   <= in_arid[p*ID_WIDTH +: ID_WIDTH];
+                arq_addr[ar_wp[ARQ_W-1:0]] <= in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH];
+                arq_len[ar_wp[ARQ_W-1:0]]  <= in_arlen[p*8 +: 8];
+                arq_size[ar_wp[ARQ_W-1:0]] <= in_arsize[p*3 +: 3];
+                arq_resp[ar_wp[ARQ_W-1:0]] <= ar_resp_c;
+                arq_node[ar_wp[ARQ_W-1:0]] <= ar_node_c;
+                arq_time[ar_wp[ARQ_W-1:0]] <= cyc + {48'd0, ar_wait};
+                ar_wp <= ar_wp + 1'b1;
+            end
+            if (r_go) begin
+                rvalid_r <= 1'b1;
+                rid_r <= arq_id[arh];
+                rresp_r <= rh_resp;
+                rlast_r <= (rbeat == rh_len);
+                if (rh_resp == RESP_OKAY)
+                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
+                else
+                    rdata_r <= 512'd0;
+                if (rbeat == rh_len) begin
+                    rbeat <= 8'd0;
+                    ar_rp <= ar_rp + 1'b1;
+                end else begin
+                    rbeat <= rbeat + 8'd1;
+                end
+            end else if (in_rready[p]) begin
+                rvalid_r <= 1'b0;
+            end
+        end
+        // ---- write side (same block: fewer thread wake-ups) ----
         if (rst) begin
             aw_wp <= 0;
             aw_rp <= 0;
@@ -460,21 +457,32 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
             bvalid_r <= 1'b0;
         end else begin
             if (in_awvalid[p] && !aw_full) begin
-                awq_id[aw_wp[AWQ_W-1:0]]   <= in_awid[p];
-                awq_addr[aw_wp[AWQ_W-1:0]] <= in_awaddr[p];
-                awq_len[aw_wp[AWQ_W-1:0]]  <= in_awlen[p];
-                awq_size[aw_wp[AWQ_W-1:0]] <= in_awsize[p];
+                awq_id[aw_wp[AWQ_W-1:0]]   <= in_awid[p*ID_WIDTH +: ID_WIDTH];
+                awq_addr[aw_wp[AWQ_W-1:0]] <= in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH];
+                awq_len[aw_wp[AWQ_W-1:0]]  <= in_awlen[p*8 +: 8];
+                awq_size[aw_wp[AWQ_W-1:0]] <= in_awsize[p*3 +: 3];
                 awq_resp[aw_wp[AWQ_W-1:0]] <= aw_resp_c;
                 awq_node[aw_wp[AWQ_W-1:0]] <= aw_node_c;
                 aw_wp <= aw_wp + 1'b1;
             end
             if (w_go) begin
+                if (wc_en[p]) begin
+                    if (p == 1 && wc_same) begin
+                        wc_t = (mem[wc_idx[p*32 +: 32]] & ~wc_mask[0*512 +: 512])
+                             | (wc_data[0*512 +: 512] & wc_mask[0*512 +: 512]);
+                        mem[wc_idx[p*32 +: 32]] <= (wc_t & ~wc_mask[p*512 +: 512])
+                                                 | (wc_data[p*512 +: 512] & wc_mask[p*512 +: 512]);
+                    end else if (!(p == 0 && wc_same)) begin
+                        mem[wc_idx[p*32 +: 32]] <= (mem[wc_idx[p*32 +: 32]] & ~wc_mask[p*512 +: 512])
+                                                 | (wc_data[p*512 +: 512] & wc_mask[p*512 +: 512]);
+                    end
+                end
                 if (w_last) begin
                     wbeat <= 8'd0;
                     aw_rp <= aw_rp + 1'b1;
                     bq_id[b_wp[AWQ_W-1:0]]   <= awq_id[awh];
                     bq_resp[b_wp[AWQ_W-1:0]] <= wh_resp;
-                    bq_time[b_wp[AWQ_W-1:0]] <= b_time_c;
+                    bq_time[b_wp[AWQ_W-1:0]] <= cyc + {48'd0, b_wait};
                     b_wp <= b_wp + 1'b1;
                 end else begin
                     wbeat <= wbeat + 8'd1;
