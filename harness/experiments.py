@@ -39,6 +39,10 @@ SIM_NODE_LATENCY = [(100, 100), (150, 150), (300, 300), (300, 300)]
 #: per repetition from base x [1 - j, 1 + j] (seeded, reproducible)
 SIM_LATENCY_JITTER = 0.1
 
+#: CPU copy model settings for `make sim` ({"max_reads": n, "max_writes": n}, as
+#: SimDevice.set_cpu takes them); {}: tb_top's defaults
+SIM_CPU: dict = {}
+
 #: `python -m harness bench` without --mem-latency: the memory model's own default
 DEFAULT_BENCH_LATENCY = 2
 
@@ -69,7 +73,7 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
     out = BUILD / "jobs" / f"sim-{simulator}.json"
     config = {"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
               "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-              "out": str(out)}
+              "cpu": SIM_CPU, "out": str(out)}
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
                       for r in runs) + f"; {repetitions} repetitions each", flush=True)
@@ -88,6 +92,7 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
         "node_latency": [{"node": i, "rd_latency": rd, "wr_latency": wr}
                          for i, (rd, wr) in enumerate(SIM_NODE_LATENCY)],
         "latency_jitter": SIM_LATENCY_JITTER,
+        "cpu_copy": SIM_CPU or "tb_top defaults",
         "clocks": _clock_note(),
         "software_time": "software steps (cost table) are simulated time, fast-forwarded: "
                          "the engine and CPU copy model are idle then (harness.jobs.WarpDevice)",

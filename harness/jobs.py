@@ -330,6 +330,8 @@ async def run_migrate(dut, cfg: dict) -> dict:
     from .costs import DEFAULT_COSTS
 
     dev, drv = await _bring_up(dut, cfg)
+    if cfg.get("cpu") and hasattr(dev, "set_cpu"):
+        dev.set_cpu(**cfg["cpu"])          # CPU copy model: max_reads / max_writes
     out = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
     failures = []
     for k, run in enumerate(cfg["runs"]):
