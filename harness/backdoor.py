@@ -22,18 +22,27 @@ def write_hex(path, data: np.ndarray) -> None:
         fh.write(digits.tobytes())
 
 
+_NIBBLE = np.zeros(256, dtype=np.uint8)          # ASCII hex digit -> value (x/z/other -> 0)
+_NIBBLE[ord("0"):ord("9") + 1] = np.arange(10)
+_NIBBLE[ord("a"):ord("f") + 1] = np.arange(10, 16)
+_NIBBLE[ord("A"):ord("F") + 1] = np.arange(10, 16)
+
+
 def read_hex(path) -> np.ndarray:
-    """Read a $writememh file of 64-byte words back as uint8 (x/z digits read as 0)."""
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    lines = [ln for ln in raw.split(b"\n") if ln and not ln.startswith(b"//")]
-    text = np.frombuffer(b"".join(lines), dtype=np.uint8).reshape(len(lines), 2 * LINE)
-    value = np.zeros_like(text)
-    digit = (text >= ord("0")) & (text <= ord("9"))
-    value[digit] = text[digit] - ord("0")
-    lower = (text >= ord("a")) & (text <= ord("f"))
-    value[lower] = text[lower] - ord("a") + 10
-    upper = (text >= ord("A")) & (text <= ord("F"))
-    value[upper] = text[upper] - ord("A") + 10
+    """Read a $writememh file of 64-byte words back as uint8 (x/z digits read as 0).
+
+    Vectorized: lines are found from the newline positions; lines that are not 128 digits
+    (Icarus writes a ``// 0x<address>`` comment every few words) are skipped.
+    """
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size and raw[-1] != ord("\n"):
+        raw = np.append(raw, np.uint8(ord("\n")))
+    ends = np.flatnonzero(raw == ord("\n"))
+    lengths = np.diff(ends, prepend=-1)                     # line lengths including "\n"
+    keep = lengths == 2 * LINE + 1
+    if not keep.all():
+        raw = raw[np.repeat(keep, lengths)]
+    text = raw.reshape(-1, 2 * LINE + 1)[:, :2 * LINE]
+    value = _NIBBLE[text]
     nbytes = (value[:, 0::2] << 4) | value[:, 1::2]
     return nbytes[:, ::-1].reshape(-1).astype(np.uint8)
