@@ -13,7 +13,10 @@ Where things go (all under sim_build/, git-ignored):
 """
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
+import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -70,18 +73,29 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
     rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows and kind == "migrate" else [])
     runs = [{"mode": mode if kind == "migrate" else "driver", "folio_bytes": folio,
              "nr_folios": n, "repetitions": repetitions} for mode, folio, n in rows]
-    out = BUILD / "jobs" / f"sim-{simulator}.json"
-    config = {"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
-              "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-              "cpu": SIM_CPU, "out": str(out)}
+    # CPU-copy rows and engine rows in separate simulations, run side by side (PARALLEL)
+    split = [[r for r in runs if r["mode"] not in CPU_MODES],
+             [r for r in runs if r["mode"] in CPU_MODES]]
+    jobs = []
+    for i, part in enumerate(p for p in split if p):
+        out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
+        jobs.append(({"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": part,
+                      "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
+                      "cpu": SIM_CPU, "out": str(out)},
+                     {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out))
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
-                      for r in runs) + f"; {repetitions} repetitions each", flush=True)
+                      for r in runs) + f"; {repetitions} repetitions each; "
+          f"{len(jobs)} simulations, {min(PARALLEL, len(jobs))} at a time", flush=True)
     t0 = time.monotonic()
-    error = _run_job(config, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, simulator,
-                     waves=waves, out=out)
+    results = run_jobs(jobs, simulator, waves=waves)
     wall = time.monotonic() - t0
-    result = report.read_json(out) if out.exists() else {"runs": []}
+    errors = [e for e, _ in results if e]
+    error = errors[0] if errors else None
+    done = {(r["mode"], r["folio_bytes"], r["nr_folios"]): r
+            for _, res in results for r in res.get("runs", [])}
+    result = {"runs": [done[key] for key in ((r["mode"], r["folio_bytes"], r["nr_folios"])
+                                             for r in runs) if key in done]}
 
     records = [report.run_record(r, BUS_BYTES) for r in result["runs"] if "error" not in r]
     failed = [r for r in result["runs"] if "error" in r]
@@ -173,33 +187,53 @@ def point_cap_bytes(simulator: str) -> int:
 
 def run_bench_points(groups: dict[int, list[dict]], simulator: str,
                      tag: str = "bench") -> tuple[list[dict], list[dict]]:
-    """Run point lists, one simulation per queue count (one build per NUM_QUEUES).
-    -> (validated points, errors). A failing point gives no figure (the engine is
-    soft-reset and the group goes on); every group runs."""
-    points, errors = [], []
+    """Run point lists: one build per queue count, a queue count's points in one or more
+    simulations (``split_jobs``), PARALLEL at a time. -> (validated points, errors).
+    A failing point gives no figure (the engine is soft-reset and its job goes on)."""
+    jobs, names = [], []
     for queues, plist in sorted(groups.items()):
-        out = BUILD / "jobs" / f"{tag}-{simulator}-q{queues}.json"
-        config = {"kind": "bench", "bus_bytes": BUS_BYTES, "queues": queues,
-                  "points": plist, "out": str(out)}
-        total = sum(p["folio_bytes"] * p["nr_folios"] for p in plist)
-        print(f"{tag}: {len(plist)} points with {queues} queue(s), "
-              f"{report.fmt_mib(total)} of data, on {simulator}", flush=True)
-        t0 = time.monotonic()
-        error = _run_job(config, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": queues}, simulator,
-                         out=out)
-        result = report.read_json(out) if out.exists() else {"points": []}
-        ok = [p for p in result["points"] if "error" not in p]
-        bad = [p for p in result["points"] if "error" in p]
+        for i, part in enumerate(split_jobs(plist)):
+            out = BUILD / "jobs" / f"{tag}-{simulator}-q{queues}-{i}.json"
+            jobs.append(({"kind": "bench", "bus_bytes": BUS_BYTES, "queues": queues,
+                          "points": part, "out": str(out)},
+                         {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": queues}, out))
+            total = sum(p["folio_bytes"] * p["nr_folios"] for p in part)
+            names.append(f"{len(part)} points with {queues} queue(s), {report.fmt_mib(total)}")
+    print(f"{tag}: {len(jobs)} simulations on {simulator}, {min(PARALLEL, len(jobs))} at a time: "
+          + "; ".join(names), flush=True)
+    points, errors = [], []
+    for ((config, _, _), (error, result)) in zip(jobs, run_jobs(jobs, simulator)):
+        queues = config["queues"]
+        ok = [p for p in result.get("points", []) if "error" not in p]
+        bad = [p for p in result.get("points", []) if "error" in p]
         points += ok
         errors += [{"queues": queues, **{k: p.get(k) for k in ("folio_bytes", "nr_folios",
                                                                 "mem_latency")},
                     "error": p["error"]} for p in bad]
         if error and not bad:
             errors.append({"queues": queues, "error": error})
-        print(f"{tag}: {queues} queue(s): {len(ok)} of {len(plist)} points in "
-              f"{time.monotonic() - t0:.0f} s" + (f"; FAILED: {error}" if error else ""),
-              flush=True)
     return points, errors
+
+
+#: data per simulation before a queue count's points are split over several (balances the
+#: parallel simulations; each split costs one more simulator start, ~1 s)
+JOB_BYTES = 48 << 20
+
+
+def split_jobs(plist: list[dict], limit: int = JOB_BYTES) -> list[list[dict]]:
+    """Cut a point list into consecutive parts of at most ``limit`` bytes of data (a point
+    bigger than that is a part of its own)."""
+    parts, cur, size = [], [], 0
+    for p in plist:
+        nbytes = p["folio_bytes"] * p["nr_folios"]
+        if cur and size + nbytes > limit:
+            parts.append(cur)
+            cur, size = [], 0
+        cur.append(p)
+        size += nbytes
+    if cur:
+        parts.append(cur)
+    return parts
 
 
 # ------------------------------------------------------------------------- bench sweep
@@ -271,6 +305,32 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
 
 
 # ---------------------------------------------------------------------------- plumbing
+#: simulations run side by side (make sim's CPU and engine rows, the sweep's queue groups);
+#: the machine has 2 cores. FOLIODMA_PARALLEL=1 runs them one after the other.
+PARALLEL = max(1, int(os.environ.get("FOLIODMA_PARALLEL", "2")))
+CPU_MODES = ("generic", "batch_cpu")
+
+
+def _job_process(args):
+    config, parameters, simulator, waves, out = args
+    error = _run_job(config, parameters, simulator, waves=waves, out=out)
+    return error, (report.read_json(out) if out.exists() else {})
+
+
+def run_jobs(jobs, simulator: str, waves: bool = False) -> list[tuple[str | None, dict]]:
+    """Run [(config, parameters, out)] jobs, PARALLEL at a time (separate processes: the
+    cocotb runner changes os.environ). -> [(error or None, the job's JSON result)] in order."""
+    args = [(config, parameters, simulator, waves, out) for config, parameters, out in jobs]
+    if PARALLEL == 1 or len(args) == 1:
+        return [_job_process(a) for a in args]
+    # build every parameter set first, one at a time (the builds would only queue on locks)
+    for parameters in {tuple(sorted(p.items())) for _, p, _ in jobs}:
+        simulation.build(dict(parameters), simulator, waves=waves)
+    ctx = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(PARALLEL, mp_context=ctx) as pool:
+        return list(pool.map(_job_process, args))
+
+
 def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False,
              out: Path | None = None) -> str | None:
     """Run the cocotb job; None on success, else the error message (the job's JSON keeps

@@ -228,3 +228,13 @@ def test_plot_bench(tmp_path):
     pts = [_point(4096, 64, lat, 4096 + 3 * lat + 20) for lat in (2, 100, 500)]
     path = report.plot_bench(pts, tmp_path / "b.png")
     assert path.is_file() and path.stat().st_size > 1000
+
+
+def test_split_jobs_keeps_order_and_limit():
+    pts = [{"folio_bytes": 4096, "nr_folios": n} for n in (1, 8, 64, 512, 512, 8)]
+    parts = experiments.split_jobs(pts, limit=3 << 20)
+    assert [p for part in parts for p in part] == pts
+    assert all(sum(p["folio_bytes"] * p["nr_folios"] for p in part) <= 3 << 20
+               for part in parts)
+    big = [{"folio_bytes": 2 << 20, "nr_folios": 8}]
+    assert experiments.split_jobs(big, limit=1 << 20) == [big]
