@@ -3,18 +3,23 @@
 // Contract:
 //   * cmd_*: one command per handshake: copy cmd_len bytes from cmd_src to cmd_dst
 //     (both multiples of 64, length > 0, validated by the front end), or, when
-//     cmd_status != 0, no bus traffic at all: the command completes with that status.
-//   * st_*: exactly one status per command, in command order, a one-cycle pulse that
-//     is always accepted: SUCCESS with bytes = length, or the first error: READ_ERROR
-//     (fault = source address of the failing read burst) or WRITE_ERROR (fault =
-//     destination address of the failing write burst); bytes = bytes of the write bursts
-//     that completed without error before the first failing one.
+//     cmd_status != 0, no data traffic: the command completes with that status.
+//   * Every command ends with its 32-byte completion record {cmd_cookie, status, bytes,
+//     fault} written to cmd_rec_addr on the same AXI ID, right after its last data beat.
+//   * st_*: one pulse per command, in command order, always accepted, once the record's
+//     write response is back: SUCCESS with bytes = length, or the first failing data
+//     burst in address order: READ_ERROR (fault = source address of the first beat read
+//     with an error) or WRITE_ERROR (fault = destination of the failing write burst);
+//     bytes = bytes of the write bursts before it. st_stale: the record in memory does
+//     not say this (a data write failed after the record was sent, or the record's own
+//     write failed), so the front end must rewrite it.
 //   * Read mover: cuts bursts at 4 KiB boundaries and 256 beats; keeps up to MAX_BURSTS
 //     bursts in flight; issues a burst only when the data FIFO has room for all of it
 //     (so R is never back-pressured); honours an optional throughput cap (rate).
 //   * Write mover: cut-through. A write burst is requested once data for it has begun
 //     to arrive; beats read with an error are written with WSTRB = 0, so a failed read
-//     never puts garbage into memory. Up to MAX_BURSTS write bursts await their B.
+//     never puts garbage into memory. Up to MAX_BURSTS data bursts, each with a record
+//     burst beside it, await their B.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -35,11 +40,14 @@ module foliodma_mover #(
     input  wire [63:0]               cmd_dst,
     input  wire [31:0]               cmd_len,
     input  wire [3:0]                cmd_status,
+    input  wire [63:0]               cmd_cookie,     // for the completion record
+    input  wire [63:0]               cmd_rec_addr,   // where the record goes
 
     output reg                       st_valid,
     output reg  [3:0]                st_status,
     output reg  [31:0]               st_bytes,
     output reg  [63:0]               st_fault,
+    output reg                       st_stale,       // the record in memory is out of date
 
     input  wire [15:0]               rate,        // 1/256 beats per cycle, 0: uncapped
     output wire                      busy,
@@ -76,8 +84,9 @@ module foliodma_mover #(
     localparam integer BB = DATA_WIDTH / 8;          // bytes per beat
     localparam integer BBL = $clog2(BB);
     localparam integer FL = $clog2(FIFO_DEPTH);
-    localparam integer OL = $clog2(MAX_BURSTS + 1);
-    localparam integer QD = 2 * MAX_BURSTS;          // burst queues: in flight + nulls
+    localparam integer WR_LIMIT = 2 * MAX_BURSTS;       // write bursts in flight: data + records
+    localparam integer OL = $clog2(WR_LIMIT + 1);
+    localparam integer QD = WR_LIMIT;                // burst queues (>= bursts in flight)
 
     // beats from addr to the next 4 KiB boundary, at most 256
     function [8:0] burst_beats;
@@ -118,7 +127,7 @@ module foliodma_mover #(
 
     wire r_hs = m_axi_rvalid && m_axi_rready;
     assign m_axi_rready = 1'b1;   // FIFO room was reserved when the burst was issued
-    wire w_hs;                    // a data beat left on W
+    wire w_data_hs;               // a data beat left on W
 
     always @(posedge clk) begin
         if (rst) begin
@@ -141,7 +150,7 @@ module foliodma_mover #(
             rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
             fifo_reserved <= fifo_reserved + (ar_hs ? {{(FL-8){1'b0}}, rd_burst} : {(FL+1){1'b0}})
-                             - {{FL{1'b0}}, w_hs};
+                             - {{FL{1'b0}}, w_data_hs};
             if (rate == 16'd0) begin
                 tokens <= 18'd0;
             end else begin
@@ -160,157 +169,209 @@ module foliodma_mover #(
     foliodma_fifo #(.WIDTH(DATA_WIDTH + 1), .DEPTH(FIFO_DEPTH)) data_fifo (
         .clk(clk), .rst(rst),
         .in_data({m_axi_rresp != 2'b00, m_axi_rdata}), .in_valid(r_hs), .in_ready(fifo_in_ready),
-        .out_data(fifo_out), .out_valid(fifo_out_valid), .out_ready(w_hs),
+        .out_data(fifo_out), .out_valid(fifo_out_valid), .out_ready(w_data_hs),
         .count(fifo_count)
     );
 
     // ======================================================= write mover (AW, W, B)
-    // commands handed from the read mover: {status, len, dst, src}
-    wire [163:0] wcmd;
+    // Every command ends with its completion record, written on the same AXI ID right
+    // after the command's last data beat, so the record reaches memory without waiting
+    // for the data's write responses. Its content is final unless a data write response
+    // reports an error after it was sent: the status then says st_stale and the front
+    // end rewrites the record before it lets HEAD pass.
+    localparam integer RB = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;   // beats per record
+
+    // commands handed from the read mover
+    wire [291:0] wcmd;
     wire         wcmd_valid;
     wire [$clog2(CMD_DEPTH):0] wcmd_count;
-    reg          wc_take;
-    foliodma_fifo #(.WIDTH(164), .DEPTH(CMD_DEPTH)) cmd_fifo (
+    wire         wc_take;
+    foliodma_fifo #(.WIDTH(292), .DEPTH(CMD_DEPTH)) cmd_fifo (
         .clk(clk), .rst(rst),
-        .in_data({cmd_status, cmd_len, cmd_dst, cmd_src}), .in_valid(cmd_hs), .in_ready(wcmd_ready),
+        .in_data({cmd_cookie, cmd_rec_addr, cmd_status, cmd_len, cmd_dst, cmd_src}),
+        .in_valid(cmd_hs), .in_ready(wcmd_ready),
         .out_data(wcmd), .out_valid(wcmd_valid), .out_ready(wc_take),
         .count(wcmd_count)
     );
+    wire [63:0] wcmd_cookie = wcmd[291:228];
+    wire [63:0] wcmd_rec_addr = wcmd[227:164];
     wire [3:0]  wcmd_status = wcmd[163:160];
     wire [31:0] wcmd_len = wcmd[159:128];
     wire [63:0] wcmd_dst = wcmd[127:64];
     wire [63:0] wcmd_src = wcmd[63:0];
 
-    reg         wc_active;
+    // ----------------------------------------------------------------- AW stage
+    reg         wc_data;            // data bursts of the current command remain
+    reg         wc_rec;             // its record burst remains
     reg [63:0]  wc_dst;
     reg [63:0]  wc_src;
     reg [31:0]  wc_beats_left;
-    reg [FL:0]  aw_ahead;           // beats of accepted AW bursts not yet sent on W
+    reg [63:0]  wc_cookie;
+    reg [63:0]  wc_rec_addr;
+    reg [3:0]   wc_status;
+    reg [FL:0]  aw_ahead;           // data beats of accepted AW bursts not yet sent on W
     reg [OL-1:0] wr_in_flight;      // AW accepted, B not yet received
 
     wire [8:0]  wc_burst = burst_beats(wc_dst, wc_beats_left);
     wire        wc_last_burst = {23'd0, wc_burst} == wc_beats_left;
+    wire        wq_room;
+    wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
-    // burst queues: W side (after AW) and B side (after WLAST)
-    // entry: {null, status[3:0], last, beats[8:0], dst[63:0], src[63:0]}
-    localparam integer QW = 1 + 4 + 1 + 9 + 64 + 64;
-    wire [QW-1:0] wq_in;
-    wire          wq_push;
-    wire          wq_room;
+    assign wc_take = wcmd_valid && !wc_data && !wc_rec;
+    assign m_axi_awvalid = aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec));
+    assign m_axi_awaddr = wc_data ? wc_dst[ADDR_WIDTH-1:0]
+                                  : {wc_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+    assign m_axi_awlen = wc_data ? wc_burst[7:0] - 8'd1 : RB[7:0] - 8'd1;
+    wire aw_hs = m_axi_awvalid && m_axi_awready;
+    wire aw_data_hs = aw_hs && wc_data;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            wc_data <= 1'b0;
+            wc_rec <= 1'b0;
+            wc_dst <= 64'd0;
+            wc_src <= 64'd0;
+            wc_beats_left <= 32'd0;
+            wc_cookie <= 64'd0;
+            wc_rec_addr <= 64'd0;
+            wc_status <= 4'd0;
+            aw_ahead <= {(FL+1){1'b0}};
+        end else begin
+            if (wc_take) begin
+                wc_data <= wcmd_status == 4'd0;
+                wc_rec <= 1'b1;
+                wc_dst <= wcmd_dst;
+                wc_src <= wcmd_src;
+                wc_beats_left <= wcmd_len >> BBL;
+                wc_cookie <= wcmd_cookie;
+                wc_rec_addr <= wcmd_rec_addr;
+                wc_status <= wcmd_status;
+            end else if (aw_data_hs) begin
+                wc_dst <= wc_dst + ({55'd0, wc_burst} << BBL);
+                wc_src <= wc_src + ({55'd0, wc_burst} << BBL);
+                wc_beats_left <= wc_beats_left - {23'd0, wc_burst};
+                if (wc_last_burst) wc_data <= 1'b0;
+            end else if (aw_hs) begin
+                wc_rec <= 1'b0;
+            end
+            aw_ahead <= aw_ahead + (aw_data_hs ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
+                        - {{FL{1'b0}}, w_data_hs};
+        end
+    end
+
+    // W queue entry: {record, beats[8:0], a[63:0], b[63:0], status[3:0]}
+    //   data burst: a = source address, b = destination address
+    //   record:     a = cookie, b = record address, status = the command's no-traffic status
+    localparam integer QW = 1 + 9 + 64 + 64 + 4;
+    wire [QW-1:0] wq_in = wc_data ? {1'b0, wc_burst, wc_src, wc_dst, 4'd0}
+                                  : {1'b1, RB[8:0], wc_cookie, wc_rec_addr, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
     wire [$clog2(QD):0] wq_count;
-
-    assign m_axi_awvalid = wc_active && wq_room && wr_in_flight < MAX_BURSTS[OL-1:0]
-                           && aw_ahead < fifo_count;
-    assign m_axi_awaddr = wc_dst[ADDR_WIDTH-1:0];
-    assign m_axi_awlen = wc_burst[7:0] - 8'd1;
-    wire aw_hs = m_axi_awvalid && m_axi_awready;
-    wire null_push = !wc_active && wcmd_valid && wcmd_status != 4'd0 && wq_room;
-
-    always @(*) begin
-        // take the next command when idle, or as the last burst of this one goes
-        wc_take = wcmd_valid && wq_room && (!wc_active || (aw_hs && wc_last_burst));
-        if (wcmd_valid && wcmd_status != 4'd0 && wc_active) wc_take = 1'b0;  // nulls wait for idle
-    end
-
-    assign wq_push = aw_hs || null_push;
-    assign wq_in = null_push ? {1'b1, wcmd_status, 1'b1, 9'd0, 64'd0, 64'd0}
-                             : {1'b0, 4'd0, wc_last_burst, wc_burst, wc_dst, wc_src};
-
-    always @(posedge clk) begin
-        if (rst) begin
-            wc_active <= 1'b0;
-            wc_dst <= 64'd0;
-            wc_src <= 64'd0;
-            wc_beats_left <= 32'd0;
-            aw_ahead <= {(FL+1){1'b0}};
-        end else begin
-            if (wc_take) begin
-                wc_active <= wcmd_status == 4'd0;
-                wc_dst <= wcmd_dst;
-                wc_src <= wcmd_src;
-                wc_beats_left <= wcmd_len >> BBL;
-            end else if (aw_hs) begin
-                wc_dst <= wc_dst + ({55'd0, wc_burst} << BBL);
-                wc_src <= wc_src + ({55'd0, wc_burst} << BBL);
-                wc_beats_left <= wc_beats_left - {23'd0, wc_burst};
-                if (wc_last_burst) wc_active <= 1'b0;
-            end
-            aw_ahead <= aw_ahead + (aw_hs ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
-                        - {{FL{1'b0}}, w_hs};
-        end
-    end
-
     foliodma_fifo #(.WIDTH(QW), .DEPTH(QD)) w_queue (
         .clk(clk), .rst(rst),
-        .in_data(wq_in), .in_valid(wq_push), .in_ready(wq_room),
+        .in_data(wq_in), .in_valid(aw_hs), .in_ready(wq_room),
         .out_data(wq_head), .out_valid(wq_valid), .out_ready(wq_pop),
         .count(wq_count)
     );
-    wire        wq_null = wq_head[QW-1];
-    wire [8:0]  wq_beats = wq_head[136:128];
-    wire [63:0] wq_src = wq_head[63:0];
+    wire        wq_record = wq_head[QW-1];
+    wire [8:0]  wq_beats = wq_head[QW-2 -: 9];
+    wire [63:0] wq_a = wq_head[131:68];
+    wire [63:0] wq_b = wq_head[67:4];
+    wire [3:0]  wq_status = wq_head[3:0];
 
-    // W beats
+    // ------------------------------------------------------------------ W stage
     reg [8:0]  w_beat;
-    reg        w_rerr;          // this burst carried a beat read with an error
+    reg        w_rerr;          // this data burst carried a beat read with an error
     reg [63:0] w_rerr_addr;     // source address of that first beat
+    // the command so far, as its record will say: first failing data burst
+    reg        wa_failed;
+    reg [31:0] wa_bytes;
+    reg [63:0] wa_fault;
     wire       w_err_beat = fifo_out[DATA_WIDTH];
-    wire       w_burst_last = w_beat == wq_beats - 9'd1;
+    wire       w_last = w_beat == wq_beats - 9'd1;
     wire       bq_room;
 
-    assign m_axi_wvalid = wq_valid && !wq_null && fifo_out_valid && bq_room;
-    assign m_axi_wdata = fifo_out[DATA_WIDTH-1:0];
-    assign m_axi_wstrb = w_err_beat ? {BB{1'b0}} : {BB{1'b1}};
-    assign m_axi_wlast = w_burst_last;
-    assign w_hs = m_axi_wvalid && m_axi_wready;
-    wire w_done = w_hs && w_burst_last;
-    wire null_move = wq_valid && wq_null && bq_room;
-    assign wq_pop = w_done || null_move;
+    wire [3:0]  rec_status = (wq_status != 4'd0) ? wq_status
+                             : (wa_failed ? STATUS_READ_ERROR : STATUS_SUCCESS);
+    wire [63:0] rec_fault = wa_failed ? wa_fault : 64'd0;
+    wire [DATA_WIDTH-1:0]   rec_wdata;
+    wire [DATA_WIDTH/8-1:0] rec_wstrb;
+    foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
+        .cookie(wq_a), .status(rec_status), .bytes(wa_bytes), .fault(rec_fault),
+        .upper_half(wq_b[5]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
+    );
+
+    assign m_axi_wvalid = wq_valid && bq_room && (wq_record || fifo_out_valid);
+    assign m_axi_wdata = wq_record ? rec_wdata : fifo_out[DATA_WIDTH-1:0];
+    assign m_axi_wstrb = wq_record ? rec_wstrb : (w_err_beat ? {BB{1'b0}} : {BB{1'b1}});
+    assign m_axi_wlast = w_last;
+    wire w_hs = m_axi_wvalid && m_axi_wready;
+    assign w_data_hs = w_hs && !wq_record;
+    wire w_done = w_hs && w_last;
+    assign wq_pop = w_done;
+
+    wire        this_rerr = w_rerr || w_err_beat;
+    wire [63:0] this_rerr_addr = w_rerr ? w_rerr_addr : wq_a + ({55'd0, w_beat} << BBL);
+    wire [31:0] wq_bytes = {23'd0, wq_beats} << BBL;
 
     always @(posedge clk) begin
         if (rst) begin
             w_beat <= 9'd0;
             w_rerr <= 1'b0;
             w_rerr_addr <= 64'd0;
+            wa_failed <= 1'b0;
+            wa_bytes <= 32'd0;
+            wa_fault <= 64'd0;
         end else if (w_hs) begin
-            w_beat <= w_burst_last ? 9'd0 : w_beat + 9'd1;
-            if (w_burst_last) w_rerr <= 1'b0;
-            else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
-            if (w_err_beat && !w_rerr) w_rerr_addr <= wq_src + ({55'd0, w_beat} << BBL);
+            w_beat <= w_last ? 9'd0 : w_beat + 9'd1;
+            if (wq_record) begin
+                if (w_last) begin
+                    wa_failed <= 1'b0;
+                    wa_bytes <= 32'd0;
+                    wa_fault <= 64'd0;
+                end
+            end else begin
+                if (w_last) w_rerr <= 1'b0;
+                else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
+                if (w_err_beat && !w_rerr) w_rerr_addr <= this_rerr_addr;
+                if (w_last && !wa_failed) begin
+                    if (this_rerr) begin
+                        wa_failed <= 1'b1;
+                        wa_fault <= this_rerr_addr;
+                    end else begin
+                        wa_bytes <= wa_bytes + wq_bytes;
+                    end
+                end
+            end
         end
     end
 
-    // B side entry: {null, status, last, rerr, bytes[31:0], fault[63:0], dst[63:0]}
-    localparam integer QB = 1 + 4 + 1 + 1 + 32 + 64 + 64;
-    wire        this_rerr = w_rerr || w_err_beat;
-    wire [63:0] this_rerr_addr = w_rerr ? w_rerr_addr : wq_src + ({55'd0, w_beat} << BBL);
-    wire [QB-1:0] bq_in = null_move ? {1'b1, wq_head[QW-2 -: 4], 1'b1, 1'b0, 32'd0, 64'd0, 64'd0}
-                                    : {1'b0, 4'd0, wq_head[QW-6], this_rerr,
-                                       ({23'd0, wq_beats} << BBL), this_rerr_addr, wq_head[127:64]};
+    // B queue entry: {record, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
+    //   data burst: rerr, bytes = burst bytes, a = first bad source address, b = destination
+    //   record:     status / bytes / a = fault as written
+    localparam integer QB = 1 + 1 + 4 + 32 + 64 + 64;
+    wire [QB-1:0] bq_in = wq_record ? {1'b1, 1'b0, rec_status, wa_bytes, rec_fault, 64'd0}
+                                    : {1'b0, this_rerr, 4'd0, wq_bytes, this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
-    wire          bq_pop;
     wire [$clog2(QD):0] bq_count;
+    wire          b_hs = m_axi_bvalid && m_axi_bready;
     foliodma_fifo #(.WIDTH(QB), .DEPTH(QD)) b_queue (
         .clk(clk), .rst(rst),
-        .in_data(bq_in), .in_valid(w_done || null_move), .in_ready(bq_room),
-        .out_data(bq_head), .out_valid(bq_valid), .out_ready(bq_pop),
+        .in_data(bq_in), .in_valid(w_done), .in_ready(bq_room),
+        .out_data(bq_head), .out_valid(bq_valid), .out_ready(b_hs),
         .count(bq_count)
     );
-    wire        bq_null = bq_head[QB-1];
-    wire [3:0]  bq_status = bq_head[QB-2 -: 4];
-    wire        bq_last = bq_head[QB-6];
-    wire        bq_rerr = bq_head[QB-7];
+    wire        bq_record = bq_head[QB-1];
+    wire        bq_rerr = bq_head[QB-2];
+    wire [3:0]  bq_status = bq_head[QB-3 -: 4];
     wire [31:0] bq_bytes = bq_head[159:128];
-    wire [63:0] bq_rerr_addr = bq_head[127:64];
+    wire [63:0] bq_a = bq_head[127:64];
     wire [63:0] bq_dst = bq_head[63:0];
-
-    assign m_axi_bready = bq_valid && !bq_null;
-    wire b_hs = m_axi_bvalid && m_axi_bready;
-    assign bq_pop = b_hs || (bq_valid && bq_null);
+    wire        b_err = m_axi_bresp != 2'b00;
+    assign m_axi_bready = bq_valid;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -320,73 +381,59 @@ module foliodma_mover #(
         end
     end
 
-    // per-command status accumulation, in order
-    reg        acc_failed;
-    reg [3:0]  acc_status;
-    reg [31:0] acc_bytes;
-    reg [63:0] acc_fault;
-    wire       b_err = m_axi_bresp != 2'b00;
+    // ------------------------------------------------------------------ B stage
+    // the command as its write responses say: first failing data burst, in address order
+    reg        ba_failed;
+    reg [3:0]  ba_status;
+    reg [31:0] ba_bytes;
+    reg [63:0] ba_fault;
 
     always @(posedge clk) begin
         st_valid <= 1'b0;
         if (rst) begin
-            acc_failed <= 1'b0;
-            acc_status <= 4'd0;
-            acc_bytes <= 32'd0;
-            acc_fault <= 64'd0;
+            ba_failed <= 1'b0;
+            ba_status <= 4'd0;
+            ba_bytes <= 32'd0;
+            ba_fault <= 64'd0;
             st_status <= 4'd0;
             st_bytes <= 32'd0;
             st_fault <= 64'd0;
-        end else if (bq_valid && bq_null) begin
-            st_valid <= 1'b1;
-            st_status <= bq_status;
-            st_bytes <= 32'd0;
-            st_fault <= 64'd0;
-        end else if (b_hs) begin : account
-            reg        failed;
+            st_stale <= 1'b0;
+        end else if (b_hs && bq_record) begin : record_landed
             reg [3:0]  status;
-            reg [31:0] bytes;
             reg [63:0] fault;
-            failed = acc_failed;
-            status = acc_status;
-            bytes = acc_bytes;
-            fault = acc_fault;
-            if (!failed) begin
-                if (bq_rerr) begin
-                    failed = 1'b1;
-                    status = STATUS_READ_ERROR;
-                    fault = bq_rerr_addr;
-                end else if (b_err) begin
-                    failed = 1'b1;
-                    status = STATUS_WRITE_ERROR;
-                    fault = bq_dst;
-                end else begin
-                    bytes = bytes + bq_bytes;
-                end
-            end
-            if (bq_last) begin
-                st_valid <= 1'b1;
-                st_status <= failed ? status : STATUS_SUCCESS;
-                st_bytes <= bytes;
-                st_fault <= failed ? fault : 64'd0;
-                acc_failed <= 1'b0;
-                acc_status <= 4'd0;
-                acc_bytes <= 32'd0;
-                acc_fault <= 64'd0;
+            status = (bq_status == STATUS_SUCCESS || bq_status == STATUS_READ_ERROR)
+                     ? (ba_failed ? ba_status : STATUS_SUCCESS) : bq_status;
+            fault = ba_failed ? ba_fault : 64'd0;
+            st_valid <= 1'b1;
+            st_status <= status;
+            st_bytes <= ba_bytes;
+            st_fault <= fault;
+            st_stale <= b_err || status != bq_status || ba_bytes != bq_bytes || fault != bq_a;
+            ba_failed <= 1'b0;
+            ba_status <= 4'd0;
+            ba_bytes <= 32'd0;
+            ba_fault <= 64'd0;
+        end else if (b_hs && !ba_failed) begin
+            if (bq_rerr) begin
+                ba_failed <= 1'b1;
+                ba_status <= STATUS_READ_ERROR;
+                ba_fault <= bq_a;
+            end else if (b_err) begin
+                ba_failed <= 1'b1;
+                ba_status <= STATUS_WRITE_ERROR;
+                ba_fault <= bq_dst;
             end else begin
-                acc_failed <= failed;
-                acc_status <= status;
-                acc_bytes <= bytes;
-                acc_fault <= fault;
+                ba_bytes <= ba_bytes + bq_bytes;
             end
         end
     end
 
     // ------------------------------------------------------------------- observation
-    assign busy = rd_active || wc_active || wcmd_valid || wq_valid || bq_valid
+    assign busy = rd_active || wc_data || wc_rec || wcmd_valid || wq_valid || bq_valid
                   || rd_in_flight != {OL{1'b0}} || fifo_out_valid;
     assign rd_beat = r_hs;
-    assign wr_beat = w_hs;
+    assign wr_beat = w_data_hs;
     assign rd_stall = (m_axi_arvalid && !m_axi_arready)
                       || (rd_in_flight != {OL{1'b0}} && !m_axi_rvalid);
     assign wr_stall = (m_axi_awvalid && !m_axi_awready) || (m_axi_wvalid && !m_axi_wready);

@@ -1,22 +1,24 @@
-// foliodma_queue: the front end of one queue (descriptor ring in, completion records out).
+// foliodma_queue: the front end of one queue (descriptor ring in, completions retired).
 //
 // Contract:
 //   * Registers: the per-queue block of harness/layout.py (QREG_*), reached through a
 //     simple port (reg_wr with a 7-bit offset; reg_rdata decoded from reg_raddr).
 //   * Ring fetch: when TAIL is ahead of the fetch pointer, reads up to FETCH_MAX
 //     descriptors in one burst (never across the ring end or a 4 KiB boundary) into a
-//     DESC_CACHE-entry cache, ahead of need. An entry is held until its completion
-//     record is in memory, so in-flight descriptors are bounded by DESC_CACHE.
-//   * Issue: each descriptor goes to the mover in ring order. One that cannot be
-//     executed (length 0 or too long, misaligned, beyond the bus address space, fetched
-//     with a bus error) goes as a no-traffic command with BAD_DESCRIPTOR; after ABORT
-//     every descriptor up to the TAIL of that moment goes with ABORTED.
-//   * Completion: statuses come back from the mover in order; records are written to
-//     COMP_BASE + slot * 32, several adjacent records per burst when they are ready
-//     together. HEAD advances only when a record's write response has arrived.
-//   * Interrupt (irq_event pulse): when a record with DESC_FLAG_IRQ or an error status
-//     is in memory, after IRQ_COUNT records (if set), or IRQ_TIMEOUT cycles after the
-//     last unreported record (if set).
+//     DESC_CACHE-entry cache, ahead of need; each descriptor is usable as soon as its
+//     beat arrives. An entry is held until its completion is retired, so descriptors in
+//     flight are bounded by DESC_CACHE.
+//   * Issue: each descriptor goes to the mover in ring order, with its cookie and the
+//     address of its record (COMP_BASE + slot * 32). One that cannot be executed (length
+//     0 or too long, misaligned, beyond the bus address space, fetched with a bus error)
+//     goes as a no-traffic command with BAD_DESCRIPTOR; after ABORT every descriptor up
+//     to the TAIL of that moment goes with ABORTED.
+//   * Retire: the mover writes each record and reports, in order, once it is in memory;
+//     a record reported stale is rewritten here first. HEAD then advances past it, so
+//     the driver never reads a record before it is final.
+//   * Interrupt (irq_event pulse): when a descriptor with DESC_FLAG_IRQ or an error
+//     status retires, after IRQ_COUNT retirements (if set), or IRQ_TIMEOUT cycles after
+//     the last unreported one (if set).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -24,10 +26,8 @@
 module foliodma_queue #(
     parameter integer DATA_WIDTH = 512,
     parameter integer ADDR_WIDTH = 32,
-    parameter integer DESC_CACHE = 32,    // descriptors held on chip (power of two, >= 16)
-    parameter integer FETCH_MAX = 16,     // descriptors per fetch burst
-    parameter integer COMP_MAX = 16,      // completion records per write burst
-    parameter integer COMP_WAIT = 64      // cycles a lone ready record waits for company
+    parameter integer DESC_CACHE = 64,    // descriptors held on chip (power of two, >= 32)
+    parameter integer FETCH_MAX = 32      // descriptors per fetch burst (<= DESC_CACHE)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -56,10 +56,13 @@ module foliodma_queue #(
     output wire [63:0]              cmd_dst,
     output wire [31:0]              cmd_len,
     output wire [3:0]               cmd_status,
+    output wire [63:0]              cmd_cookie,
+    output wire [63:0]              cmd_rec_addr,
     input  wire                     st_valid,
     input  wire [3:0]               st_status,
     input  wire [31:0]              st_bytes,
     input  wire [63:0]              st_fault,
+    input  wire                     st_stale,
     output wire [15:0]              rate,
     input  wire                     mover_busy,
     input  wire                     mover_rd_beat,
@@ -67,7 +70,7 @@ module foliodma_queue #(
     input  wire                     mover_rd_stall,
     input  wire                     mover_wr_stall,
 
-    // ring traffic: descriptor fetch and completion write-back
+    // ring traffic: descriptor fetch and rewrites of stale completion records
     output reg  [ADDR_WIDTH-1:0]    m_axi_araddr,
     output reg  [7:0]               m_axi_arlen,
     output reg                      m_axi_arvalid,
@@ -97,7 +100,7 @@ module foliodma_queue #(
     localparam integer DCL = $clog2(DESC_CACHE);
     localparam integer SPB = (DATA_WIDTH >= 256) ? DATA_WIDTH / 256 : 1;  // slots per beat
     localparam integer BPS = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;  // beats per slot
-    localparam integer COMP_MIN = 2 * SPB;   // records worth a burst of their own
+    localparam integer RB = BPS;              // beats per completion record
 
     // ------------------------------------------------------------------ registers
     reg [63:0] ring_base;
@@ -137,7 +140,6 @@ module foliodma_queue #(
     reg [15:0] fetch_ptr;    // next slot to fetch
     reg [15:0] issue_ptr;    // next slot to hand to the mover
     reg [15:0] done_ptr;     // next slot whose status the mover will report
-    reg [15:0] cw_ptr;       // next slot whose record is to be written
     reg        aborting;
     reg [15:0] abort_tail;
 
@@ -146,6 +148,7 @@ module foliodma_queue #(
     reg [3:0]   cs_status [0:DESC_CACHE-1];
     reg [31:0]  cs_bytes  [0:DESC_CACHE-1];
     reg [63:0]  cs_fault  [0:DESC_CACHE-1];
+    reg         cs_stale  [0:DESC_CACHE-1];   // its record in memory must be rewritten
 
     wire ring_reset = reg_wr && reg_waddr == QREG_RING_ORDER;   // only while idle
     wire may_fetch = engine_enable && q_enable && !quiesce && (!q_pause || aborting);
@@ -162,8 +165,14 @@ module foliodma_queue #(
     wire [15:0] f_to4k = {8'd0, f_to4k_bytes[12:5]};
     wire [15:0] f_room = DESC_CACHE[15:0] - ring_dist(fetch_ptr, head, mask);
     wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
-    wire [15:0] f_want = min16(min16(ring_dist(tail, fetch_ptr, mask), f_room),
-                               min16(min16(FETCH_MAX[15:0], f_to4k), f_to_end[15:0]));
+    wire [15:0] f_full = min16(min16(ring_dist(tail, fetch_ptr, mask), FETCH_MAX[15:0]),
+                               min16(f_to4k, f_to_end[15:0]));
+    wire [15:0] f_want = min16(f_full, f_room);
+    // fetch a whole burst when there is room for it; a partial one only if the mover
+    // is about to starve or a quarter of the cache is free
+    wire        f_go = f_want != 16'd0 && (f_want == f_full || issue_ptr == fetch_ptr
+                                            || f_want >= DESC_CACHE[15:0] / 16'd4);
+    wire [1:0]  f_beat_slots;    // descriptors completed by this beat (0..2)
     wire [15:0] f_span = {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} + {f_want[10:0], 5'd0};   // bytes from the aligned start
     wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
     assign m_axi_rready = 1'b1;
@@ -183,7 +192,7 @@ module foliodma_queue #(
         end else begin
             if (m_axi_arvalid && m_axi_arready) m_axi_arvalid <= 1'b0;
             if (ring_reset) fetch_ptr <= 16'd0;
-            if (!fetch_busy && may_fetch && f_want != 16'd0) begin
+            if (!fetch_busy && may_fetch && f_go) begin
                 fetch_busy <= 1'b1;
                 f_start <= fetch_ptr;
                 f_n <= f_want;
@@ -195,10 +204,8 @@ module foliodma_queue #(
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
-                if (m_axi_rlast) begin
-                    fetch_busy <= 1'b0;
-                    fetch_ptr <= (f_start + f_n) & mask;
-                end
+                fetch_ptr <= (fetch_ptr + {14'd0, f_beat_slots}) & mask;
+                if (m_axi_rlast) fetch_busy <= 1'b0;
             end
         end
     end
@@ -206,6 +213,17 @@ module foliodma_queue #(
     // descriptor beats into the cache: several slots per beat, or one slot from several
     generate
         if (DATA_WIDTH >= 256) begin : wide_fetch
+            reg [1:0] slots;
+            always @(*) begin : count_slots
+                integer k;
+                reg [15:0] pos;
+                slots = 2'd0;
+                for (k = 0; k < SPB; k = k + 1) begin
+                    pos = {7'd0, f_beat} * SPB[15:0] + k[15:0];
+                    if (pos >= f_off && pos - f_off < f_n) slots = slots + 2'd1;
+                end
+            end
+            assign f_beat_slots = slots;
             always @(posedge clk) begin : take_beat
                 integer k;
                 reg [15:0] rel;
@@ -231,6 +249,7 @@ module foliodma_queue #(
             /* verilator lint_on UNUSEDSIGNAL */
             wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_rel[DCL-1:0];
             wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
+            assign f_beat_slots = {1'b0, f_slot_done};
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -267,178 +286,89 @@ module foliodma_queue #(
     assign cmd_dst = i_dst;
     assign cmd_len = i_len;
     assign cmd_status = i_aborted ? STATUS_ABORTED : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
+    assign cmd_cookie = i_desc[DESC_COOKIE_LSB +: 64];
+    assign cmd_rec_addr = comp_base + {43'd0, issue_ptr, 5'd0};
     assign rate = rate_reg;
 
     always @(posedge clk) begin
         if (rst) begin
             issue_ptr <= 16'd0;
-            done_ptr <= 16'd0;
-        end else begin
-            if (ring_reset) issue_ptr <= 16'd0;
-            else if (cmd_valid && cmd_ready) issue_ptr <= (issue_ptr + 16'd1) & mask;
-            if (st_valid) begin
-                cs_status[done_ptr[DCL-1:0]] <= st_status;
-                cs_bytes[done_ptr[DCL-1:0]] <= st_bytes;
-                cs_fault[done_ptr[DCL-1:0]] <= st_fault;
-                done_ptr <= (done_ptr + 16'd1) & mask;
-            end
-            if (ring_reset) done_ptr <= 16'd0;
+        end else if (ring_reset) begin
+            issue_ptr <= 16'd0;
+        end else if (cmd_valid && cmd_ready) begin
+            issue_ptr <= (issue_ptr + 16'd1) & mask;
         end
     end
 
-    // ------------------------------------------------------------ completion write
-    localparam [1:0] CW_IDLE = 2'd0, CW_ADDR = 2'd1, CW_DATA = 2'd2;
-    reg [1:0]  cw_state;
-    reg [15:0] cw_start;
-    reg [15:0] cw_n;
-    reg [15:0] cw_off;
-    reg [8:0]  cw_beat;
-    reg [8:0]  cw_beats;
-    reg        cw_irq;        // the burst holds a record that asks for an interrupt
-    reg        cw_err;        // ... or an error record
-    reg [7:0]  cw_wait;
+    // ------------------------------------------------- retire, rewriting stale records
+    wire [DCL-1:0] h_slot = head[DCL-1:0];
+    wire [255:0]   h_desc = dcache[h_slot];
+    wire [3:0]     h_status = cs_status[h_slot];
+    wire           h_ready = head != done_ptr;       // the mover has reported this slot
+    wire           h_stale = cs_stale[h_slot];
 
-    wire [15:0] cw_ready = ring_dist(done_ptr, cw_ptr, mask);
-    wire [63:0] cw_addr = comp_base + {43'd0, cw_ptr, 5'd0};
-    wire [12:0] cw_to4k_bytes = 13'd4096 - {1'b0, cw_addr[11:0]};
-    wire [15:0] cw_to4k = {8'd0, cw_to4k_bytes[12:5]};
-    wire [16:0] cw_to_end = ring_size - {1'b0, cw_ptr};
-    wire [15:0] cw_want = min16(min16(cw_ready, COMP_MAX[15:0]), min16(cw_to4k, cw_to_end[15:0]));
-    wire [15:0] cw_span = {{(16-BBL){1'b0}}, cw_addr[BBL-1:0]} + {cw_want[10:0], 5'd0};
-    wire [15:0] cw_nbeats = (cw_span + BB[15:0] - 16'd1) >> BBL;
+    localparam [1:0] FX_IDLE = 2'd0, FX_ADDR = 2'd1, FX_DATA = 2'd2, FX_RESP = 2'd3;
+    reg [1:0] fx_state;
+    reg [8:0] fx_beat;
+    wire      fx_done = fx_state == FX_RESP && m_axi_bvalid;
+    wire      retire = h_ready && !h_stale && fx_state == FX_IDLE;
+    wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
 
-    // outstanding completion bursts: {n, irq, err}
-    wire [17:0] cq_head;
-    wire        cq_valid;
-    wire        cq_room;
-    wire        b_hs = m_axi_bvalid;
-    wire [2:0]  cq_count;
-    foliodma_fifo #(.WIDTH(18), .DEPTH(4)) comp_queue (
-        .clk(clk), .rst(rst),
-        .in_data({cw_n, cw_irq, cw_err}), .in_valid(m_axi_awvalid && m_axi_awready), .in_ready(cq_room),
-        .out_data(cq_head), .out_valid(cq_valid), .out_ready(b_hs),
-        .count(cq_count)
+    foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) fixup_record (
+        .cookie(h_desc[DESC_COOKIE_LSB +: 64]), .status(h_status), .bytes(cs_bytes[h_slot]),
+        .fault(cs_fault[h_slot]), .upper_half(h_rec_addr[5]), .beat(fx_beat),
+        .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
     );
+    assign m_axi_wvalid = fx_state == FX_DATA;
+    assign m_axi_wlast = fx_beat == RB[8:0] - 9'd1;
     assign m_axi_bready = 1'b1;
-
-    reg want_irq;
-    reg want_err;
-    always @(*) begin : scan_ready
-        integer i;
-        reg [DCL-1:0] s;
-        want_irq = 1'b0;
-        want_err = 1'b0;
-        for (i = 0; i < COMP_MAX; i = i + 1) begin
-            s = cw_ptr[DCL-1:0] + i[DCL-1:0];
-            if (i < cw_want) begin
-                if (dcache[s][DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT]) want_irq = 1'b1;
-                if (cs_status[s] != STATUS_SUCCESS) want_err = 1'b1;
-            end
-        end
-    end
-
-    wire cw_go = cw_state == CW_IDLE && cw_want != 16'd0 && cq_room
-                 && (cw_ready >= COMP_MIN[15:0] || done_ptr == tail || quiesce
-                     || cw_wait >= COMP_WAIT[7:0]);
 
     always @(posedge clk) begin
         if (rst) begin
-            cw_state <= CW_IDLE;
-            cw_ptr <= 16'd0;
-            cw_start <= 16'd0;
-            cw_n <= 16'd0;
-            cw_off <= 16'd0;
-            cw_beat <= 9'd0;
-            cw_beats <= 9'd0;
-            cw_irq <= 1'b0;
-            cw_err <= 1'b0;
-            cw_wait <= 8'd0;
+            done_ptr <= 16'd0;
+            fx_state <= FX_IDLE;
+            fx_beat <= 9'd0;
             m_axi_awvalid <= 1'b0;
             m_axi_awaddr <= {ADDR_WIDTH{1'b0}};
             m_axi_awlen <= 8'd0;
         end else begin
-            if (ring_reset) cw_ptr <= 16'd0;
-            if (cw_ready == 16'd0 || cw_go) cw_wait <= 8'd0;
-            else if (cw_wait != 8'hFF) cw_wait <= cw_wait + 8'd1;
-            case (cw_state)
-                CW_IDLE: if (cw_go) begin
-                    cw_state <= CW_ADDR;
-                    cw_start <= cw_ptr;
-                    cw_n <= cw_want;
-                    cw_off <= {{(16-BBL){1'b0}}, cw_addr[BBL-1:0]} >> 5;
-                    cw_beat <= 9'd0;
-                    cw_beats <= cw_nbeats[8:0];
-                    cw_irq <= want_irq;
-                    cw_err <= want_err;
-                    cw_ptr <= (cw_ptr + cw_want) & mask;
+            if (ring_reset) begin
+                done_ptr <= 16'd0;
+            end else if (st_valid) begin
+                cs_status[done_ptr[DCL-1:0]] <= st_status;
+                cs_bytes[done_ptr[DCL-1:0]] <= st_bytes;
+                cs_fault[done_ptr[DCL-1:0]] <= st_fault;
+                cs_stale[done_ptr[DCL-1:0]] <= st_stale;
+                done_ptr <= (done_ptr + 16'd1) & mask;
+            end
+            case (fx_state)
+                FX_IDLE: if (h_ready && h_stale) begin
+                    fx_state <= FX_ADDR;
+                    fx_beat <= 9'd0;
                     m_axi_awvalid <= 1'b1;
-                    m_axi_awaddr <= {cw_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
-                    m_axi_awlen <= cw_nbeats[7:0] - 8'd1;
+                    m_axi_awaddr <= {h_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+                    m_axi_awlen <= RB[7:0] - 8'd1;
                 end
-                CW_ADDR: if (m_axi_awready) begin
+                FX_ADDR: if (m_axi_awready) begin
                     m_axi_awvalid <= 1'b0;
-                    cw_state <= CW_DATA;
+                    fx_state <= FX_DATA;
                 end
-                default: if (m_axi_wready) begin
-                    cw_beat <= cw_beat + 9'd1;
-                    if (m_axi_wlast) cw_state <= CW_IDLE;
+                FX_DATA: if (m_axi_wready) begin
+                    fx_beat <= fx_beat + 9'd1;
+                    if (m_axi_wlast) fx_state <= FX_RESP;
+                end
+                default: if (m_axi_bvalid) begin
+                    fx_state <= FX_IDLE;
+                    cs_stale[h_slot] <= 1'b0;     // the record is right now
                 end
             endcase
         end
     end
 
-    assign m_axi_wvalid = cw_state == CW_DATA;
-    assign m_axi_wlast = cw_beat == cw_beats - 9'd1;
-
-    function [255:0] pack_record;    // a completion record from its fields
-        input [63:0] cookie;
-        input [3:0]  status;
-        input [31:0] bytes;
-        input [63:0] fault;
-        begin
-            pack_record = 256'd0;
-            pack_record[COMP_COOKIE_LSB +: 64] = cookie;
-            pack_record[COMP_STATUS_LSB +: 32] = {28'd0, status};
-            pack_record[COMP_BYTES_COMPLETED_LSB +: 32] = bytes;
-            pack_record[COMP_FAULT_ADDR_LSB +: 64] = fault;
-        end
-    endfunction
-
-    // The records of the current beat. Arrays are read in continuous assignments (not
-    // inside functions) so that simulators see every change.
-    // (only the cookie of each descriptor, and the low bits of the positions, are used)
-    /* verilator lint_off UNUSEDSIGNAL */
-    genvar k;
-    generate
-        if (DATA_WIDTH >= 256) begin : wide_records
-            for (k = 0; k < SPB; k = k + 1) begin : position
-                wire [15:0]    at = {7'd0, cw_beat} * SPB[15:0] + k;   // position in the burst
-                wire           valid = at >= cw_off && at - cw_off < cw_n;
-                wire [15:0]    rel = at - cw_off;
-                wire [DCL-1:0] slot = cw_start[DCL-1:0] + rel[DCL-1:0];
-                wire [255:0]   desc = dcache[slot];
-                assign m_axi_wdata[k*256 +: 256] = valid ? pack_record(desc[DESC_COOKIE_LSB +: 64],
-                    cs_status[slot], cs_bytes[slot], cs_fault[slot]) : 256'd0;
-                assign m_axi_wstrb[k*32 +: 32] = {32{valid}};
-            end
-        end else begin : narrow_records
-            wire [8:0]     rel = cw_beat / BPS[8:0];     // record of this beat in the burst
-            wire [8:0]     part = cw_beat % BPS[8:0];    // which part of it
-            wire [DCL-1:0] slot = cw_start[DCL-1:0] + rel[DCL-1:0];
-            wire [255:0]   desc = dcache[slot];
-            wire [255:0]   rec = pack_record(desc[DESC_COOKIE_LSB +: 64], cs_status[slot],
-                                             cs_bytes[slot], cs_fault[slot]);
-            assign m_axi_wdata = rec[part * DATA_WIDTH +: DATA_WIDTH];
-            assign m_axi_wstrb = {BB{1'b1}};
-        end
-    endgenerate
-    /* verilator lint_on UNUSEDSIGNAL */
-
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
     reg [31:0] idle_cycles;
-    wire [15:0] cq_n = cq_head[17:2];
-    wire        b_err = m_axi_bresp != 2'b00;
+    wire h_irq = h_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT] || h_status != STATUS_SUCCESS;
 
     always @(posedge clk) begin
         irq_event <= 1'b0;
@@ -453,20 +383,18 @@ module foliodma_queue #(
         end else begin
             if (ring_reset) begin
                 head <= 16'd0;
-            end else if (b_hs && cq_valid) begin
-                head <= (head + cq_n) & mask;
-                idle_cycles <= 32'd0;
+            end else if (retire) begin
+                head <= (head + 16'd1) & mask;
             end
-            if (b_hs && cq_valid) begin
-                desc_done <= desc_done + {16'd0, cq_n};
+            if (retire) begin
+                desc_done <= desc_done + 32'd1;
                 idle_cycles <= 32'd0;
-                if (cq_head[0] || b_err) q_error <= 1'b1;
-                if (cq_head[1] || cq_head[0] || b_err
-                    || (irq_count != 32'd0 && unreported + {16'd0, cq_n} >= irq_count)) begin
+                if (h_status != STATUS_SUCCESS) q_error <= 1'b1;
+                if (h_irq || (irq_count != 32'd0 && unreported + 32'd1 >= irq_count)) begin
                     irq_event <= 1'b1;
                     unreported <= 32'd0;
                 end else begin
-                    unreported <= unreported + {16'd0, cq_n};
+                    unreported <= unreported + 32'd1;
                 end
             end else if (unreported != 32'd0) begin
                 idle_cycles <= idle_cycles + 32'd1;
@@ -476,6 +404,7 @@ module foliodma_queue #(
                     idle_cycles <= 32'd0;
                 end
             end
+            if (fx_done && m_axi_bresp != 2'b00) q_error <= 1'b1;   // record could not be fixed
             if (reg_wr && reg_waddr == QREG_CONTROL && reg_wdata[2]) begin
                 aborting <= 1'b1;
                 abort_tail <= tail;
@@ -485,9 +414,9 @@ module foliodma_queue #(
         end
     end
 
-    assign busy = head != tail || fetch_busy || mover_busy || cw_state != CW_IDLE || cq_valid;
-    assign drained = !fetch_busy && !mover_busy && cw_state == CW_IDLE && !cq_valid
-                     && cw_ptr == done_ptr && done_ptr == issue_ptr && !m_axi_arvalid;
+    assign busy = head != tail || fetch_busy || mover_busy || fx_state != FX_IDLE;
+    assign drained = !fetch_busy && !mover_busy && fx_state == FX_IDLE && head == done_ptr
+                     && done_ptr == issue_ptr && !m_axi_arvalid;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -570,8 +499,8 @@ module foliodma_queue #(
         endcase
     end
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, cw_start, cw_addr,
-                    cw_to4k_bytes, cw_to_end, cw_nbeats, f_off, cw_off, cq_count};
+    wire unused = &{1'b0, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_desc, h_rec_addr, f_start, f_n,
+                    f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule
 

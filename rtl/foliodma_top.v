@@ -207,7 +207,8 @@ module foliodma_top #(
             wire [63:0] cmd_src, cmd_dst;
             wire [31:0] cmd_len;
             wire [3:0]  cmd_status;
-            wire        st_valid;
+            wire [63:0] cmd_cookie, cmd_rec_addr;
+            wire        st_valid, st_stale;
             wire [3:0]  st_status;
             wire [31:0] st_bytes;
             wire [63:0] st_fault;
@@ -226,9 +227,10 @@ module foliodma_top #(
                 .cnt_desc_done(q_desc_done[32*q +: 32]), .cnt_rd_stall(q_rd_stall[32*q +: 32]),
                 .cnt_wr_stall(q_wr_stall[32*q +: 32]),
                 .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
-                .cmd_len(cmd_len), .cmd_status(cmd_status),
+                .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
+                .cmd_rec_addr(cmd_rec_addr),
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
+                .st_stale(st_stale), .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
                 .mover_rd_stall(rd_stall), .mover_wr_stall(wr_stall),
                 .m_axi_araddr(a_araddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q]), .m_axi_arready(a_arready[2*q]),
@@ -248,9 +250,10 @@ module foliodma_top #(
             ) back (
                 .clk(clk), .rst(core_rst),
                 .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
-                .cmd_len(cmd_len), .cmd_status(cmd_status),
+                .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
+                .cmd_rec_addr(cmd_rec_addr),
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
+                .st_stale(st_stale), .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
                 .rd_stall(rd_stall), .wr_stall(wr_stall),
                 .m_axi_araddr(a_araddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q+1)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q+1]), .m_axi_arready(a_arready[2*q+1]),
