@@ -12,7 +12,8 @@
 //     address of its record (COMP_BASE + slot * 32). One that cannot be executed (length
 //     0 or too long, misaligned, beyond the bus address space, fetched with a bus error)
 //     goes as a no-traffic command with BAD_DESCRIPTOR; after ABORT every descriptor up
-//     to the TAIL of that moment goes with ABORTED.
+//     to the TAIL of that moment goes with ABORTED, even while the queue (or the engine)
+//     is paused or disabled; descriptors already handed to the mover finish normally.
 //   * Retire: the mover writes each record and reports, in order, once it is in memory;
 //     a record reported stale is rewritten here first. HEAD then advances past it, so
 //     the driver never reads a record before it is final.
@@ -151,7 +152,10 @@ module foliodma_queue #(
     reg         cs_stale  [0:DESC_CACHE-1];   // its record in memory must be rewritten
 
     wire ring_reset = reg_wr && reg_waddr == QREG_RING_ORDER;   // only while idle
-    wire may_fetch = engine_enable && q_enable && !quiesce && (!q_pause || aborting);
+    // ABORT flushes the ring up to its TAIL whatever ENABLE and PAUSE say (work stopped by
+    // PAUSE or a disabled queue still completes, ABORTED); only a soft reset stops it
+    wire running = engine_enable && q_enable && !q_pause;
+    wire may_fetch = !quiesce && (running || aborting);
 
     // ------------------------------------------------------------- descriptor fetch
     reg        fetch_busy;
@@ -280,8 +284,8 @@ module foliodma_queue #(
                  || i_src_end > bus_top || i_dst_end > bus_top;
     wire i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
-    assign cmd_valid = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0 && engine_enable && q_enable
-                       && !quiesce && (!q_pause || i_aborted);
+    assign cmd_valid = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0 && !quiesce
+                       && (running || i_aborted);
     assign cmd_src = i_src;
     assign cmd_dst = i_dst;
     assign cmd_len = i_len;
