@@ -6,7 +6,9 @@ Shaped like a Linux dmaengine driver for a descriptor-ring engine:
 * ``copy_batch()``  -- prep (write descriptors, zero completion records), issue_pending (one
                        TAIL write per queue), sleep on the interrupt, reap completion records,
                        hand back one ``Completion`` per request (the dmaengine callback's result);
-* ``reset()``       -- global SOFT_RESET and reprogram.
+* ``reset()``       -- global SOFT_RESET (waits, in simulated cycles, for the engine to drain
+                       what is in flight) and reprogram; a ``copy_batch()`` running meanwhile
+                       raises ``EngineResetError``.
 
 Ring discipline (see ``layout``): a queue's ring has 2**order slots; the driver fills slot
 TAIL and then writes TAIL (the doorbell); the engine completes slot HEAD, writes its record at
@@ -127,10 +129,20 @@ class DmaTimeoutError(DriverError):
     """A batch did not complete within its budget of simulated cycles."""
 
 
+class EngineResetError(DriverError):
+    """``reset()`` ran while this ``copy_batch()`` was waiting: its requests' results are lost.
+
+    Requests the engine had already started were finished by the drain before the reset
+    (their destinations hold the source); the others never started (destinations untouched);
+    no record tells which: the caller must treat every request of the batch as not done.
+    """
+
+
 @dataclass
 class Inflight:
     index: int      #: position of the request in the caller's batch
     cookie: int
+    length: int = 0  #: bytes (bounds the drain time of a soft reset)
 
 
 class Queue:
@@ -181,12 +193,21 @@ class Driver:
     ``irq_count`` / ``irq_timeout``: the queues' coalescing registers (0: off).
     ``timeout_cycles``: budget per ``copy_batch`` in fabric cycles; None: 100000 + 1000 per
     request + 8 cycles per bus beat of data.
+    ``reset_timeout_cycles``: how long ``reset()`` waits for SOFT_RESET to self-clear (the
+    engine first finishes what it has started); None: 100000 + 8 cycles per bus beat of the
+    requests in flight.
     """
+
+    #: longest pause between two polls of SOFT_RESET, in fabric cycles
+    RESET_POLL_MAX = 1024
+    #: longest uninterrupted wait for the interrupt inside ``copy_batch``: a ``reset()`` from
+    #: another task is noticed within this many cycles
+    IRQ_WAIT_SLICE = 20_000
 
     def __init__(self, dev: Device, nr_queues: int = 1, ring_order: int = 9,
                  ring_base: int | None = None, comp_base: int | None = None,
                  irq_count: int = 0, irq_timeout: int = 0,
-                 timeout_cycles: int | None = None):
+                 timeout_cycles: int | None = None, reset_timeout_cycles: int | None = None):
         if not 1 <= nr_queues <= layout.MAX_QUEUES:
             raise ValueError(f"nr_queues {nr_queues} out of 1..{layout.MAX_QUEUES}")
         self.dev = dev
@@ -195,6 +216,8 @@ class Driver:
         self.irq_count = irq_count
         self.irq_timeout = irq_timeout
         self.timeout_cycles = timeout_cycles
+        self.reset_timeout_cycles = reset_timeout_cycles
+        self._epoch = 0     #: bumped by every reset(); a copy_batch() of an older epoch is void
         area = ring_size(ring_order) * DESC_BYTES
         if ring_base is None:
             lo, _ = default_dma_region(dev.node_bytes, nr_queues, ring_order)
@@ -230,15 +253,38 @@ class Driver:
         await self.reset()
         self.probed = True
 
+    def _reset_timeout(self) -> int:
+        if self.reset_timeout_cycles is not None:
+            return self.reset_timeout_cycles
+        nbytes = sum(i.length for q in self.queues for i in q.inflight.values())
+        return 100_000 + 8 * (nbytes // self.bus_bytes)
+
     async def reset(self) -> None:
-        """Global SOFT_RESET (work in flight is dropped), then reprogram every queue."""
+        """Global SOFT_RESET, then reprogram every queue.
+
+        The engine stops taking new descriptors, finishes the ones it has started (records
+        written, HEAD advanced), then resets itself and clears SOFT_RESET; descriptors not
+        started are dropped without a record. That drain can take as long as the largest
+        descriptor in flight, so SOFT_RESET is polled by simulated time (within
+        ``reset_timeout_cycles``), not by a number of reads. A ``copy_batch()`` waiting in
+        another task raises ``EngineResetError``.
+        """
+        self._epoch += 1            # before any await: a concurrent copy_batch stops here
+        budget = self._reset_timeout()
         ctrl = layout.global_reg("CONTROL")
+        start = self.dev.now()
         await self.dev.write_reg(ctrl, layout.CTRL_SOFT_RESET)
-        for _ in range(100):
-            if not await self.dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET:
-                break
-        else:
-            raise DriverError("SOFT_RESET did not self-clear")
+        step = 16
+        while await self.dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET:
+            waited = self.dev.now() - start
+            if waited >= budget:
+                busy = await self.dev.read_reg(layout.global_reg("STATUS"))
+                raise DmaTimeoutError(
+                    f"SOFT_RESET did not self-clear within {budget} cycles (waited {waited},"
+                    f" engine STATUS {busy:#x}): the engine could not drain its work in flight")
+            await self.dev.wait_cycles(min(step, budget - waited))
+            step = min(2 * step, self.RESET_POLL_MAX)
+        self._epoch += 1            # and one reset()'s epoch never matches a batch's
         await self._program()
 
     async def _program(self) -> None:
@@ -300,6 +346,7 @@ class Driver:
                     raise ValueError(f"cookie {r.cookie} does not fit 64 bits")
                 cookies.append(r.cookie)
 
+        epoch = self._epoch
         nq = min(self.nr_queues, n)
         per = -(-n // nq)
         backlog = [deque(range(i * per, min(n, (i + 1) * per))) for i in range(nq)]
@@ -310,20 +357,34 @@ class Driver:
         while remaining:
             for qi, todo in enumerate(backlog):
                 if todo:
-                    await self._submit(self.queues[qi], todo, requests, cookies)
-            left = deadline - self.dev.now()
-            if left <= 0 or not await self.dev.wait_irq(timeout_cycles=left):
-                raise DmaTimeoutError(await self._stuck_report(remaining, n))
+                    self._check_epoch(epoch, remaining, n)
+                    await self._submit(self.queues[qi], todo, requests, cookies, epoch)
+            while True:
+                self._check_epoch(epoch, remaining, n)
+                left = deadline - self.dev.now()
+                if left <= 0:
+                    raise DmaTimeoutError(await self._stuck_report(remaining, n))
+                if await self.dev.wait_irq(timeout_cycles=min(left, self.IRQ_WAIT_SLICE)):
+                    break
+            self._check_epoch(epoch, remaining, n)
             status_reg = layout.global_reg("IRQ_STATUS")
             pending = await self.dev.read_reg(status_reg)
             if pending:
+                self._check_epoch(epoch, remaining, n)
                 await self.dev.write_reg(status_reg, pending)  # ack before reading HEAD
             for qi in range(self.nr_queues):
                 if pending >> qi & 1:
-                    remaining -= await self._reap(self.queues[qi], results)
+                    remaining -= await self._reap(self.queues[qi], results, epoch, n, remaining)
         return results  # type: ignore[return-value]
 
-    async def _submit(self, q: Queue, todo: deque, requests, cookies) -> None:
+    def _check_epoch(self, epoch: int, remaining: int, n: int) -> None:
+        if epoch != self._epoch:
+            raise EngineResetError(
+                f"engine reset during copy_batch: {remaining} of {n} requests have no"
+                " completion (each destination holds either its source or its old contents)")
+
+    async def _submit(self, q: Queue, todo: deque, requests, cookies,
+                      epoch: int | None = None) -> None:
         """Fill as many free slots of ``q`` as ``todo`` needs, then ring its doorbell once."""
         k = min(q.free, len(todo))
         if k == 0:
@@ -341,17 +402,22 @@ class Driver:
                 r = requests[i]
                 flags = layout.DESC_FLAG_IRQ if pos + j in irq_at else 0
                 entries.append((r.src, r.dst, r.length, flags, cookies[i]))
-                q.inflight[start + j] = Inflight(i, cookies[i])
+                q.inflight[start + j] = Inflight(i, cookies[i], r.length)
             await self.dev.mem_write(q.desc_addr(start),
                                      layout.pack_descriptors(entries).view(np.uint8))
             await self.dev.mem_write(q.comp_addr(start), np.zeros(count * COMP_BYTES, np.uint8))
             pos += count
+        if epoch is not None and epoch != self._epoch:   # reset() meanwhile: no doorbell now
+            raise EngineResetError("engine reset during copy_batch (before a doorbell)")
         q.tail = ring_advance(q.tail, k, q.order)
         await self.dev.write_reg(q.reg("TAIL"), q.tail)  # issue_pending
 
-    async def _reap(self, q: Queue, results: list) -> int:
+    async def _reap(self, q: Queue, results: list, epoch: int | None = None, n_batch: int = 0,
+                    remaining: int = 0) -> int:
         """Read HEAD and the records [old head, HEAD); return how many requests completed."""
         head = await self.dev.read_reg(q.reg("HEAD"))
+        if epoch is not None:
+            self._check_epoch(epoch, remaining, n_batch)
         if head >= q.size:
             raise ProtocolError(f"queue {q.index}: HEAD {head} outside a ring of {q.size}")
         n = ring_used(q.head, head, q.order)
@@ -362,6 +428,8 @@ class Driver:
             return 0
         chunks = [await self.dev.mem_read(q.comp_addr(s), c * COMP_BYTES)
                   for s, c in q.spans(q.head, n)]
+        if epoch is not None:
+            self._check_epoch(epoch, remaining, n_batch)
         recs = np.concatenate(chunks).view(layout.COMPLETION)
         slot = q.head
         for rec in recs:
