@@ -70,12 +70,13 @@ def seed_size_label(size_bytes: int) -> str | None:
     return {4 << 10: "4KB", 2 << 20: "2MB", 256 << 20: "256MB", 1 << 30: "1GB"}.get(size_bytes)
 
 
-def seed_figures(mode: str, size_bytes: int) -> dict | None:
+def seed_figures(mode: str, size_bytes: int, folio_bytes: int = 4096) -> dict | None:
     """The seed's published row for our copy path ``mode`` and total size, as
-    ``{"config", "size", "migrate_pages": {"mean","sd"}, "folio_copy": {...}, "F": {...}}``."""
+    ``{"config", "size", "migrate_pages": {"mean","sd"}, "folio_copy": {...}, "F": {...}}``;
+    None where the seed has no such row (it migrated 4 KiB folios only, THP off)."""
     config = SEED_CONFIG_OF_MODE.get(mode)
     size = seed_size_label(size_bytes)
-    if config is None or size is None:
+    if config is None or size is None or folio_bytes != 4096:
         return None
     row = SEED_RFC_V1[config][size]
     out: dict[str, Any] = {"config": config, "size": size}
@@ -322,7 +323,7 @@ def run_record(run: Mapping[str, Any], bus_bytes: int) -> dict[str, Any]:
                                      if firsts else None)
         rec["copy_cycles"] = round(mean_sd(r["copy_cycles"] for r in reps)["mean"])
         rec["nr_fallback_folios"] = sum(r.get("nr_fallback_folios", 0) for r in reps)
-        rec["seed"] = seed_figures(run["mode"], size)
+        rec["seed"] = seed_figures(run["mode"], size, run["folio_bytes"])
     return rec
 
 
@@ -347,7 +348,8 @@ def seed_markdown(runs: Sequence[Mapping[str, Any]]) -> str:
         if "migrate_pages_cycles_per_page" not in r:
             continue
         seed = r.get("seed") or {}
-        rows.append([r["mode"], seed.get("size") or fmt_bytes(r["size_bytes"]),
+        size = f"{r['nr_folios']} x {fmt_bytes(r['folio_bytes'])}"
+        rows.append([r["mode"], f"{seed['size']} ({size})" if seed else size,
                      r.get("repetitions", 1),
                      fmt_mean_sd(r["migrate_pages_cycles_per_page"], 0),
                      fmt_mean_sd(seed.get("migrate_pages"), 0),

@@ -238,3 +238,12 @@ def test_split_jobs_keeps_order_and_limit():
                for part in parts)
     big = [{"folio_bytes": 2 << 20, "nr_folios": 8}]
     assert experiments.split_jobs(big, limit=1 << 20) == [big]
+
+
+def test_seed_has_no_thp_rows():
+    assert report.seed_figures("batch_dma", 2 << 20, folio_bytes=2 << 20) is None
+    run = {"mode": "batch_dma", "folio_bytes": 2 << 20, "nr_folios": 1,
+           "reps": [_rep(engine=33000, ok=1)]}
+    r = report.run_record(run, 64)
+    assert r["seed"] is None
+    assert "1 x 2M" in report.seed_markdown([r])
