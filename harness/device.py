@@ -13,39 +13,53 @@ to memory (zero simulated time), an interrupt wait, and simulated time. Every ac
 
 Engine semantics the model implements -- and the RTL matches
 -----------------------------------------------------------
-Bursts (``bursts()``). A descriptor (src, dst, length) is cut into *chunks*. Starting at
-offset 0, a chunk's length is the smallest of: the bytes left, the bytes to the next 4 KiB
-boundary of ``src + off``, the bytes to the next 4 KiB boundary of ``dst + off``, and
-``256 * bus_bytes``. Each chunk is one read burst (at src + off) and one write burst (at
-dst + off) of the same length. (src, dst, length are multiples of 64 >= bus_bytes, so a
-chunk is a whole number of beats. For page-aligned folios the chunks are exactly the
-4 KiB pages when bus_bytes >= 16.)
+Bursts (``burst_cuts()``, ``write_bursts()``). The engine cuts the *reads* and the
+*writes* of a descriptor (src, dst, length) independently, with the same rule on each
+side: starting at offset 0, a burst's length is the smallest of the bytes left, the bytes
+to the next 4 KiB boundary of its own address (``src + off`` for a read burst, ``dst +
+off`` for a write burst) and ``256 * bus_bytes``. So when src and dst sit at different
+offsets within their 4 KiB pages, read and write bursts do not line up: a write burst may
+take its data from two read bursts. (src, dst, length are multiples of 64 >= bus_bytes, so
+a burst is a whole number of beats. For page-aligned folios both sides are cut into the
+same 4 KiB pages when bus_bytes >= 16.)
 
-Errors. A chunk's read fails if its source range [s, s + n) touches an injected read-fault
-range or any byte at or above ``mem_bytes`` (DECERR); its write fails likewise with write
-faults / DECERR on [d, d + n). The *first failing chunk* is the lowest-offset chunk that
-fails, in address order (not in the order responses happen to arrive); within a chunk, a
-read failure wins over a write failure. Then the completion record is:
+Errors. A read burst fails if its source range [s, s + n) touches an injected read-fault
+range or any byte at or above ``mem_bytes`` (DECERR); every beat of a failed read burst is
+*poisoned* (the engine writes it with WSTRB = 0). A write burst fails if it contains a
+poisoned beat (READ_ERROR), or else if its destination range [d, d + n) touches a
+write-fault range or memory's end (WRITE_ERROR). The *first failing write burst* is the
+lowest-offset one, in address order (not in the order responses happen to arrive); within
+one write burst a read failure wins over a write failure. Then the completion record is:
 
-* status ``READ_ERROR`` (read failed) or ``WRITE_ERROR`` (write failed),
-* ``bytes_completed`` = offset of the first failing chunk = the sum of the lengths of all
-  chunks before it (each of those was read and written without error),
-* ``fault_addr`` = start address of the failing burst: the chunk's source address for a
-  READ_ERROR, its destination address for a WRITE_ERROR.
+* status ``READ_ERROR`` or ``WRITE_ERROR``,
+* ``bytes_completed`` = offset of the first failing write burst = the sum of the lengths of
+  the write bursts before it (each of those was read and written without error),
+* ``fault_addr`` = for a READ_ERROR the source address of the first poisoned beat of that
+  write burst (which is the start of the first failed read burst: a failed read burst that
+  began in an earlier write burst would have failed that one); for a WRITE_ERROR the
+  destination address of the write burst.
 
-Memory after an error: dst[0 : bytes_completed] holds the source bytes; the failing chunk
-wrote nothing (a faulted write burst writes nothing; a failed read's data is never written);
-bytes after it are *unspecified but inside the destination* (the model writes nothing
-there; an RTL with bursts in flight may have written some). Nothing outside
-[dst, dst + length) is ever written. The engine continues with the next descriptor of the
-queue after an error (no halt).
+Example (bus 64 B, src page aligned, dst 0x800 into its page, length 8 KiB): read bursts
+at offsets [0, 4K) [4K, 8K); write bursts [0, 2K) [2K, 6K) [6K, 8K). A read fault at src +
+5000 poisons [4K, 8K): READ_ERROR, bytes_completed 2K, fault_addr src + 4K (a rule cutting
+at both grids would say 4K and src + 4K). A write fault at dst + 5000: WRITE_ERROR,
+bytes_completed 2K, fault_addr dst + 2K.
+
+Memory after an error: dst[0 : bytes_completed] holds the source bytes; the rest of the
+destination is *unspecified* (the model writes nothing there; the RTL writes every beat it
+read without error, the good beats of the failing write burst included, except in write
+bursts whose write faulted: those commit nothing). Nothing outside [dst, dst + length) is ever written. The engine continues
+with the next descriptor of the queue after an error (no halt).
 
 BAD_DESCRIPTOR (``layout.descriptor_error``): nothing read or written, bytes_completed 0,
-fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. ABORTED (queue CONTROL.ABORT):
-every descriptor in [HEAD, TAIL) completes ABORTED at once, bytes_completed 0, fault_addr 0
-(the model treats a started descriptor as not done), HEAD = TAIL. Reserved is written 0.
-Fault injection covers data bursts only (descriptor fetches and completion writes never
-fault in the model: keep fault ranges off the rings).
+fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. Reserved is written 0.
+ABORTED (queue CONTROL.ABORT): descriptors whose execution has started by the model's
+clock finish normally (SUCCESS or their error, at their usual time); every other
+descriptor up to the TAIL of the moment of the abort completes ABORTED (bytes_completed 0,
+fault_addr 0, nothing read or written), in ring order after the started ones, whatever
+ENABLE / PAUSE say; HEAD then reaches that TAIL. Descriptors rung after the abort run
+normally. Fault injection covers data bursts only (descriptor fetches and completion
+writes never fault in the model: keep fault ranges off the rings).
 
 Interrupts. After a descriptor's record is in memory, HEAD advances, then: an error status
 (READ_ERROR, WRITE_ERROR, BAD_DESCRIPTOR, ABORTED) always raises the queue interrupt; a
@@ -54,12 +68,16 @@ unreported successes reaches IRQ_COUNT (when non-zero), or IRQ_TIMEOUT cycles af
 last unreported success (when non-zero). Raising sets IRQ_STATUS[q] and resets the
 unreported count. The irq line is high while IRQ_STATUS & IRQ_ENABLE != 0.
 
-Registers. SOFT_RESET clears all registers (queues' bases, orders, HEAD/TAIL, controls,
-coalescing, counters, IRQ_STATUS, IRQ_ENABLE, CONTROL.ENABLE) and drops work in flight
-without writing records; memory and injected faults stay. TAIL is stored modulo the ring
-size; writing it snapshots the descriptors [old TAIL, new TAIL). A queue starts work only
-while CONTROL.ENABLE (global) and its own ENABLE are set and PAUSE is clear. STATUS.ERROR of
-a queue is sticky until SOFT_RESET.
+Registers. SOFT_RESET (global CONTROL bit 1) first drains: no new descriptor starts; the
+ones already started (and ABORTED ones already handed over) finish, their records are
+written and they retire (HEAD advances, interrupts as usual); CONTROL.SOFT_RESET reads 1
+meanwhile. Then every register is cleared (queues' bases, orders, HEAD/TAIL, controls,
+coalescing, counters, IRQ_STATUS, IRQ_ENABLE, CONTROL.ENABLE) and descriptors not started
+are dropped without a record; memory and injected faults stay. With nothing in flight the
+reset is immediate. TAIL is stored modulo the ring size; writing it snapshots the
+descriptors [old TAIL, new TAIL). A queue starts work only while CONTROL.ENABLE (global)
+and its own ENABLE are set and PAUSE is clear. STATUS.ERROR of a queue is sticky until
+SOFT_RESET.
 
 Time model (an *estimate*, not a measurement: the cycle numbers that matter come from the
 RTL). ``now()`` counts fabric cycles. A register access costs ``reg_cycles``. One data
@@ -67,9 +85,10 @@ mover is shared by all queues; it picks the next ready descriptor round-robin ov
 A descriptor becomes ready ``doorbell_cycles`` after its doorbell; it occupies the mover
 for ``desc_cycles + beats`` (beats = bytes moved / bus_bytes, one beat per cycle both ways)
 and completes ``latency_cycles`` after that (memory latency, overlapped with the next
-descriptor). ``cpu_copy`` takes ``latency_cycles + nbytes / cpu_bytes_per_cycle``; it moves
-the same chunks under the same fault rules, copies the chunks before the first failing one
-and returns False there.
+descriptor); an ABORTED one takes no mover time. ``cpu_copy`` takes ``latency_cycles +
+nbytes / cpu_bytes_per_cycle``; it moves the chunks of ``bursts()`` (cut at both 4 KiB
+grids), copies the chunks before the first failing one and returns False there (the
+CPU copy model of the RTL goes line by line; only its True/False is meant to agree).
 Backdoor memory accesses take zero time.
 """
 from __future__ import annotations
@@ -134,8 +153,28 @@ class Device(ABC):
 
 
 # ------------------------------------------------------------------------- engine rules
+def burst_cuts(addr: int, length: int, bus_bytes: int) -> list[tuple[int, int]]:
+    """(offset, nbytes) of the bursts the engine cuts [addr, addr + length) into: each ends
+    at the next 4 KiB boundary of its own address, after 256 beats, or at the end."""
+    max_burst = MAX_BURST_BEATS * bus_bytes
+    out = []
+    off = 0
+    while off < length:
+        n = min(length - off, PAGE_4K - (addr + off) % PAGE_4K, max_burst)
+        out.append((off, n))
+        off += n
+    return out
+
+
+def write_bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
+    """The engine's write bursts of a descriptor as (src, dst, nbytes): cut on the
+    destination's 4 KiB grid (and 256 beats) only; their data may span two read bursts."""
+    return [(src + off, dst + off, n) for off, n in burst_cuts(dst, length, bus_bytes)]
+
+
 def bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
-    """The chunks (src, dst, nbytes) the engine moves a descriptor in (see module doc)."""
+    """Chunks (src, dst, nbytes) cut at *both* 4 KiB grids and 256 beats: the model's
+    ``cpu_copy`` granule. Not the engine's bursts (see ``burst_cuts`` / ``write_bursts``)."""
     max_burst = MAX_BURST_BEATS * bus_bytes
     out = []
     off = 0
@@ -154,7 +193,8 @@ class Outcome:
     status: int
     bytes_completed: int
     fault_addr: int
-    chunks: tuple  #: (src, dst, nbytes) that are read and written successfully
+    chunks: tuple  #: write bursts (src, dst, nbytes) read and written successfully
+    failed_bytes: int = 0  #: length of the failing write burst (0 unless an error)
 
 
 def _touches(ranges, lo: int, hi: int) -> bool:
@@ -240,15 +280,21 @@ class ModelDevice(Device):
         """What the engine does with descriptor (src, dst, length), given the faults now."""
         if layout.descriptor_error(src, dst, length) is not None:
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
+        bb = self.bus_bytes
+        # poisoned source offsets: [lo, hi) of every failed read burst
+        poisoned = [(off, off + n) for off, n in burst_cuts(src, length, bb)
+                    if src + off + n > self.mem_bytes
+                    or _touches(self.faults["read"], src + off, src + off + n)]
         done = []
-        off = 0
-        for s, d, n in bursts(src, dst, length, self.bus_bytes):
-            if s + n > self.mem_bytes or _touches(self.faults["read"], s, s + n):
-                return Outcome(layout.STATUS_READ_ERROR, off, s, tuple(done))
+        for off, n in burst_cuts(dst, length, bb):
+            first_bad = [max(lo, off) for lo, hi in poisoned if lo < off + n and off < hi]
+            if first_bad:
+                return Outcome(layout.STATUS_READ_ERROR, off, src + min(first_bad),
+                               tuple(done), n)
+            d = dst + off
             if d + n > self.mem_bytes or _touches(self.faults["write"], d, d + n):
-                return Outcome(layout.STATUS_WRITE_ERROR, off, d, tuple(done))
-            done.append((s, d, n))
-            off += n
+                return Outcome(layout.STATUS_WRITE_ERROR, off, d, tuple(done), n)
+            done.append((src + off, d, n))
         return Outcome(layout.STATUS_SUCCESS, length, 0, tuple(done))
 
     def expected_completions(self, entries) -> np.ndarray:
@@ -345,7 +391,7 @@ class ModelDevice(Device):
             if name == "CONFIG":
                 return self.config()
             if name == "CONTROL":
-                return self.control
+                return self.control | (layout.CTRL_SOFT_RESET if self.reset_pending else 0)
             if name == "STATUS":
                 return int(any(not self._idle(q) for q in self.queues))
             if name == "IRQ_STATUS":
@@ -375,9 +421,10 @@ class ModelDevice(Device):
         if reg[0] == "g":
             name = reg[1]
             if name == "CONTROL":
-                if value & layout.CTRL_SOFT_RESET:
-                    self._reset_state()
                 self.control = value & layout.CTRL_ENABLE
+                if value & layout.CTRL_SOFT_RESET:
+                    self.reset_pending = True
+                    self._reset_if_drained()
             elif name == "IRQ_STATUS":
                 self.irq_status &= ~value
             elif name == "IRQ_ENABLE":
@@ -418,6 +465,12 @@ class ModelDevice(Device):
         self.events = []        # heap of (time, seq, kind, payload)
         self.mover_free = self._now
         self.rr = 0
+        self.reset_pending = False  # SOFT_RESET written, work in flight still draining
+
+    def _reset_if_drained(self) -> None:
+        """SOFT_RESET pending: reset once no started descriptor is left in flight."""
+        if self.reset_pending and not any(kind == "done" for _, _, kind, _ in self.events):
+            self._reset_state()
 
     def _idle(self, q: _Queue) -> bool:
         return q.head == q.tail and not q.pending and not q.in_flight
@@ -444,7 +497,7 @@ class ModelDevice(Device):
 
     def _next_start(self):
         """(time, queue index) of the next descriptor the mover starts, or None."""
-        if not self.control & layout.CTRL_ENABLE:
+        if not self.control & layout.CTRL_ENABLE or self.reset_pending:
             return None
         cands = [(i, q.pending[0][2]) for i, q in enumerate(self.queues)
                  if q.pending and q.runnable()]
@@ -479,6 +532,7 @@ class ModelDevice(Device):
                 self._now = max(self._now, ev_t)
                 if kind == "done":
                     self._complete(*payload)
+                    self._reset_if_drained()
                 else:
                     self._timer(*payload)
             else:
@@ -491,9 +545,7 @@ class ModelDevice(Device):
         slot, desc, _ = q.pending.pop(0)
         src, dst, length, _, _ = desc
         outcome = self.outcome(src, dst, length)
-        moved = sum(n for _, _, n in outcome.chunks)
-        if outcome.status in (layout.STATUS_READ_ERROR, layout.STATUS_WRITE_ERROR):
-            moved += bursts(src + moved, dst + moved, length - moved, self.bus_bytes)[0][2]
+        moved = sum(n for _, _, n in outcome.chunks) + outcome.failed_bytes
         busy = self.desc_cycles + -(-moved // self.bus_bytes)
         self.mover_free = t + busy
         q.counters["BUSY_CYCLES"] += busy
@@ -546,17 +598,15 @@ class ModelDevice(Device):
         self.irq_status |= 1 << qi
 
     def _abort(self, qi: int) -> None:
+        """ABORT: started descriptors finish normally; the rest up to TAIL complete ABORTED,
+        in ring order after the started ones (they take no mover time)."""
         q = self.queues[qi]
-        started = sorted((p for _, _, kind, p in self.events if kind == "done" and p[0] == qi),
-                         key=lambda p: (p[1] - q.head) % q.size)
-        self.events = [e for e in self.events if not (e[2] == "done" and e[3][0] == qi)]
-        heapq.heapify(self.events)
-        q.in_flight = 0
-        work = [(slot, desc) for _, slot, desc, _ in started]
-        work += [(slot, desc) for slot, desc, _ in q.pending]
+        if not q.pending:
+            return
+        t = max([self._now] + [t for t, _, kind, p in self.events
+                               if kind == "done" and p[0] == qi])
+        aborted = Outcome(layout.STATUS_ABORTED, 0, 0, ())
+        for slot, desc, _ in q.pending:
+            q.in_flight += 1
+            self._push(t, "done", (qi, slot, desc, aborted))
         q.pending = []
-        for slot, desc in work:
-            self._write_record(q, slot, desc[4], layout.STATUS_ABORTED, 0, 0)
-        if work:
-            q.error = True
-            self._raise_irq(qi)

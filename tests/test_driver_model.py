@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from harness import layout
-from harness.device import ModelDevice, bursts
+from harness.device import ModelDevice, burst_cuts, bursts, write_bursts
 from harness.driver import (CopyRequest, DmaTimeoutError, Driver, ProbeError,
                             ProtocolError)
 
@@ -149,16 +149,18 @@ def test_injected_fault(kind):
     ok_after = CopyRequest(src_page(9), dst_page(9), PAGE)
     c0, c, c2 = run(drv.copy_batch([ok_before, faulty, ok_after]))
     assert c0.ok and c2.ok                       # the queue continues after an error
-    chunks = bursts(src, dst, length, dev.bus_bytes)
-    # src is page aligned, dst 192 bytes into a page: chunks are cut at both 4 KiB grids
-    assert [n for _, _, n in chunks] == [PAGE - 192, 192] * 4
-    failing = next(i for i, (s, d, n) in enumerate(chunks)
-                   if (s <= src + 2 * PAGE + 100 < s + n if kind == "read"
-                       else d <= dst + 2 * PAGE + 100 < d + n))
-    done = sum(n for _, _, n in chunks[:failing])
+    # reads are cut on the source's 4 KiB grid, writes on the destination's: src is page
+    # aligned, dst 192 bytes into a page, so the write bursts straddle the read bursts
+    assert [n for _, n in burst_cuts(src, length, dev.bus_bytes)] == [PAGE] * 4
+    assert [n for _, _, n in write_bursts(src, dst, length, dev.bus_bytes)] == \
+        [PAGE - 192] + [PAGE] * 3 + [192]
+    # the fault lies in source page 2 / destination offset 2 * PAGE + 100, i.e. in the
+    # write burst at offsets [2 * PAGE - 192, 3 * PAGE - 192)
+    done = 2 * PAGE - 192
     assert c.status == ("READ_ERROR" if kind == "read" else "WRITE_ERROR")
     assert c.bytes_completed == done
-    assert c.fault_addr == (chunks[failing][0] if kind == "read" else chunks[failing][1])
+    # READ_ERROR: the first poisoned beat = the start of the failed read burst (src page 2)
+    assert c.fault_addr == (src + 2 * PAGE if kind == "read" else dst + done)
     # the completed prefix was copied; nothing outside the destination changed
     assert np.array_equal(dev.mem[dst:dst + done], data[:done])
     lo = dst_page(0) - PAGE
@@ -213,6 +215,7 @@ def test_stale_record_is_protocol_error():
 
 
 def test_abort_reports_aborted():
+    """ABORT on a paused queue: nothing started, so every descriptor completes ABORTED."""
     dev = ModelDevice(mem_bytes=MEM)
     drv = Driver(dev, ring_order=4)
     run(drv.probe())
@@ -232,6 +235,91 @@ def test_abort_reports_aborted():
     comps = run(submit_then_abort())
     assert [c.status for c in comps] == ["ABORTED"] * 3
     assert q.head == q.tail == 3
+
+
+def test_abort_lets_started_descriptors_finish():
+    """ABORT on a running queue: the descriptor the mover has started finishes (SUCCESS,
+    copied), the others complete ABORTED after it (untouched); HEAD reaches that TAIL;
+    descriptors rung after the abort run normally."""
+    dev = ModelDevice(mem_bytes=MEM)
+    drv = Driver(dev, ring_order=4)
+    run(drv.probe())
+    size = 16 * PAGE                       # ~1000 mover cycles each on a 64-byte bus
+    data = fill(dev, src_page(0), 4 * size, 21)
+    before = dev.mem[dst_page(0):dst_page(0) + 4 * size].copy()
+
+    async def submit_then_abort():
+        from collections import deque
+        reqs = [CopyRequest(src_page(0) + i * size, dst_page(0) + i * size, size,
+                            cookie=70 + i) for i in range(4)]
+        await drv._submit(drv.queues[0], deque(range(4)), reqs, [70, 71, 72, 73])
+        await dev.wait_cycles(50)          # the first one has started, the rest wait
+        await dev.write_reg(layout.queue_reg(0, "CONTROL"),
+                            layout.QCTRL_ENABLE | layout.QCTRL_ABORT)
+        assert await dev.read_reg(layout.queue_reg(0, "HEAD")) == 0   # still running
+        assert await dev.wait_irq(5000)
+        results = [None] * 4
+        got = 0
+        while got < 4:
+            got += await drv._reap(drv.queues[0], results)
+            await dev.wait_cycles(16)
+        return results
+
+    comps = run(submit_then_abort())
+    assert [c.status for c in comps] == ["SUCCESS"] + ["ABORTED"] * 3
+    assert comps[0].bytes_completed == size
+    assert all((c.bytes_completed, c.fault_addr) == (0, 0) for c in comps[1:])
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(0) + size], data[:size])
+    assert np.array_equal(dev.mem[dst_page(0) + size:dst_page(0) + 4 * size], before[size:])
+    q = dev.queues[0]
+    assert q.head == q.tail == 4 and q.error
+    assert all(c.ok for c in run(drv.copy_batch([CopyRequest(src_page(0), dst_page(64), PAGE)])))
+
+
+def test_soft_reset_drains_started_work():
+    """SOFT_RESET with work queued: CONTROL.SOFT_RESET reads 1 while the started
+    descriptor finishes (record written, copied); then every register is 0 and the
+    descriptors not started were dropped without a record."""
+    dev = ModelDevice(mem_bytes=MEM)
+    drv = Driver(dev, ring_order=4)
+    run(drv.probe())
+    size = 16 * PAGE
+    data = fill(dev, src_page(0), 3 * size, 22)
+    before = dev.mem[dst_page(0):dst_page(0) + 3 * size].copy()
+    ctrl = layout.global_reg("CONTROL")
+    comp_base = drv.queues[0].comp_base
+
+    async def submit_then_reset():
+        from collections import deque
+        reqs = [CopyRequest(src_page(0) + i * size, dst_page(0) + i * size, size,
+                            cookie=90 + i) for i in range(3)]
+        await drv._submit(drv.queues[0], deque(range(3)), reqs, [90, 91, 92])
+        await dev.wait_cycles(50)
+        await dev.write_reg(ctrl, layout.CTRL_ENABLE | layout.CTRL_SOFT_RESET)
+        assert await dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET      # still draining
+        assert await dev.read_reg(layout.queue_reg(0, "TAIL")) == 3
+        polls = 0
+        while await dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET:
+            polls += 1
+            assert polls < 1000, "SOFT_RESET never self-cleared"
+            await dev.wait_cycles(16)
+        assert polls > 10                  # the drain took the started descriptor's time
+        for name in ("HEAD", "TAIL", "CONTROL", "RING_ORDER", "DESC_DONE"):
+            assert await dev.read_reg(layout.queue_reg(0, name)) == 0, name
+        assert await dev.read_reg(ctrl) == 0
+        assert await dev.read_reg(layout.global_reg("IRQ_ENABLE")) == 0
+
+    run(submit_then_reset())
+    recs = dev.mem[comp_base:comp_base + 3 * 32].view(layout.COMPLETION)
+    assert list(recs["status"]) == [layout.STATUS_SUCCESS, 0, 0]
+    assert int(recs[0]["cookie"]) == 90 and int(recs[0]["bytes_completed"]) == size
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(0) + size], data[:size])
+    assert np.array_equal(dev.mem[dst_page(0) + size:dst_page(0) + 3 * size], before[size:])
+    # idle engine: the reset is immediate; then the driver works again
+    run(dev.write_reg(ctrl, layout.CTRL_SOFT_RESET))
+    assert run(dev.read_reg(ctrl)) == 0
+    run(drv.reset())
+    assert run(drv.copy_batch([CopyRequest(src_page(0), dst_page(64), PAGE)]))[0].ok
 
 
 def test_multi_queue_completions_interleave():
@@ -264,9 +352,49 @@ def test_cpu_copy_model():
 
 def test_burst_cuts():
     # 256 beats of 8 bytes = 2 KiB cut before 4 KiB; 64-byte bus: the 4 KiB cut wins
-    assert [n for _, _, n in bursts(0, 0x100000, 2 * PAGE, 8)] == [2048] * 4
-    assert [n for _, _, n in bursts(0, 0x100000, 2 << 20, 64)] == [PAGE] * 512
+    assert [n for _, n in burst_cuts(0, 2 * PAGE, 8)] == [2048] * 4
+    assert [n for _, n in burst_cuts(0x100000, 2 << 20, 64)] == [PAGE] * 512
+    assert burst_cuts(PAGE - 64, 128, 64) == [(0, 64), (64, 64)]
+    assert burst_cuts(0x800 + 64, 2048, 8) == [(0, 2048 - 64), (2048 - 64, 64)]
+    # write bursts follow the destination only; cpu_copy's chunks cut at both grids
+    assert write_bursts(PAGE - 64, 0, 128, 64) == [(PAGE - 64, 0, 128)]
     assert bursts(PAGE - 64, 0, 128, 64) == [(PAGE - 64, 0, 64), (PAGE, 64, 64)]
+
+
+@pytest.mark.parametrize("bus_bytes", [8, 64])
+def test_unaligned_pages_error_rule(bus_bytes):
+    """The module doc's example: src page aligned, dst 0x800 into its page, 8 KiB."""
+    dev = ModelDevice(mem_bytes=MEM, bus_bytes=bus_bytes)
+    src, dst = src_page(0), dst_page(0) + 0x800
+    dev.inject_fault("read", src + 5000, src + 5001)
+    o = dev.outcome(src, dst, 2 * PAGE)
+    if bus_bytes == 64:     # read bursts [0, 4K) [4K, 8K); write bursts [0, 2K) [2K, 6K) ..
+        assert (o.status, o.bytes_completed, o.fault_addr) == (
+            layout.STATUS_READ_ERROR, 2048, src + PAGE)
+        assert o.chunks == ((src, dst, 2048),)
+    else:                   # 256 beats = 2 KiB: both sides cut into the same 2 KiB bursts
+        assert (o.status, o.bytes_completed, o.fault_addr) == (
+            layout.STATUS_READ_ERROR, 4096, src + PAGE)
+    dev.clear_faults()
+    dev.inject_fault("write", dst + 5000, dst + 5001)
+    o = dev.outcome(src, dst, 2 * PAGE)
+    # 64-byte bus: write bursts [0, 2K) [2K, 6K) [6K, 8K); 8-byte bus: 2 KiB bursts
+    assert (o.status, o.bytes_completed, o.fault_addr) == (
+        layout.STATUS_WRITE_ERROR, 2048 if bus_bytes == 64 else 4096,
+        dst + (2048 if bus_bytes == 64 else 4096))
+    # a read fault and a write fault in the same write burst: the read wins
+    dev.inject_fault("read", src + 4096, src + 4097)
+    o = dev.outcome(src, dst, 2 * PAGE)
+    assert (o.status, o.fault_addr) == (layout.STATUS_READ_ERROR, src + PAGE)
+    # src 0x800 into its page, dst aligned: a read fault early in the second read burst
+    # [2K, 6K) poisons the first write burst [0, 4K) from its middle on (64-byte bus; on
+    # the 8-byte bus both sides are cut into 2 KiB bursts and the first one is good)
+    dev.clear_faults()
+    src2, dst2 = src_page(4) + 0x800, dst_page(4)
+    dev.inject_fault("read", src2 + 2048, src2 + 2049)
+    o = dev.outcome(src2, dst2, 2 * PAGE)
+    assert (o.status, o.bytes_completed, o.fault_addr) == (
+        layout.STATUS_READ_ERROR, 0 if bus_bytes == 64 else 2048, src2 + 2048)
 
 
 def test_thp_copy_and_error_on_second_queue():
