@@ -51,8 +51,9 @@ read without error, the good beats of the failing write burst included, except i
 bursts whose write faulted: those commit nothing). Nothing outside [dst, dst + length) is ever written. The engine continues
 with the next descriptor of the queue after an error (no halt).
 
-BAD_DESCRIPTOR (``layout.descriptor_error``): nothing read or written, bytes_completed 0,
-fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. Reserved is written 0.
+BAD_DESCRIPTOR (``layout.descriptor_error``, or a source or destination range that ends
+beyond the bus address space, ``2 ** addr_bits``: 32 bits like tb_top): nothing read or
+written, bytes_completed 0, fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. Reserved is written 0.
 ABORTED (queue CONTROL.ABORT): descriptors whose execution has started by the model's
 clock finish normally (SUCCESS or their error, at their usual time); every other
 descriptor up to the TAIL of the moment of the abort completes ABORTED (bytes_completed 0,
@@ -239,7 +240,7 @@ class ModelDevice(Device):
     def __init__(self, mem_bytes: int = 64 << 20, bus_bytes: int = 64, nr_queues: int = 1,
                  nr_nodes: int = 4, bursts_in_flight: int = 16, reg_cycles: int = 4,
                  doorbell_cycles: int = 10, desc_cycles: int = 4, latency_cycles: int = 32,
-                 cpu_bytes_per_cycle: int = 16):
+                 cpu_bytes_per_cycle: int = 16, addr_bits: int = 32):
         if not 1 <= nr_queues <= layout.MAX_QUEUES:
             raise ValueError(f"nr_queues {nr_queues} out of 1..{layout.MAX_QUEUES}")
         if bus_bytes & (bus_bytes - 1) or not 8 <= bus_bytes <= layout.DESC_ALIGN:
@@ -257,6 +258,7 @@ class ModelDevice(Device):
         self.desc_cycles = desc_cycles
         self.latency_cycles = latency_cycles
         self.cpu_bytes_per_cycle = cpu_bytes_per_cycle
+        self.addr_bits = addr_bits   #: AXI address width: descriptors beyond it are bad
         self.mem = np.zeros(mem_bytes, dtype=np.uint8)
         self.faults = {"read": [], "write": []}
         self._now = 0
@@ -278,7 +280,8 @@ class ModelDevice(Device):
     # ------------------------------------------------------------------ scoreboard
     def outcome(self, src: int, dst: int, length: int) -> Outcome:
         """What the engine does with descriptor (src, dst, length), given the faults now."""
-        if layout.descriptor_error(src, dst, length) is not None:
+        if (layout.descriptor_error(src, dst, length) is not None
+                or max(src, dst) + length > 1 << self.addr_bits):
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
         bb = self.bus_bytes
         # poisoned source offsets: [lo, hi) of every failed read burst

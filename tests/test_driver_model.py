@@ -409,3 +409,16 @@ def test_thp_copy_and_error_on_second_queue():
     assert np.array_equal(dev.mem[MEM // 2:MEM // 2 + thp], data)
     assert c_bad.status == "WRITE_ERROR"
     assert (c_bad.bytes_completed, c_bad.fault_addr) == (5 * PAGE, MEM // 2 + thp + 5 * PAGE)
+
+
+def test_beyond_bus_address_space_is_bad_descriptor():
+    """Like the RTL (32-bit AXI addresses in tb_top): a range ending past 4 GiB is
+    BAD_DESCRIPTOR, not a DECERR; one ending exactly at 4 GiB is just beyond memory."""
+    dev = ModelDevice(mem_bytes=MEM)
+    top = 1 << 32
+    assert dev.outcome(top - 64, dst_page(0), 128).status == layout.STATUS_BAD_DESCRIPTOR
+    assert dev.outcome(src_page(0), top - 64, 128).status == layout.STATUS_BAD_DESCRIPTOR
+    o = dev.outcome(top - 128, dst_page(0), 128)
+    assert (o.status, o.bytes_completed, o.fault_addr) == (layout.STATUS_READ_ERROR, 0, top - 128)
+    assert ModelDevice(mem_bytes=MEM, addr_bits=64).outcome(
+        top - 64, dst_page(0), 128).status == layout.STATUS_READ_ERROR
