@@ -41,3 +41,13 @@ def test_sources_exclude_headers_and_include_sim_models():
 def test_unknown_simulator_rejected():
     with pytest.raises(ValueError):
         sim.build(simulator="xcelium")
+
+
+def test_default_simulator_from_environment(monkeypatch):
+    monkeypatch.delenv(sim.SIM_ENV, raising=False)
+    assert sim.default_simulator() == "icarus"
+    monkeypatch.setenv(sim.SIM_ENV, "Verilator")
+    assert sim.default_simulator() == "verilator"
+    monkeypatch.setenv(sim.SIM_ENV, "xcelium")
+    with pytest.raises(ValueError):
+        sim.default_simulator()
