@@ -244,6 +244,9 @@ SWEEP_LATENCY = [2, 100, 200, 500]
 #: default `make bench` (Icarus, < ~15 min): every folio size x count x latency on one
 #: queue (issue 3's targets), and queue scaling at one latency; --full: the whole product.
 DEFAULT_SCALING_LATENCY = 200
+#: default `make bench`: points over this much data run only at DEFAULT_SCALING_LATENCY
+#: (8 x 2M takes ~1-2 min of Icarus each); --full runs them at every latency
+DEFAULT_BIG_BYTES = 8 << 20
 
 
 def sweep_points(full: bool, cap_bytes: int) -> tuple[dict[int, list[dict]], list[dict]]:
@@ -255,6 +258,8 @@ def sweep_points(full: bool, cap_bytes: int) -> tuple[dict[int, list[dict]], lis
         if not full and q != 1 and lat != DEFAULT_SCALING_LATENCY:
             continue
         if not full and q != 1 and n < 8:        # one folio cannot use more than one queue
+            continue
+        if not full and folio * n > DEFAULT_BIG_BYTES and lat != DEFAULT_SCALING_LATENCY:
             continue
         p = {"folio_bytes": folio, "nr_folios": n, "mem_latency": lat, "seed": 1}
         if folio * n > cap_bytes:
