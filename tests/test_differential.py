@@ -19,7 +19,8 @@ the read side and the write side differ); now and then a bad descriptor (length 
 DESC_MAX_LENGTH, src / dst / length misaligned, beyond the 32-bit bus address space) or
 one that runs off the end of memory (DECERR on the read or the write side). Per round, at
 most one read-fault range and one write-fault range (``inject_fault``), each inside a
-random descriptor's source / destination; some rounds with random AXI stalls.
+random descriptor's source / destination (now and then both in one descriptor, near each
+other); some rounds with random AXI stalls.
 
 What may differ: after a READ_ERROR / WRITE_ERROR the protocol fixes only dst[0 :
 bytes_completed] (the source bytes) and the guards (untouched); the bytes of the
@@ -124,7 +125,16 @@ if cocotb is not None:
             if normal and rng.random() < 0.5:
                 i = rng.choice(normal)
                 r_ = self.requests[i]
-                lo = r_.dst + rng.randrange(r_.length)
+                off = rng.randrange(r_.length)
+                if self.faults and rng.random() < 0.4:
+                    # near the read fault of the same descriptor: both may hit one write
+                    # burst (the read error wins) or neighbouring ones (address order)
+                    i = next(j for j in normal if self.requests[j].src <= self.faults[0][1]
+                             < self.requests[j].src + self.requests[j].length)
+                    r_ = self.requests[i]
+                    near = self.faults[0][1] - r_.src + rng.randint(-PAGE, PAGE)
+                    off = min(max(near, 0), r_.length - 1)
+                lo = r_.dst + off
                 self.faults.append(("write", lo, lo + rng.randint(1, 512)))
 
     async def both_write(devs, lo, data):
