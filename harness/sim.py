@@ -107,6 +107,9 @@ def start_clock_if_needed(dut, period_ns: float = CLOCK_PERIOD_NS):
     Call at the start of every cocotb test. Returns the Clock, or None under Icarus.
     The clock is cocotb's C++ one (impl="gpi"): the default ("auto") picks the Python
     coroutine unless COCOTB_TRUST_INERTIAL_WRITES is set, which is ~15x slower here.
+    It starts low, like tb_top's HDL clock (rising edges at 1, 3, 5 ns): a simulation's
+    first test sees the same edges on both simulators, so cycle counts match exactly.
+    (A later test restarts the clock at its start time, so its phase may differ by 1 ns.)
     """
     import cocotb
     from cocotb.clock import Clock
@@ -114,7 +117,7 @@ def start_clock_if_needed(dut, period_ns: float = CLOCK_PERIOD_NS):
     if "icarus" in cocotb.SIM_NAME.lower():
         return None
     clock = Clock(dut.clk, period_ns, unit="ns", impl="gpi")
-    clock.start()
+    clock.start(start_high=False)
     return clock
 
 
