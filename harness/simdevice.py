@@ -155,6 +155,11 @@ class SimDevice(Device):
     def now(self) -> int:
         return int(self.dut.cycle.value)
 
+    async def _settle(self) -> None:
+        """Step 1 ps past a clock edge, so that `cycle` and every register updated at that
+        edge read the same on every simulator (callback order within the edge differs)."""
+        await Timer(1, unit="ps")
+
     async def _cycles(self, n: int) -> None:
         if n > 1:
             await Timer((n - 1) * CLOCK_NS, unit="ns")
@@ -169,8 +174,10 @@ class SimDevice(Device):
             return True
         if timeout_cycles is None:
             await RisingEdge(self.dut.irq)
+            await self._settle()
             return True
         await First(RisingEdge(self.dut.irq), Timer(max(1, timeout_cycles) * CLOCK_NS, unit="ns"))
+        await self._settle()
         return bool(int(self.dut.irq.value))
 
     # ----------------------------------------------------------------- CPU copy
@@ -193,6 +200,7 @@ class SimDevice(Device):
         await RisingEdge(dut.clk)
         dut.cpu_start.value = 0
         await RisingEdge(dut.cpu_done)
+        await self._settle()
         return not int(dut.cpu_error.value)
 
 
