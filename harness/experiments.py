@@ -210,7 +210,9 @@ def run_bench_points(groups: dict[int, list[dict]], simulator: str,
         errors += [{"queues": queues, **{k: p.get(k) for k in ("folio_bytes", "nr_folios",
                                                                 "mem_latency")},
                     "error": p["error"]} for p in bad]
-        if error and not bad:
+        if result.get("aborted"):
+            errors.append({"queues": queues, "error": result["aborted"]})
+        elif error and not bad:
             errors.append({"queues": queues, "error": error})
     return points, errors
 

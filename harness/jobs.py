@@ -26,10 +26,10 @@ Job kinds (``config["kind"]``):
 Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
 probe waits on AR signal changes (a handful of events, no per-cycle polling).
 
-first_read_latency: with one queue, tb_top's latches (doorbell_cycle: the TAIL write's AW
-handshake, first_read_cycle: the first data AR handshake after it); with several queues the
-latch would count from the LAST queue's doorbell, so the probe counts from the first TAIL
-write call (dev.now() before it) to the first data ARVALID (+-1 cycle).
+first_read_latency: for a batch with one doorbell, tb_top's latches (doorbell_cycle: the TAIL
+write's AW handshake, first_read_cycle: the first data AR handshake after it); with several
+doorbells (queues, or a ring refill) the latch would count from the LAST one, so the probe
+counts from the first TAIL write call (dev.now() before it) to the first data ARVALID (+-1).
 """
 from __future__ import annotations
 
@@ -80,10 +80,13 @@ class Stopwatch:
 
     def start(self) -> None:
         self.doorbell = self.last_irq = None
+        self.nr_doorbells = 0
 
     async def write_reg(self, offset: int, value: int) -> None:
-        if self.doorbell is None and offset in _TAIL_OFFSETS:
-            self.doorbell = self._dev.now()
+        if offset in _TAIL_OFFSETS:
+            if self.doorbell is None:
+                self.doorbell = self._dev.now()
+            self.nr_doorbells = getattr(self, "nr_doorbells", 0) + 1
         await self._dev.write_reg(offset, value)
 
     async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
@@ -225,7 +228,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
     (iv,) = drv.intervals
     first = probe.get("cycle")
     first_read = None if first is None else first - iv.doorbell
-    if drv.nr_queues == 1 and hasattr(dut, "first_read_cycle"):
+    if drv.dev.nr_doorbells == 1 and hasattr(dut, "first_read_cycle"):
         # tb_top's latches: TAIL write handshake -> first data AR handshake (exact)
         first_read = int(dut.first_read_cycle.value) - int(dut.doorbell_cycle.value)
     counters = {k.lower(): (after[k] - before[k]) & 0xFFFF_FFFF for k in COUNTERS}
@@ -252,7 +255,14 @@ async def run_bench(dut, cfg: dict) -> dict:
                                   "traceback": traceback.format_exc()})
             _write(cfg, out)
             dut._log.error("bench point %s failed: %r", p, exc)
-            await drv.reset()
+            try:
+                await drv.reset()
+            except Exception as exc2:
+                left = len(cfg["points"]) - len(out["points"])
+                out["aborted"] = (f"engine did not recover after the failed point ({exc2!r}):"
+                                  f" {left} points not run")
+                _write(cfg, out)
+                raise
             continue
         point["wall_seconds"] = time.monotonic() - t0
         out["points"].append(point)
