@@ -309,7 +309,8 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
 
     wire [ARQ_W-1:0]     arh = ar_rp[ARQ_W-1:0];
     wire                 ar_empty = (ar_wp == ar_rp);
-    wire                 ar_full = ((ar_wp - ar_rp) == AR_DEPTH);
+    wire [ARQ_W:0]       ar_used = ar_wp - ar_rp;      // in ARQ_W+1 bits: wraps correctly
+    wire                 ar_full = ar_used[ARQ_W];
     wire [ADDR_WIDTH-1:0] rh_addr = arq_addr[arh];
     wire [7:0]           rh_len = arq_len[arh];
     wire [2:0]           rh_size = arq_size[arh];
@@ -363,7 +364,8 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
 
     wire [AWQ_W-1:0]     awh = aw_rp[AWQ_W-1:0];
     wire                 aw_empty = (aw_wp == aw_rp);
-    wire                 aw_full = ((aw_wp - aw_rp) == AW_DEPTH);
+    wire [AWQ_W:0]       aw_used = aw_wp - aw_rp;
+    wire                 aw_full = aw_used[AWQ_W];
     wire [ADDR_WIDTH-1:0] wh_addr = awq_addr[awh];
     wire [7:0]           wh_len = awq_len[awh];
     wire [2:0]           wh_size = awq_size[awh];
@@ -373,7 +375,8 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
 
     wire [AWQ_W-1:0]     bh = b_rp[AWQ_W-1:0];
     wire                 b_empty = (b_wp == b_rp);
-    wire                 b_full = ((b_wp - b_rp) == AW_DEPTH);
+    wire [AWQ_W:0]       b_used = b_wp - b_rp;
+    wire                 b_full = b_used[AWQ_W];
 
     wire w_ok = !aw_empty && !b_full && wtok_ok[wh_node];
     wire w_go = w_ok && in_wvalid[p];
