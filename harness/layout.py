@@ -67,17 +67,17 @@ ENGINE_ID = 0xF01D0001  #: value of REG_ID: "folio dma", layout version 1
 # Global registers: (name, offset, access, description)
 GLOBAL_REGS = [
     ("ID", 0x000, "RO", "engine identification, ENGINE_ID"),
-    ("CONFIG", 0x004, "RO", "[7:0] queues, [15:8] log2(bus bytes), [23:16] bursts in flight per direction"),
-    ("CONTROL", 0x008, "RW", "bit0 ENABLE; bit1 SOFT_RESET (self-clearing: all queues, counters)"),
+    ("CONFIG", 0x004, "RO", "[7:0] queues, [15:8] log2(bus bytes), [23:16] data bursts in flight per direction per queue"),
+    ("CONTROL", 0x008, "RW", "bit0 ENABLE; bit1 SOFT_RESET (reads 1 until started work has drained and every register is reset)"),
     ("STATUS", 0x00C, "RO", "bit0 BUSY (some queue has work in flight)"),
     ("IRQ_STATUS", 0x010, "W1C", "bit q: queue q raised its interrupt; write 1 to acknowledge"),
     ("IRQ_ENABLE", 0x014, "RW", "bit q: queue q may drive the irq line"),
     ("BUSY_CYCLES", 0x020, "RO", "cycles with any queue busy"),
-    ("RD_BEATS", 0x024, "RO", "data read beats, all queues"),
-    ("WR_BEATS", 0x028, "RO", "data write beats, all queues"),
-    ("DESC_DONE", 0x02C, "RO", "descriptors completed, all queues"),
-    ("RD_STALL", 0x030, "RO", "cycles a data read was waiting on memory (AR or R not ready)"),
-    ("WR_STALL", 0x034, "RO", "cycles write data was waiting on the write side (AW/W/B)"),
+    ("RD_BEATS", 0x024, "RO", "data read beats: sum over queues"),
+    ("WR_BEATS", 0x028, "RO", "data write beats: sum over queues"),
+    ("DESC_DONE", 0x02C, "RO", "descriptors completed: sum over queues"),
+    ("RD_STALL", 0x030, "RO", "read stall cycles: sum over queues"),
+    ("WR_STALL", 0x034, "RO", "write stall cycles: sum over queues"),
 ]
 
 QUEUE_BASE = 0x100    #: queue q's registers start at QUEUE_BASE + q * QUEUE_STRIDE
@@ -90,10 +90,10 @@ QUEUE_REGS = [
     ("RING_BASE_HI", 0x04, "RW", "descriptor ring base [63:32]"),
     ("COMP_BASE_LO", 0x08, "RW", "completion area base [31:0] (32-byte aligned)"),
     ("COMP_BASE_HI", 0x0C, "RW", "completion area base [63:32]"),
-    ("RING_ORDER", 0x10, "RW", "ring holds 2**RING_ORDER descriptors (1..16)"),
+    ("RING_ORDER", 0x10, "RW", "ring holds 2**RING_ORDER descriptors (1..16); writing it resets HEAD and TAIL"),
     ("TAIL", 0x14, "RW", "doorbell: index of the next slot the driver will fill"),
-    ("HEAD", 0x18, "RO", "index of the next slot the engine will complete"),
-    ("CONTROL", 0x1C, "RW", "bit0 ENABLE; bit1 PAUSE; bit2 ABORT (self-clearing)"),
+    ("HEAD", 0x18, "RO", "next slot to complete: records of slots before it are final in memory"),
+    ("CONTROL", 0x1C, "RW", "bit0 ENABLE; bit1 PAUSE; bit2 ABORT (write 1: complete all up to TAIL, unstarted ones ABORTED)"),
     ("STATUS", 0x20, "RO", "bit0 IDLE; bit1 PAUSED; bit2 ERROR (an error completion was written)"),
     ("IRQ_COUNT", 0x24, "RW", "coalescing: interrupt after this many completions (0: off)"),
     ("IRQ_TIMEOUT", 0x28, "RW", "coalescing: interrupt this many cycles after the last unreported completion (0: off)"),
@@ -102,8 +102,8 @@ QUEUE_REGS = [
     ("RD_BEATS", 0x34, "RO", "data beats read"),
     ("WR_BEATS", 0x38, "RO", "data beats written"),
     ("DESC_DONE", 0x3C, "RO", "descriptors completed"),
-    ("RD_STALL", 0x40, "RO", "cycles a read burst waited on AR/R"),
-    ("WR_STALL", 0x44, "RO", "cycles a write burst waited on AW/W/B"),
+    ("RD_STALL", 0x40, "RO", "cycles an AR waited for READY or reads in flight saw no R beat"),
+    ("WR_STALL", 0x44, "RO", "cycles an AW or W waited for READY"),
 ]
 
 CTRL_ENABLE = 1 << 0
