@@ -66,18 +66,26 @@ class SimDevice(Device):
             shadow[name] = word
             handle.value = word
 
-    def inject_fault(self, kind: str, lo: int, hi: int) -> None:
-        """Make every burst touching [lo, hi) fail (kind 'read' or 'write'); one range each."""
+    FAULT_PORTS = {"both": 0b11, "dma": 0b01, "cpu": 0b10}
+
+    def inject_fault(self, kind: str, lo: int, hi: int, ports: str = "both") -> None:
+        """Make every burst touching [lo, hi) fail (kind 'read' or 'write'; one range of
+        each kind), as seen by the engine ('dma'), the CPU copy model ('cpu') or 'both'.
+        The port choice is shared by both kinds."""
         if kind not in ("read", "write"):
             raise ValueError(f"fault kind must be 'read' or 'write', not {kind!r}")
+        if ports not in self.FAULT_PORTS:
+            raise ValueError(f"fault ports must be one of {sorted(self.FAULT_PORTS)}, not {ports!r}")
         prefix = "cfg_fault_rd" if kind == "read" else "cfg_fault_wr"
         getattr(self.dut, prefix + "_lo").value = lo
         getattr(self.dut, prefix + "_hi").value = hi
+        self.dut.cfg_fault_ports.value = self.FAULT_PORTS[ports]
 
     def clear_faults(self) -> None:
         for prefix in ("cfg_fault_rd", "cfg_fault_wr"):
             getattr(self.dut, prefix + "_lo").value = 0
             getattr(self.dut, prefix + "_hi").value = 0
+        self.dut.cfg_fault_ports.value = self.FAULT_PORTS["both"]
 
     def set_stalls(self, mask: int, seed: int = 1) -> None:
         """Random idle/backpressure on the engine's AXI channels (bit per channel: AW W B AR R)."""

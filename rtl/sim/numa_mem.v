@@ -9,7 +9,8 @@
 //     NODE_BYTES = MEM_BYTES/4. A burst's node is the node of its start address.
 //   * Responses (decided when AR/AW is accepted, for the whole burst [addr, addr+(len+1)<<size)):
 //       DECERR  burst touches an address >= MEM_BYTES: reads return zero data, writes not committed
-//       SLVERR  burst overlaps the read (write) fault range [lo, hi) (hi == 0 disables), or
+//       SLVERR  burst overlaps the read (write) fault range [lo, hi) (hi == 0 disables) on a
+//               port whose cfg_fault_ports bit is set, or
 //               burst type is not INCR (a 1-beat FIXED/WRAP burst is accepted), or
 //               size > port width. Reads: every beat SLVERR, data zero. Writes: SLVERR on B
 //               and NONE of the burst's beats are committed.
@@ -68,6 +69,7 @@ module numa_mem #(
     input  wire [63:0]                cfg_fault_rd_hi,
     input  wire [63:0]                cfg_fault_wr_lo,
     input  wire [63:0]                cfg_fault_wr_hi,
+    input  wire [1:0]                 cfg_fault_ports,   // bit p: the faults apply to port p
     // backdoor
     input  wire                       bd_load,
     input  wire                       bd_dump,
@@ -338,7 +340,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [1:0]  ar_resp_c =
         (ar_end > MEM_BYTES) ? RESP_DECERR :
         ((in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || in_arsize[p*3 +: 3] > LB) ? RESP_SLVERR :
-        (cfg_fault_rd_hi != 64'd0 && ar_start < cfg_fault_rd_hi && ar_end > cfg_fault_rd_lo) ? RESP_SLVERR :
+        (cfg_fault_ports[p] && cfg_fault_rd_hi != 64'd0 && ar_start < cfg_fault_rd_hi && ar_end > cfg_fault_rd_lo) ? RESP_SLVERR :
         RESP_OKAY;
     wire [15:0] ar_lat = cfg_rd_latency[16*ar_node_c +: 16];
     wire [15:0] ar_wait = (ar_lat < 16'd2) ? 16'd1 : ar_lat - 16'd1;
@@ -408,7 +410,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [1:0]  aw_resp_c =
         (aw_end > MEM_BYTES) ? RESP_DECERR :
         ((in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || in_awsize[p*3 +: 3] > LB) ? RESP_SLVERR :
-        (cfg_fault_wr_hi != 64'd0 && aw_start < cfg_fault_wr_hi && aw_end > cfg_fault_wr_lo) ? RESP_SLVERR :
+        (cfg_fault_ports[p] && cfg_fault_wr_hi != 64'd0 && aw_start < cfg_fault_wr_hi && aw_end > cfg_fault_wr_lo) ? RESP_SLVERR :
         RESP_OKAY;
     wire [15:0] w_lat = cfg_wr_latency[16*wh_node +: 16];
     wire [15:0] b_wait = (w_lat < 16'd2) ? 16'd1 : w_lat - 16'd1;

@@ -27,6 +27,7 @@ reg [63:0] cfg_fault_rd_lo = 64'd0;
 reg [63:0] cfg_fault_rd_hi = 64'd0;
 reg [63:0] cfg_fault_wr_lo = 64'd0;
 reg [63:0] cfg_fault_wr_hi = 64'd0;
+reg [1:0]  cfg_fault_ports = 2'b11;
 reg        bd_load = 1'b0;
 reg        bd_dump = 1'b0;
 reg [31:0] bd_lo = 32'd0;
@@ -98,6 +99,7 @@ numa_mem #(
     .cfg_bandwidth(cfg_bandwidth),
     .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
     .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
+        .cfg_fault_ports(cfg_fault_ports),
     .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
     .s0_axi_awid(s_axi_awid), .s0_axi_awaddr(s_axi_awaddr), .s0_axi_awlen(s_axi_awlen),
     .s0_axi_awsize(s_axi_awsize), .s0_axi_awburst(s_axi_awburst),

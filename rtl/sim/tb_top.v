@@ -80,6 +80,7 @@ module tb_top #(
     reg  [63:0]     cfg_fault_rd_hi = 64'd0;
     reg  [63:0]     cfg_fault_wr_lo = 64'd0;
     reg  [63:0]     cfg_fault_wr_hi = 64'd0;
+    reg  [1:0]      cfg_fault_ports = 2'b11;    // bit 0: the engine's port, bit 1: the CPU's
     reg  [4:0]      cfg_stall_mask = 5'd0;
     reg  [15:0]     cfg_stall_seed = 16'd1;
     reg             bd_load = 1'b0;
@@ -91,8 +92,9 @@ module tb_top #(
     reg  [63:0]     cpu_src = 64'd0;
     reg  [63:0]     cpu_dst = 64'd0;
     reg  [63:0]     cpu_len = 64'd0;
-    reg  [7:0]      cpu_max_reads = 8'd10;
-    reg  [7:0]      cpu_max_writes = 8'd16;
+    // CPU copy model: lines in flight, calibrated (harness/experiments.py SIM_CPU says why)
+    reg  [7:0]      cpu_max_reads = 8'd64;
+    reg  [7:0]      cpu_max_writes = 8'd48;
     wire            cpu_busy, cpu_done, cpu_error;
     wire [63:0]     cpu_cycles;
 
@@ -206,6 +208,7 @@ module tb_top #(
         .cfg_bandwidth(cfg_bandwidth),
         .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
         .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
+        .cfg_fault_ports(cfg_fault_ports),
         .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
         .s0_axi_awid(m_axi_awid), .s0_axi_awaddr(m_axi_awaddr), .s0_axi_awlen(m_axi_awlen),
         .s0_axi_awsize(m_axi_awsize), .s0_axi_awburst(m_axi_awburst),
