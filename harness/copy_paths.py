@@ -19,7 +19,8 @@ Folios are used through ``.addr`` and ``.nbytes`` only.
 Costs: the device charges its own time for register accesses and copies; the copy paths
 charge the driver's CPU software from the cost table (harness/costs.py): dma_map +
 desc_prep per descriptor, doorbell per submission, irq per interrupt-driven wait, poll per
-busy-wait.
+busy-wait; and copy_cold once per batch, on the first CPU copy after ``batch_start()`` (mm
+calls it at the start of every batch's move phase).
 """
 from __future__ import annotations
 
@@ -126,16 +127,27 @@ class MigrateOffload:
 class CopyPath:
     """A CPU copier, optionally with an offload slot (batched paths only)."""
 
-    def __init__(self, name: str, dev, batched: bool, offload: MigrateOffload | None = None):
-        self.name, self.dev, self.batched = name, dev, batched
+    def __init__(self, name: str, dev, batched: bool, offload: MigrateOffload | None = None,
+                 costs: Costs = DEFAULT_COSTS):
+        self.name, self.dev, self.batched, self.costs = name, dev, batched, costs
+        self.cold = True              #: the next CPU copy is the first of its batch
         self.offload = offload if offload is not None else MigrateOffload()
         self.nr_cpu_folios = 0        #: folios copied by the CPU (incl. fallbacks)
         self.nr_offloaded_folios = 0  #: folios handed to the migrator
         self.nr_fallback_folios = 0   #: offloaded folios the CPU had to copy again
 
+    def batch_start(self) -> None:
+        """A batch's move phase begins: its first CPU copy pays costs.copy_cold."""
+        self.cold = True
+
     async def folio_copy(self, dst, src) -> bool:
         """folio_copy() / folio_mc_copy(): the CPU copy model; False on a bus error."""
         self.nr_cpu_folios += 1
+        if self.cold:
+            self.cold = False
+            n = self.costs.to_fabric(self.costs.copy_cold)
+            if n:
+                await self.dev.wait_cycles(n)
         return await self.dev.cpu_copy(src.addr, dst.addr, src.nbytes)
 
     async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[bool]:
@@ -156,14 +168,14 @@ def make_copy_path(name: str, dev, costs: Costs = DEFAULT_COSTS, driver=None,
     """The copy path called ``name`` (see COPY_PATHS); DMA paths need a probed ``driver``
     and offload only migrations whose reason is in the mask ``reasons``."""
     if name == "generic":
-        return CopyPath(name, dev, batched=False)
+        return CopyPath(name, dev, batched=False, costs=costs)
     if name == "batch_cpu":
-        return CopyPath(name, dev, batched=True)
+        return CopyPath(name, dev, batched=True, costs=costs)
     if name in ("batch_dma", "batch_dma_v1"):
         if driver is None:
             raise ValueError(f"copy path {name!r} needs a driver")
         cls = DmaMigrator if name == "batch_dma" else DmaV1Migrator
-        path = CopyPath(name, dev, batched=True)
+        path = CopyPath(name, dev, batched=True, costs=costs)
         path.offload.migrate_offload_register(cls(dev, driver, costs), reasons)
         return path
     raise ValueError(f"unknown copy path {name!r}; choose from {', '.join(COPY_PATHS)}")

@@ -42,9 +42,19 @@ SIM_NODE_LATENCY = [(100, 100), (150, 150), (300, 300), (300, 300)]
 #: per repetition from base x [1 - j, 1 + j] (seeded, reproducible)
 SIM_LATENCY_JITTER = 0.1
 
-#: CPU copy model settings for `make sim` ({"max_reads": n, "max_writes": n}, as
-#: SimDevice.set_cpu takes them); {}: tb_top's defaults
-SIM_CPU: dict = {}
+#: CPU copy model (rtl/sim/cpu_copy.v) for `make sim`, as SimDevice.set_cpu takes it (also
+#: tb_top's defaults): lines in flight of one Zen 3 core copying a page, i.e. its effective
+#: memory-level parallelism (L1D miss buffers + the L2 stream prefetcher running ahead, and
+#: posted stores draining from the store queue / write-combining into the caches).
+#: ESTIMATE, then FITTED to the seed: at node 1 -> node 0 latencies (150, 100) one 4 KiB copy
+#: takes 274 fabric cycles = 548 CPU cycles (64 reads in flight: every line's read is issued
+#: within one latency; 48 stores in flight: the last 16 wait for write responses), the seed's
+#: 2MB rows are 494 (generic) and 533 (batch CPU); the 4KB rows (794 / 800) add the cold
+#: start of a lone copy (costs.copy_cold = 250). Fewer reads cost a whole extra latency per
+#: page (32..63 reads: ~650, 24: ~950, the old 10/16: ~2140 CPU cycles). Little's law on the
+#: seed's 2MB row (16.6 GB/s x 150 ns = 39 lines) gives the same order. The seed's 256MB/1GB
+#: rows (815-908) are ~50% above this: the make-sim rows are matched, not those.
+SIM_CPU: dict = {"max_reads": 64, "max_writes": 48}
 
 #: `python -m harness bench` without --mem-latency: the memory model's own default
 DEFAULT_BENCH_LATENCY = 2

@@ -792,6 +792,8 @@ class Kernel:
         # -- move
         if not src_folios:
             return nr_failed
+        if hasattr(copy_path, "batch_start"):
+            copy_path.batch_start()                     # its first CPU copy starts cold
         if copy_path.batched:
             nr_failed += await self.migrate_folios_batch_move(src_folios, dst_folios, mode,
                                                               reason, ret_folios, stats,

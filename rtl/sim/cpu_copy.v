@@ -7,15 +7,26 @@
 //     1-beat full-strobe write of the returned data to dst+64i. Lines are issued in order.
 //   * Limits (like a core's fill buffers and store buffer):
 //       reads in flight (AR issued, R not yet received)     <= cfg_max_reads  (0 acts as 1)
-//       writes in flight (AW issued, B not yet received)    <= cfg_max_writes (0 acts as 1)
+//       writes in flight (AW issued, B not yet received)    <= cfg_max_writes (0 acts as 1);
+//                                                              counted across copies: a new
+//                                                              copy starts with the previous
+//                                                              one's stores still draining
 //       lines read but not yet handed to W                  <= FIFO_DEPTH
 //     One AR, one AW and one W per cycle at most; RREADY and BREADY are always high.
 //   * A line whose RRESP != OKAY is written with WSTRB = 0 (nothing committed): a failed load
 //     never corrupts the destination.
+//   * Stores are posted, as a core's are: the copy is complete when the last line's W has
+//     been accepted (numa_mem commits a beat to memory when it accepts it, so the data is
+//     readable then); it does not wait for the write responses (B), which only free store
+//     slots (cfg_max_writes). A core's memcpy likewise ends when its last store retires into
+//     the cache hierarchy, not when the line reaches DRAM.
 //   * busy: high from the cycle after start until completion.
-//     done: LEVEL, rises when the last B has been received and stays high until the next start
-//           (await its rising edge). error: sticky until the next start, set if any RRESP or
-//           BRESP != OKAY. cycles: clock cycles from start to done (valid while done is high).
+//     done: LEVEL, rises the cycle after the last W handshake and stays high until the next
+//           start (await its rising edge). error: sticky until the next start, set if any
+//           RRESP != OKAY (a failed load, what the kernel's machine-check-safe folio copy
+//           reports). BRESP errors are not reported (asynchronous, like a core's store
+//           errors); numa_mem does not commit such a beat, so byte validation catches them.
+//           cycles: clock cycles from start to done (valid while done is high).
 //   * rst: synchronous, active high.
 `resetall
 `timescale 1ns / 1ps
@@ -91,7 +102,7 @@ reg [63:0] ar_next = 0;   // lines whose AR has been presented
 reg [63:0] r_cnt = 0;     // lines whose R has been received
 reg [63:0] aw_next = 0;   // lines whose AW has been presented
 reg [63:0] w_next = 0;    // lines whose W has been presented (popped from the FIFO)
-reg [63:0] b_cnt = 0;     // lines whose B has been received
+reg [15:0] wr_out = 0;    // writes in flight (AW presented, B not received), across copies
 
 reg [511:0] fifo_data [0:FIFO_DEPTH-1];
 reg         fifo_err  [0:FIFO_DEPTH-1];
@@ -101,8 +112,17 @@ wire [63:0] max_w = (cfg_max_writes == 8'd0) ? 64'd1 : {56'd0, cfg_max_writes};
 
 wire can_ar = busy && (ar_next < lines) && (ar_next - r_cnt < max_r)
               && (ar_next - w_next < FIFO_DEPTH);
-wire can_aw = busy && (aw_next < r_cnt) && (aw_next - b_cnt < max_w);
+wire can_aw = busy && (aw_next < r_cnt) && ({48'd0, wr_out} < max_w);
+wire aw_go = (!m_axi_awvalid || m_axi_awready) && can_aw;
 wire can_w  = busy && (w_next < r_cnt);
+
+// store slots: +1 per AW, -1 per B; also after done (stores drain in the background)
+always @(posedge clk) begin
+    if (rst)
+        wr_out <= 16'd0;
+    else
+        wr_out <= wr_out + (aw_go ? 16'd1 : 16'd0) - (m_axi_bvalid ? 16'd1 : 16'd0);
+end
 
 always @(posedge clk) begin
     if (rst) begin
@@ -118,7 +138,6 @@ always @(posedge clk) begin
         r_cnt <= 64'd0;
         aw_next <= 64'd0;
         w_next <= 64'd0;
-        b_cnt <= 64'd0;
     end else if (!busy) begin
         if (start) begin
             src_r <= src;
@@ -128,7 +147,6 @@ always @(posedge clk) begin
             r_cnt <= 64'd0;
             aw_next <= 64'd0;
             w_next <= 64'd0;
-            b_cnt <= 64'd0;
             busy <= 1'b1;
             done <= 1'b0;
             error <= 1'b0;
@@ -158,7 +176,7 @@ always @(posedge clk) begin
         // AW
         if (m_axi_awvalid && m_axi_awready)
             m_axi_awvalid <= 1'b0;
-        if ((!m_axi_awvalid || m_axi_awready) && can_aw) begin
+        if (aw_go) begin
             m_axi_awvalid <= 1'b1;
             m_axi_awaddr <= dst_r + (aw_next << 6);
             aw_next <= aw_next + 64'd1;
@@ -174,13 +192,8 @@ always @(posedge clk) begin
             w_next <= w_next + 64'd1;
         end
 
-        // B and completion
-        if (m_axi_bvalid) begin
-            if (m_axi_bresp != 2'b00)
-                error <= 1'b1;
-            b_cnt <= b_cnt + 64'd1;
-        end
-        if (b_cnt == lines) begin
+        // completion: every line's W accepted (committed); B is not waited for
+        if (w_next == lines && !m_axi_wvalid) begin
             busy <= 1'b0;
             done <= 1'b1;
         end
