@@ -82,10 +82,19 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
         kind = "copy"
     rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows and kind == "migrate" else [])
     runs = [{"mode": mode if kind == "migrate" else "driver", "folio_bytes": folio,
-             "nr_folios": n, "repetitions": repetitions} for mode, folio, n in rows]
-    # CPU-copy rows and engine rows in separate simulations, run side by side (PARALLEL)
-    split = [[r for r in runs if r["mode"] not in CPU_MODES],
-             [r for r in runs if r["mode"] in CPU_MODES]]
+             "nr_folios": n, "repetitions": repetitions, "seed_key": k}
+            for k, (mode, folio, n) in enumerate(rows)]
+    # two simulations side by side (PARALLEL), balanced by measured wall time (Icarus, 5
+    # repetitions, ~25 s each for the big rows): the CPU-copy rows (~110 s) + the 1 x 2M
+    # engine row (~27 s) + one repetition of batch_dma_v1 2MB, and the other engine rows
+    # (the rest of batch_dma_v1 2MB, batch_dma 2MB ~48 s)
+    def first(r):
+        return r["mode"] in CPU_MODES or r["folio_bytes"] > 4096
+    split = [[r for r in runs if not first(r)], [r for r in runs if first(r)]]
+    v1 = [r for r in split[0] if r["mode"] == "batch_dma_v1" and r["nr_folios"] > 1]
+    if v1 and repetitions > 1:
+        split[1].append({**v1[0], "repetitions": 1, "first_rep": repetitions - 1})
+        v1[0]["repetitions"] = repetitions - 1
     jobs = []
     for i, part in enumerate(p for p in split if p):
         out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
@@ -102,8 +111,17 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
     wall = time.monotonic() - t0
     errors = [e for e, _ in results if e]
     error = errors[0] if errors else None
-    done = {(r["mode"], r["folio_bytes"], r["nr_folios"]): r
-            for _, res in results for r in res.get("runs", [])}
+    done: dict = {}
+    for _, res in results:                    # a row split over simulations: reps joined
+        for r in res.get("runs", []):
+            key = (r["mode"], r["folio_bytes"], r["nr_folios"])
+            if key in done and "reps" in done[key] and "reps" in r:
+                r = {**done[key], "reps": sorted(done[key]["reps"] + r["reps"],
+                                                 key=lambda x: x.get("rep", 0))}
+                r["repetitions"] = len(r["reps"])
+            elif key in done and "error" in done[key]:
+                continue
+            done[key] = r
     result = {"runs": [done[key] for key in ((r["mode"], r["folio_bytes"], r["nr_folios"])
                                              for r in runs) if key in done]}
 
@@ -313,12 +331,68 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     (BENCH_DIR / "bench.md").write_text(
         f"# foliodma bench ({simulator}, {DATA_WIDTH}-bit bus)\n\n" + md + summary)
     png = report.plot_bench([p for p in points if p["queues"] == 1], BENCH_DIR / "bench.png")
-    print(md + summary)
+    cross, cross_err = crossover(simulator)
+    errors += cross_err
+    doc["crossover"] = cross
+    report.write_json(BENCH_DIR / "bench.json", doc)
+    if json_path:
+        report.write_json(json_path, doc)
+    cross_md = report.crossover_markdown(cross)
+    report.plot_crossover(cross, BENCH_DIR / "crossover.png")
+    with open(BENCH_DIR / "bench.md", "a") as f:
+        f.write("\n" + cross_md)
+    print(md + summary + "\n" + cross_md)
     print(f"wrote {BENCH_DIR.relative_to(simulation.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
     for e in errors:
         print(f"FAILED: {e}", file=sys.stderr)
     return 1 if errors else 0
+
+
+# ------------------------------------------------------------------ DMA vs CPU crossover
+#: batch sizes (4 KiB folios per migrate_pages() call, one batch each) of the crossover
+CROSSOVER_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+CROSSOVER_REPETITIONS = 2
+
+
+def crossover(simulator: str) -> tuple[dict, list[dict]]:
+    """folio_copy CPU cycles per page of batch_dma vs batch_cpu against the batch size
+    (4 KiB folios, make sim's memory and CPU settings, one engine queue): the smallest batch
+    from which the engine wins. -> (crossover document, errors)."""
+    runs = [{"mode": mode, "folio_bytes": 4096, "nr_folios": n,
+             "repetitions": CROSSOVER_REPETITIONS}
+            for mode in ("batch_cpu", "batch_dma") for n in CROSSOVER_BATCHES]
+    jobs = []
+    for i, mode in enumerate(("batch_cpu", "batch_dma")):
+        out = BUILD / "jobs" / f"crossover-{simulator}-{i}.json"
+        jobs.append(({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": 1,
+                      "runs": [r for r in runs if r["mode"] == mode],
+                      "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
+                      "cpu": SIM_CPU, "out": str(out)},
+                     {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out))
+    print(f"crossover: batch_cpu vs batch_dma, 4 KiB folios, batches {CROSSOVER_BATCHES}",
+          flush=True)
+    results = run_jobs(jobs, simulator)
+    errors = [{"crossover": True, "error": e} for e, _ in results if e]
+    per: dict[str, dict[int, dict]] = {}
+    for _, res in results:
+        for r in res.get("runs", []):
+            if "error" in r:
+                errors.append({"crossover": True, "mode": r["mode"], "error": r["error"]})
+                continue
+            rec = report.run_record(r, BUS_BYTES)
+            per.setdefault(r["mode"], {})[r["nr_folios"]] = rec["folio_copy_cycles_per_page"]
+    cpu, dma = per.get("batch_cpu", {}), per.get("batch_dma", {})
+    rows = [{"nr_folios": n, "batch_cpu": cpu[n], "batch_dma": dma[n]}
+            for n in CROSSOVER_BATCHES if n in cpu and n in dma]
+    # the smallest batch from which DMA is cheaper per page at every larger batch measured
+    wins = None
+    for i in range(len(rows)):
+        if all(r["batch_dma"]["mean"] < r["batch_cpu"]["mean"] for r in rows[i:]):
+            wins = rows[i]["nr_folios"]
+            break
+    return {"folio_bytes": 4096, "metric": "folio_copy CPU cycles per page",
+            "rows": rows, "dma_wins_from_batch": wins}, errors
 
 
 # ---------------------------------------------------------------------------- plumbing

@@ -347,14 +347,18 @@ async def run_migrate(dut, cfg: dict) -> dict:
     for k, run in enumerate(cfg["runs"]):
         reps = []
         try:
-            for rep in range(run.get("repetitions", 1)):
+            # "seed_key" / "first_rep": a row's repetitions may be split over simulations
+            # and keep the seeds they would have in one
+            key, first = run.get("seed_key", k), run.get("first_rep", 0)
+            for rep in range(first, first + run.get("repetitions", 1)):
                 latency = set_node_latency(dev, cfg.get("node_latency", []),
-                                           cfg.get("latency_jitter", 0.0), seed=[k, rep])
+                                           cfg.get("latency_jitter", 0.0), seed=[key, rep])
                 reps.append(await migrate_once(dev, drv, run["mode"], run["folio_bytes"],
-                                               run["nr_folios"], seed=1000 * k + rep,
+                                               run["nr_folios"], seed=1000 * key + rep,
                                                costs=DEFAULT_COSTS,
                                                warp=cfg.get("warp_software", True)))
                 reps[-1]["node_latency"] = latency
+                reps[-1]["rep"] = rep
                 dut._log.info("migrate %s %d x %d B rep %d: %s", run["mode"], run["nr_folios"],
                               run["folio_bytes"], rep, reps[-1])
         except Exception as exc:

@@ -396,3 +396,55 @@ def plot_bench(points: Sequence[Mapping[str, Any]], path: Path | str) -> Path | 
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def crossover_markdown(cross: Mapping[str, Any]) -> str:
+    """The DMA-vs-CPU crossover table (folio_copy cycles/page by batch size) and its answer."""
+    rows = cross.get("rows", [])
+    if not rows:
+        return "## DMA vs CPU crossover\n\n(no figures)\n"
+    lines = ["## DMA vs CPU crossover (4 KiB folios, folio_copy CPU cycles per page)", "",
+             "| batch (folios) | batch_cpu | batch_dma | DMA / CPU |",
+             "|---:|---:|---:|---:|"]
+    for r in rows:
+        c, d = r["batch_cpu"], r["batch_dma"]
+        lines.append(f"| {r['nr_folios']} | {c['mean']:.0f} ± {c['sd']:.0f} | "
+                     f"{d['mean']:.0f} ± {d['sd']:.0f} | {d['mean'] / c['mean']:.2f} |")
+    wins = cross.get("dma_wins_from_batch")
+    lines += ["", f"DMA starts to win over CPU copy at a batch of {wins} x 4 KiB folios"
+              if wins else "DMA does not win over CPU copy at any batch size measured", ""]
+    return "\n".join(lines) + "\n"
+
+
+def plot_crossover(cross: Mapping[str, Any], path: Path | str) -> Path | None:
+    """folio_copy cycles/page of batch_cpu and batch_dma against the batch size (log-log)."""
+    rows = cross.get("rows", [])
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    if not rows:
+        return None
+    n = [r["nr_folios"] for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for mode in ("batch_cpu", "batch_dma"):
+        ax.errorbar(n, [r[mode]["mean"] for r in rows], yerr=[r[mode]["sd"] for r in rows],
+                    marker="o", label=mode, capsize=3)
+    wins = cross.get("dma_wins_from_batch")
+    if wins:
+        ax.axvline(wins, linestyle=":", color="gray", label=f"DMA wins from {wins}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size (4 KiB folios per migrate_pages call)")
+    ax.set_ylabel("folio_copy CPU cycles per page")
+    ax.set_title("foliodma: DMA vs CPU copy against batch size")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
