@@ -67,6 +67,21 @@ class DmaMigrator(Migrator):
         if n:
             await self.dev.wait_cycles(n)
 
+    async def copy_batch(self, requests) -> list[bool]:
+        """driver.copy_batch() -> per-request success. When the engine fails the batch as a
+        whole - it timed out (it is then reset, so nothing still writes the destinations) or
+        was reset under the batch - every request counts as failed: the CPU copies them all,
+        as the series' V3 does on any error."""
+        from .driver import DmaTimeoutError, EngineResetError
+        try:
+            completions = await self.driver.copy_batch(requests)
+        except DmaTimeoutError:
+            await self.driver.reset()
+            return [False] * len(requests)
+        except EngineResetError:
+            return [False] * len(requests)
+        return [comp.ok for comp in completions]
+
     async def offload_copy(self, dst_list, src_list) -> list[bool]:
         n = len(src_list)
         if not n:
@@ -74,10 +89,10 @@ class DmaMigrator(Migrator):
         c = self.costs
         queues = min(n, getattr(self.driver, "nr_queues", 1))
         await self._charge(n * (c.dma_map + c.desc_prep) + queues * c.doorbell)
-        completions = await self.driver.copy_batch(
+        ok = await self.copy_batch(
             [self.make_request(s.addr, d.addr, s.nbytes) for d, s in zip(dst_list, src_list)])
         await self._charge(c.irq)
-        return [comp.ok for comp in completions]
+        return ok
 
 
 class DmaV1Migrator(DmaMigrator):
@@ -92,10 +107,10 @@ class DmaV1Migrator(DmaMigrator):
             ok = True
             for off in range(0, src.nbytes, PAGE_SIZE):
                 await self._charge(c.dma_map + c.desc_prep + c.doorbell)
-                (comp,) = await self.driver.copy_batch(
+                (page_ok,) = await self.copy_batch(
                     [self.make_request(src.addr + off, dst.addr + off, PAGE_SIZE)])
                 await self._charge(c.poll)
-                ok = ok and comp.ok
+                ok = ok and page_ok
             result.append(ok)
         return result
 

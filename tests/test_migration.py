@@ -113,6 +113,39 @@ if cocotb is not None:
         assert report.nr_migrated == len(folios) - 1
         assert dev.protocol_errors == 0
 
+    @cocotb.test()
+    async def engine_reset_under_migration(dut):
+        """SOFT_RESET while a batch is on the engine: the driver reports it, the copy path
+        copies that batch with the CPU, and every folio ends migrated with the right bytes;
+        the next migration is offloaded again."""
+        dev, drv = await bring_up(dut, latency=100)
+        k = Kernel(dev, copy_path="batch_dma", driver=drv, seed=10)
+        mm, folios = await mixed_workload(k)
+        submit = drv.copy_batch
+        resets = []
+
+        async def reset_soon():
+            await dev.wait_cycles(400)
+            await drv.reset()
+
+        async def copy_batch_then_reset(requests):
+            if not resets:                         # only under the first batch
+                resets.append(cocotb.start_soon(reset_soon()))
+            return await submit(requests)
+
+        drv.copy_batch = copy_batch_then_reset
+        status, stats, report = await migrate(k, mm, folios)
+        await resets[0]
+        assert status == [0] * len(folios), status
+        assert report.nr_migrated == len(folios)
+        fallbacks = k.copy_path.nr_fallback_folios
+        assert fallbacks > 0
+        more = await k.mmap(mm, VA + (256 << 20), 8, node=1)
+        status, stats, report = await migrate(k, mm, more)
+        assert status == [0] * 8 and report.nr_migrated == 8
+        assert k.copy_path.nr_fallback_folios == fallbacks       # the engine works again
+        assert dev.protocol_errors == 0
+
 
 def test_migration_paths():
     """Each copy path on the simulated engine and CPU copy model (512-bit, 1 queue)."""
