@@ -331,6 +331,10 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     (BENCH_DIR / "bench.md").write_text(
         f"# foliodma bench ({simulator}, {DATA_WIDTH}-bit bus)\n\n" + md + summary)
     png = report.plot_bench([p for p in points if p["queues"] == 1], BENCH_DIR / "bench.png")
+    channels, channels_err = channel_scaling(simulator)
+    doc["channels"] = channels
+    errors += channels_err
+    md += channels["markdown"]
     cross, cross_err = crossover(simulator)
     errors += cross_err
     doc["crossover"] = cross
@@ -340,13 +344,37 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     cross_md = report.crossover_markdown(cross)
     report.plot_crossover(cross, BENCH_DIR / "crossover.png")
     with open(BENCH_DIR / "bench.md", "a") as f:
-        f.write("\n" + cross_md)
+        f.write(channels["markdown"] + "\n" + cross_md)
     print(md + summary + "\n" + cross_md)
     print(f"wrote {BENCH_DIR.relative_to(simulation.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
     for e in errors:
         print(f"FAILED: {e}", file=sys.stderr)
     return 1 if errors else 0
+
+
+# ------------------------------------------------------------------ channel scaling
+#: The series' channel study (RFC V3: DMA, 2M folios, 1..16 PTDMA channels): each queue
+#: capped like one PTDMA channel, 12.5 GB/s (V3's 1-channel figure) = 12.5 bytes per fabric
+#: cycle at 1 GHz = 50/256 beats of 64 bytes per cycle (RATE = 50). 8 x 2 MiB folios (one
+#: memory node) at the scaling latency; the driver gives each queue whole folios, so more
+#: than 8 queues find no more work, as V2/V3's per-folio channel split would.
+CHANNEL_RATE = 50
+CHANNEL_QUEUES = (1, 2, 4, 8, 16)
+CHANNEL_POINT = {"folio_bytes": 2 << 20, "nr_folios": 8, "seed": 3}
+
+
+def channel_scaling(simulator: str) -> tuple[dict, list[dict]]:
+    """Throughput by number of capped queues, beside the series' published figures."""
+    groups = {q: [{**CHANNEL_POINT, "mem_latency": DEFAULT_SCALING_LATENCY,
+                   "rate": CHANNEL_RATE}] for q in CHANNEL_QUEUES}
+    points, errors = run_bench_points(groups, simulator, tag="channels")
+    fabric_hz = 1e9
+    title = (f"\nChannel scaling: {CHANNEL_POINT['nr_folios']} x 2 MiB folios, each queue "
+             f"capped at RATE={CHANNEL_RATE} ({CHANNEL_RATE / 256 * 64 * fabric_hz / 1e9:.1f} GB/s"
+             f" at 1 GHz, one PTDMA channel of RFC V3), bus 64 GB/s:\n\n")
+    md = title + (report.channels_markdown(points, fabric_hz) if points else "(no points)\n")
+    return {"rate": CHANNEL_RATE, "points": points, "markdown": md}, errors
 
 
 # ------------------------------------------------------------------ DMA vs CPU crossover

@@ -210,6 +210,9 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
     await write_big(dev, src_lo, data)
     requests = [CopyRequest(src_lo + i * folio, dst_lo + i * folio, folio) for i in range(n)]
 
+    rate = p.get("rate", 0)                       # per-queue throughput cap (RATE register)
+    for q in range(drv.nr_queues):
+        await dev.write_reg(layout.queue_reg(q, "RATE"), rate)
     await dev.wait_cycles(2 * lat + 16)          # memory idle, new latency settled
     before = await read_counters(dev)
     probe: dict = {}
@@ -219,6 +222,8 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
     if not watcher.done():
         watcher.cancel()
     after = await read_counters(dev)
+    for q in range(drv.nr_queues):
+        await dev.write_reg(layout.queue_reg(q, "RATE"), 0)
 
     bad = [(i, c) for i, c in enumerate(comps) if not c.ok or c.bytes_completed != folio]
     if bad:
@@ -234,7 +239,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
     counters = {k.lower(): (after[k] - before[k]) & 0xFFFF_FFFF for k in COUNTERS}
     return report.point_figures(
         folio, n, drv.nr_queues, lat, iv.cycles, bus_bytes, validated,
-        first_read_latency=first_read,
+        first_read_latency=first_read, rate=rate,
         counters=counters, first_read_note=probe.get("missing"))
 
 

@@ -225,6 +225,18 @@ def throughput(nbytes: int, cycles: int, bus_bytes: int) -> dict[str, float]:
     return {"bytes_per_cycle": bpc, "bus_efficiency": bpc / bus_bytes}
 
 
+def channels_markdown(points: list[dict], fabric_hz: float) -> str:
+    """The channel-scaling study beside the series' RFC V3 figures (DMA, 2M folios)."""
+    out = ["| queues | GB/s here | GB/s RFC V3 (PTDMA channels) | bus efficiency |",
+           "|---:|---:|---:|---:|"]
+    for p in sorted(points, key=lambda p: p["queues"]):
+        gbps = p["bytes_per_cycle"] * fabric_hz / 1e9
+        seed = SEED_V3_2M_BY_CHANNELS.get(p["queues"])
+        out.append(f"| {p['queues']} | {gbps:.2f} | {'-' if seed is None else f'{seed:.2f}'} "
+                   f"| {p['bus_efficiency']:.3f} |")
+    return "\n".join(out) + "\n"
+
+
 def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: int,
                   fabric_cycles: int, bus_bytes: int, bytes_validated: int,
                   first_read_latency: int | None = None, **extra) -> dict[str, Any]:
@@ -251,7 +263,7 @@ def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: in
 def bench_target(p: Mapping[str, Any]) -> dict[str, Any] | None:
     """Issue 3's target for a point, {"rule", "met"}; None where no target applies
     (targets are stated for one queue on a 512-bit bus)."""
-    if p["queues"] != 1 or p["bus_bytes"] != 64:
+    if p["queues"] != 1 or p["bus_bytes"] != 64 or p.get("rate"):
         return None
     folio, n, lat = p["folio_bytes"], p["nr_folios"], p["mem_latency"]
     eff, ideal = p["bus_efficiency"], p["ideal_efficiency"]

@@ -249,3 +249,18 @@ def test_seed_has_no_thp_rows():
     r = report.run_record(run, 64)
     assert r["seed"] is None
     assert "1 x 2M" in report.seed_markdown([r])
+
+
+def test_channels_markdown_puts_the_series_figures_beside_ours():
+    points = [{"queues": q, "bytes_per_cycle": 12.5 * q, "bus_efficiency": 12.5 * q / 64}
+              for q in (1, 2, 4)]
+    md = report.channels_markdown(points, fabric_hz=1e9)
+    rows = md.strip().splitlines()[2:]
+    assert rows[0] == "| 1 | 12.50 | 12.50 | 0.195 |"
+    assert rows[1].startswith("| 2 | 25.00 | 14.23 |")
+    assert rows[2].startswith("| 4 | 50.00 | 26.84 |")
+
+
+def test_capped_points_have_no_issue3_target():
+    p = report.point_figures(4096, 64, 1, 100, 9000, 64, 64 * 4096, rate=50)
+    assert p["target"] is None and p["rate"] == 50
