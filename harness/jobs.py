@@ -10,18 +10,17 @@ in the file as ``{"error": ...}`` without figures.
 
 Job kinds (``config["kind"]``):
 
-``bench``     ``points``: [{folio_bytes, nr_folios, mem_latency, seed}] on one engine build
+``bench``     ``points``: [{folio_bytes, nr_folios, mem_latency, seed, rate}] on one engine build
               (``queues`` engine queues, ``bus_bytes``). Each point copies nr_folios folios
               from node 1 to node 2 with one ``copy_batch`` (split over the queues), memory at
               latency L (read and write, every node) and one line per cycle each way, and
               measures fabric cycles from the first doorbell (TAIL write) to the interrupt of
-              the last completion, the engine's counters, and doorbell -> first data AR.
+              the last completion, the engine's counters, and doorbell -> first data AR;
+              ``rate`` (optional) caps every queue (the RATE register) for that point.
 ``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions}]: move_pages(2) of an
               mm's folios from node 1 to node 0 through harness.mm with copy path ``mode``
               (generic, batch_cpu, batch_dma_v1, batch_dma); every repetition is validated
               byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics.
-``copy``      ``runs``: [{folio_bytes, nr_folios, repetitions}]: plain driver copies node 1 ->
-              node 0 (the vertical slice, when no mm model is wanted).
 
 Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
 probe waits on AR signal changes (a handful of events, no per-cycle polling).
@@ -33,7 +32,6 @@ counts from the first TAIL write call (dev.now() before it) to the first data AR
 """
 from __future__ import annotations
 
-import logging
 import time
 import traceback
 from dataclasses import dataclass
@@ -383,48 +381,12 @@ async def run_migrate(dut, cfg: dict) -> dict:
     return out
 
 
-# ========================================================================= plain copies
-async def run_copy(dut, cfg: dict) -> dict:
-    """The vertical slice without mm: driver copies node 1 -> node 0, validated."""
-    dev, drv = await _bring_up(dut, cfg)
-    set_node_latency(dev, cfg.get("node_latency", []))
-    out = {"kind": "copy", "simulator": cocotb.SIM_NAME, "runs": []}
-    lo, _ = drv.dma_region
-    for k, run in enumerate(cfg["runs"]):
-        folio, n = run["folio_bytes"], run["nr_folios"]
-        if folio * n > lo:
-            raise ValueError(f"{n} x {folio} B does not fit below the rings in node 0")
-        reps = []
-        for rep in range(run.get("repetitions", 1)):
-            data = pattern([k, rep, folio, n], folio * n)
-            src, dst = 1 * dev.node_bytes, 0
-            await write_big(dev, src, data)
-            drv.clear_intervals()
-            t_wall = time.monotonic()
-            comps = await drv.copy_batch([CopyRequest(src + i * folio, dst + i * folio, folio)
-                                          for i in range(n)])
-            wall = time.monotonic() - t_wall
-            ok = sum(1 for c in comps if c.ok and c.bytes_completed == folio)
-            if ok != n:
-                raise AssertionError(f"{n - ok} of {n} copies failed: "
-                                     f"{[c for c in comps if not c.ok][:3]}")
-            reps.append({"engine_cycles": drv.engine_cycles, "copy_cycles": drv.engine_cycles,
-                         "bytes_validated": await compare_big(dev, dst, data),
-                         "nr_succeeded": ok, "nr_failed": n - ok, "wall_seconds": wall})
-        out["runs"].append({**run, "mode": run.get("mode", "driver"),
-                            "repetitions": len(reps), "reps": reps})
-        _write(cfg, out)
-    return out
-
-
 # ================================================================================ entry
 async def _bring_up(dut, cfg):
     from .simdevice import bring_up
     dev, drv = await bring_up(dut, ring_order=cfg.get("ring_order", 9), driver_cls=TimedDriver,
                               bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
                               latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"))
-    if hasattr(dev, "axil"):      # cocotbext-axi logs every register access at INFO
-        dev.axil.log.setLevel(logging.WARNING)
     return dev, drv
 
 
@@ -433,7 +395,7 @@ def _write(cfg, out) -> None:
         report.write_json(cfg["out"], out)
 
 
-JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate", "copy": "run_copy"}
+JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate"}
 
 if cocotb is not None:
     @cocotb.test()

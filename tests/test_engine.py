@@ -174,10 +174,6 @@ if cocotb is not None:
 
 
 # ==================================================================== pytest side (runner)
-WIDTHS = [64, 128, 256, 512]
-ALL_TESTS = None   # every cocotb test in this module
-
-
 def _run(data_width, queues=1, testcase=None, latency=8):
     sim.run("test_engine", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
@@ -193,4 +189,4 @@ def test_engine_512():
 def test_engine_narrow(data_width):
     """The bus widths the engine supports besides 512: the shape-sensitive tests."""
     _run(data_width, testcase=["copy_4k", "ring_wraparound", "backpressure_every_channel",
-                               "bad_descriptors"])
+                               "bad_descriptors", "bus_errors"])
