@@ -331,6 +331,10 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     doc["channels"] = channels
     errors += channels_err
     md += channels["markdown"]
+    seed_eng, seed_err = seed_engine(simulator)
+    doc["seed_engine"] = seed_eng
+    errors += seed_err
+    md += seed_eng["markdown"]
     cross, cross_err = crossover(simulator)
     errors += cross_err
     doc["crossover"] = cross
@@ -340,7 +344,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     cross_md = report.crossover_markdown(cross)
     report.plot_crossover(cross, BENCH_DIR / "crossover.png")
     with open(BENCH_DIR / "bench.md", "a") as f:
-        f.write(channels["markdown"] + "\n" + cross_md)
+        f.write(channels["markdown"] + seed_eng["markdown"] + "\n" + cross_md)
     print(md + summary + "\n" + cross_md)
     print(f"wrote {BENCH_DIR.relative_to(simulation.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
@@ -372,6 +376,51 @@ def channel_scaling(simulator: str) -> tuple[dict, list[dict]]:
              f" at 1 GHz, one PTDMA channel of RFC V3), bus 64 GB/s:\n\n")
     md = title + (report.channels_markdown(points, fabric_hz) if points else "(no points)\n")
     return {"rate": CHANNEL_RATE, "points": points, "markdown": md}, errors
+
+
+# ------------------------------------------------------------------ the seed's engine
+#: The seed's DMA pathology needs the seed's engine as well as its driver: dcbm v1 drove one
+#: PTDMA channel at a net 768 MB/s. A queue capped at RATE = 3/256 beats of 64 bytes per
+#: cycle moves 750 MB/s at 1 GHz. batch_dma_v1 (one page at a time, busy-wait) on such a
+#: queue, 4KB row (the 2MB row would take ~10 min per repetition on Icarus).
+SEED_ENGINE_RATE = 3
+
+
+def seed_engine(simulator: str) -> tuple[dict, list[dict]]:
+    """batch_dma_v1 on a PTDMA-like queue beside the seed's DMA row and the CPU."""
+    runs = [{"mode": mode, "folio_bytes": 4096, "nr_folios": 1, "repetitions": SIM_REPETITIONS,
+             "rate": rate} for mode, rate in (("batch_dma_v1", SEED_ENGINE_RATE),
+                                              ("batch_cpu", 0))]
+    out = BUILD / "jobs" / f"seed-engine-{simulator}.json"
+    job = ({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
+            "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
+            "cpu": SIM_CPU, "out": str(out)}, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out)
+    ((error, result),) = run_jobs([job], simulator)
+    errors = [{"seed_engine": True, "error": error}] if error else []
+    rows = {r["mode"]: report.run_record(r, BUS_BYTES) for r in result.get("runs", [])
+            if "error" not in r}
+    md = (f"\nThe seed's pathology: batch_dma_v1 on a queue capped like its PTDMA channel "
+          f"(RATE={SEED_ENGINE_RATE}, {SEED_ENGINE_RATE / 256 * 64:.2f} GB/s at 1 GHz), one "
+          f"4 KiB page, CPU cycles per page (mean of {SIM_REPETITIONS}):\n\n")
+    if len(rows) == 2:
+        dma, cpu = rows["batch_dma_v1"], rows["batch_cpu"]
+        seed_dma = report.SEED_RFC_V1["batch, DMA"]["4KB"]
+        seed_cpu = report.SEED_RFC_V1["batch, CPU copy"]["4KB"]
+
+        def row(name, r, seed):
+            fc = r["folio_copy_cycles_per_page"]["mean"]
+            mp = r["migrate_pages_cycles_per_page"]["mean"]
+            ratio = fc / cpu["folio_copy_cycles_per_page"]["mean"]
+            return (f"| {name} | {fc:.0f} | {seed['folio_copy'][0]:.0f} | {mp:.0f} | "
+                    f"{seed['migrate_pages'][0]:.0f} | {ratio:.1f}x |\n")
+
+        md += ("| copy path | folio_copy | seed | migrate_pages | seed | folio_copy / CPU's |\n"
+               "|---|---:|---:|---:|---:|---:|\n"
+               + row("batch_dma_v1, PTDMA-like queue", dma, seed_dma)
+               + row("batch_cpu", cpu, seed_cpu))
+    else:
+        md += "(not measured)\n"
+    return {"rate": SEED_ENGINE_RATE, "runs": list(rows.values()), "markdown": md}, errors
 
 
 # ------------------------------------------------------------------ DMA vs CPU crossover

@@ -17,7 +17,7 @@ Job kinds (``config["kind"]``):
               measures fabric cycles from the first doorbell (TAIL write) to the interrupt of
               the last completion, the engine's counters, and doorbell -> first data AR;
               ``rate`` (optional) caps every queue (the RATE register) for that point.
-``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions}]: move_pages(2) of an
+``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions, rate}]: move_pages(2) of an
               mm's folios from node 1 to node 0 through harness.mm with copy path ``mode``
               (generic, batch_cpu, batch_dma_v1, batch_dma); every repetition is validated
               byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics.
@@ -349,6 +349,8 @@ async def run_migrate(dut, cfg: dict) -> dict:
     failures = []
     for k, run in enumerate(cfg["runs"]):
         reps = []
+        for q in range(drv.nr_queues):            # optional per-queue cap: a slower engine
+            await dev.write_reg(layout.queue_reg(q, "RATE"), run.get("rate", 0))
         try:
             # "seed_key" / "first_rep": a row's repetitions may be split over simulations
             # and keep the seeds they would have in one
