@@ -293,7 +293,8 @@ def _run(data_width: int, testcase=None):
     runner = get_runner("icarus")
     build_dir = REPO / "sim_build" / f"tb_mem-{data_width}"
     runner.build(
-        sources=[REPO / "rtl/sim/tb_mem.v", REPO / "rtl/sim/numa_mem.v", REPO / "rtl/sim/cpu_copy.v"],
+        sources=[REPO / "rtl/sim/tb_mem.v", REPO / "rtl/sim/sim_memory.v", REPO / "rtl/sim/numa_mem.v",
+                 REPO / "rtl/sim/cpu_copy.v"],
         hdl_toplevel="tb_mem",
         parameters={"DATA_WIDTH": data_width, "MEM_BYTES": MEM_BYTES},
         build_dir=build_dir,

@@ -1,5 +1,5 @@
-// tb_mem: cocotb test bench for the memory model alone: numa_mem with port 0 exposed as
-// s_axi_* (driven by a Python AXI master) and port 1 driven by cpu_copy.
+// tb_mem: cocotb test bench for the memory system alone (sim_memory: numa_mem with port 0
+// exposed as s_axi_*, driven by a Python AXI master, and port 1 driven by cpu_copy).
 // Clock generated here (2 ns period); rst, cfg_*, bd_*, cpu_* are regs Python writes.
 // cycle: free-running 64-bit count of clock cycles since rst was deasserted.
 `resetall
@@ -80,18 +80,7 @@ wire                    s_axi_rlast;
 wire                    s_axi_rvalid;
 reg                     s_axi_rready = 1'b0;
 
-// port 1 <-> cpu_copy
-wire [ID_WIDTH-1:0]   c_awid, c_bid, c_arid, c_rid;
-wire [ADDR_WIDTH-1:0] c_awaddr, c_araddr;
-wire [7:0]            c_awlen, c_arlen;
-wire [2:0]            c_awsize, c_arsize;
-wire [1:0]            c_awburst, c_arburst, c_bresp, c_rresp;
-wire                  c_awvalid, c_awready, c_wlast, c_wvalid, c_wready, c_bvalid, c_bready;
-wire                  c_arvalid, c_arready, c_rlast, c_rvalid, c_rready;
-wire [511:0]          c_wdata, c_rdata;
-wire [63:0]           c_wstrb;
-
-numa_mem #(
+sim_memory #(
     .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
 ) u_mem (
     .clk(clk), .rst(rst), .cycle(cycle),
@@ -99,52 +88,23 @@ numa_mem #(
     .cfg_bandwidth(cfg_bandwidth),
     .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
     .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
-        .cfg_fault_ports(cfg_fault_ports),
+    .cfg_fault_ports(cfg_fault_ports),
     .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
-    .s0_axi_awid(s_axi_awid), .s0_axi_awaddr(s_axi_awaddr), .s0_axi_awlen(s_axi_awlen),
-    .s0_axi_awsize(s_axi_awsize), .s0_axi_awburst(s_axi_awburst),
-    .s0_axi_awvalid(s_axi_awvalid), .s0_axi_awready(s_axi_awready),
-    .s0_axi_wdata(s_axi_wdata), .s0_axi_wstrb(s_axi_wstrb), .s0_axi_wlast(s_axi_wlast),
-    .s0_axi_wvalid(s_axi_wvalid), .s0_axi_wready(s_axi_wready),
-    .s0_axi_bid(s_axi_bid), .s0_axi_bresp(s_axi_bresp), .s0_axi_bvalid(s_axi_bvalid),
-    .s0_axi_bready(s_axi_bready),
-    .s0_axi_arid(s_axi_arid), .s0_axi_araddr(s_axi_araddr), .s0_axi_arlen(s_axi_arlen),
-    .s0_axi_arsize(s_axi_arsize), .s0_axi_arburst(s_axi_arburst),
-    .s0_axi_arvalid(s_axi_arvalid), .s0_axi_arready(s_axi_arready),
-    .s0_axi_rid(s_axi_rid), .s0_axi_rdata(s_axi_rdata), .s0_axi_rresp(s_axi_rresp),
-    .s0_axi_rlast(s_axi_rlast), .s0_axi_rvalid(s_axi_rvalid), .s0_axi_rready(s_axi_rready),
-    .s1_axi_awid(c_awid), .s1_axi_awaddr(c_awaddr), .s1_axi_awlen(c_awlen),
-    .s1_axi_awsize(c_awsize), .s1_axi_awburst(c_awburst),
-    .s1_axi_awvalid(c_awvalid), .s1_axi_awready(c_awready),
-    .s1_axi_wdata(c_wdata), .s1_axi_wstrb(c_wstrb), .s1_axi_wlast(c_wlast),
-    .s1_axi_wvalid(c_wvalid), .s1_axi_wready(c_wready),
-    .s1_axi_bid(c_bid), .s1_axi_bresp(c_bresp), .s1_axi_bvalid(c_bvalid),
-    .s1_axi_bready(c_bready),
-    .s1_axi_arid(c_arid), .s1_axi_araddr(c_araddr), .s1_axi_arlen(c_arlen),
-    .s1_axi_arsize(c_arsize), .s1_axi_arburst(c_arburst),
-    .s1_axi_arvalid(c_arvalid), .s1_axi_arready(c_arready),
-    .s1_axi_rid(c_rid), .s1_axi_rdata(c_rdata), .s1_axi_rresp(c_rresp),
-    .s1_axi_rlast(c_rlast), .s1_axi_rvalid(c_rvalid), .s1_axi_rready(c_rready)
-);
-
-cpu_copy #(
-    .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
-) u_cpu (
-    .clk(clk), .rst(rst),
-    .start(cpu_start), .src(cpu_src), .dst(cpu_dst), .len(cpu_len),
-    .cfg_max_reads(cpu_max_reads), .cfg_max_writes(cpu_max_writes),
-    .busy(cpu_busy), .done(cpu_done), .error(cpu_error), .cycles(cpu_cycles),
-    .m_axi_awid(c_awid), .m_axi_awaddr(c_awaddr), .m_axi_awlen(c_awlen),
-    .m_axi_awsize(c_awsize), .m_axi_awburst(c_awburst),
-    .m_axi_awvalid(c_awvalid), .m_axi_awready(c_awready),
-    .m_axi_wdata(c_wdata), .m_axi_wstrb(c_wstrb), .m_axi_wlast(c_wlast),
-    .m_axi_wvalid(c_wvalid), .m_axi_wready(c_wready),
-    .m_axi_bid(c_bid), .m_axi_bresp(c_bresp), .m_axi_bvalid(c_bvalid), .m_axi_bready(c_bready),
-    .m_axi_arid(c_arid), .m_axi_araddr(c_araddr), .m_axi_arlen(c_arlen),
-    .m_axi_arsize(c_arsize), .m_axi_arburst(c_arburst),
-    .m_axi_arvalid(c_arvalid), .m_axi_arready(c_arready),
-    .m_axi_rid(c_rid), .m_axi_rdata(c_rdata), .m_axi_rresp(c_rresp),
-    .m_axi_rlast(c_rlast), .m_axi_rvalid(c_rvalid), .m_axi_rready(c_rready)
+    .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
+    .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),
+    .cpu_busy(cpu_busy), .cpu_done(cpu_done), .cpu_error(cpu_error), .cpu_cycles(cpu_cycles),
+    .s_axi_awid(s_axi_awid), .s_axi_awaddr(s_axi_awaddr), .s_axi_awlen(s_axi_awlen),
+    .s_axi_awsize(s_axi_awsize), .s_axi_awburst(s_axi_awburst),
+    .s_axi_awvalid(s_axi_awvalid), .s_axi_awready(s_axi_awready),
+    .s_axi_wdata(s_axi_wdata), .s_axi_wstrb(s_axi_wstrb), .s_axi_wlast(s_axi_wlast),
+    .s_axi_wvalid(s_axi_wvalid), .s_axi_wready(s_axi_wready),
+    .s_axi_bid(s_axi_bid), .s_axi_bresp(s_axi_bresp), .s_axi_bvalid(s_axi_bvalid),
+    .s_axi_bready(s_axi_bready),
+    .s_axi_arid(s_axi_arid), .s_axi_araddr(s_axi_araddr), .s_axi_arlen(s_axi_arlen),
+    .s_axi_arsize(s_axi_arsize), .s_axi_arburst(s_axi_arburst),
+    .s_axi_arvalid(s_axi_arvalid), .s_axi_arready(s_axi_arready),
+    .s_axi_rid(s_axi_rid), .s_axi_rdata(s_axi_rdata), .s_axi_rresp(s_axi_rresp),
+    .s_axi_rlast(s_axi_rlast), .s_axi_rvalid(s_axi_rvalid), .s_axi_rready(s_axi_rready)
 );
 
 endmodule
