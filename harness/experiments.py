@@ -449,6 +449,7 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
     results = run_jobs(jobs, simulator)
     errors = [{"crossover": True, "error": e} for e, _ in results if e]
     per: dict[str, dict[int, dict]] = {}
+    first: dict[str, dict[int, dict | None]] = {}     # first-folio latency (reviewers' ask)
     for _, res in results:
         for r in res.get("runs", []):
             if "error" in r:
@@ -456,8 +457,10 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
                 continue
             rec = report.run_record(r, BUS_BYTES)
             per.setdefault(r["mode"], {})[r["nr_folios"]] = rec["folio_copy_cycles_per_page"]
+            first.setdefault(r["mode"], {})[r["nr_folios"]] = rec.get("first_folio_cycles")
     cpu, dma = per.get("batch_cpu", {}), per.get("batch_dma", {})
-    rows = [{"nr_folios": n, "batch_cpu": cpu[n], "batch_dma": dma[n]}
+    rows = [{"nr_folios": n, "batch_cpu": cpu[n], "batch_dma": dma[n],
+             "first_folio_cycles": {m: first[m][n] for m in ("batch_cpu", "batch_dma")}}
             for n in CROSSOVER_BATCHES if n in cpu and n in dma]
     # the smallest batch from which DMA is cheaper per page at every larger batch measured
     wins = None

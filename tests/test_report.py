@@ -264,3 +264,14 @@ def test_channels_markdown_puts_the_series_figures_beside_ours():
 def test_capped_points_have_no_issue3_target():
     p = report.point_figures(4096, 64, 1, 100, 9000, 64, 64 * 4096, rate=50)
     assert p["target"] is None and p["rate"] == 50
+
+
+def test_crossover_markdown_shows_first_folio_latency_and_the_winner():
+    st = {"mean": 600.0, "sd": 10.0}
+    rows = [{"nr_folios": n, "batch_cpu": st, "batch_dma": {"mean": 900.0 / n, "sd": 1.0},
+             "first_folio_cycles": {"batch_cpu": {"mean": 1000.0 * n, "sd": 0.0},
+                                    "batch_dma": {"mean": 1500.0 * n, "sd": 0.0}}}
+            for n in (1, 2, 4)]
+    md = report.crossover_markdown({"rows": rows, "dma_wins_from_batch": 2})
+    assert "| 2 | 600 ± 10 | 450 ± 1 | 0.75 | 2000 | 3000 |" in md
+    assert "DMA starts to win over CPU copy at a batch of 2 x 4 KiB folios" in md
