@@ -69,7 +69,7 @@ gen: $(STAMP)
 
 # Synthesizable RTL only (rtl/sim/ is simulation-only). -Wall warnings are fatal.
 lint: check-verilator
-	$(VERILATOR) --lint-only -Wall -Irtl --top-module $(LINT_TOP) $(RTL_SRCS)
+	$(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $(RTL_SRCS)
 
 clean:
 	rm -rf sim_build $(VENV) .pytest_cache results.xml

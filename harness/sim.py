@@ -285,7 +285,7 @@ def build(parameters: Mapping[str, object] | None = None, simulator: str | None 
         always = simulator == "icarus" and _headers_newer_than(bdir / "sim.vvp")
         runner.build(
             sources=([VERILATOR_CONTROL] if simulator == "verilator" else []) + sources(),
-            includes=[RTL_DIR],
+            includes=[REPO_ROOT],      # RTL includes name rtl/... from the repository root
             defines=defines,
             parameters=parameters,
             build_args=build_args,

@@ -79,7 +79,7 @@ module foliodma_mover #(
     input  wire                      m_axi_bvalid,
     output wire                      m_axi_bready
 );
-`include "foliodma_layout.vh"
+`include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
     localparam integer BB = DATA_WIDTH / 8;          // bytes per beat
     localparam integer BBL = $clog2(BB);

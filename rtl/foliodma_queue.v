@@ -94,7 +94,7 @@ module foliodma_queue #(
     input  wire                     m_axi_bvalid,
     output wire                     m_axi_bready
 );
-`include "foliodma_layout.vh"
+`include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);

@@ -21,7 +21,7 @@ module foliodma_record #(
     output wire [DATA_WIDTH-1:0]     wdata,
     output wire [DATA_WIDTH/8-1:0]   wstrb
 );
-`include "foliodma_layout.vh"
+`include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
     reg [255:0] rec;
     always @(*) begin

@@ -83,7 +83,7 @@ module foliodma_top #(
     output wire                       irq
 );
 
-`include "foliodma_layout.vh"
+`include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
