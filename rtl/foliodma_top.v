@@ -7,6 +7,7 @@
 //   * One AXI4 master (m_axi_*) shared by all queues: descriptor fetch, data copy,
 //     completion record write-back. Bursts never cross 4 KiB nor exceed 256 beats.
 //   * irq: level, high while (IRQ_STATUS & IRQ_ENABLE) != 0.
+//   * busy: high while some queue has work in flight (STATUS.BUSY as a wire).
 //   * rst: synchronous, active high.
 `resetall
 `timescale 1ns / 1ps
@@ -80,7 +81,8 @@ module foliodma_top #(
     input  wire                       m_axi_rvalid,
     output wire                       m_axi_rready,
 
-    output wire                       irq
+    output wire                       irq,
+    output wire                       busy
 );
 
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
@@ -159,6 +161,7 @@ module foliodma_top #(
     end
 
     assign irq = |(irq_status & irq_enable);
+    assign busy = |q_busy;
 
     function [31:0] sum32;      // sum of the NUM_QUEUES counters in a flat bus
         input [32*NUM_QUEUES-1:0] bus;

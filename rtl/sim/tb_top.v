@@ -5,7 +5,7 @@
 //     rst: driven by Python. cycle: clock cycles since rst went low.
 //   * reg_req/reg_write/reg_addr/reg_wdata -> reg_done (toggles), reg_rdata, reg_resp:
 //     one register access on the engine's AXI4-Lite port by an HDL master (axil_request).
-//   * irq: the engine's interrupt line.
+//   * irq: the engine's interrupt line; dma_busy: some queue has work in flight.
 //   * m_axi_*: the engine's master port as the memory sees it, watched by axi_checker
 //     (axi_error / axi_errors count protocol violations).
 //   * cfg_stall_mask (bits: 0 AW, 1 W, 2 B, 3 AR, 4 R) + cfg_stall_seed: random idle and
@@ -72,6 +72,7 @@ module tb_top #(
         .m_axil_rready(s_axil_rready)
     );
     wire        irq;
+    wire        dma_busy;      // the engine has work in flight (its STATUS.BUSY)
 
     reg  [4*16-1:0] cfg_rd_latency = {4{16'd2}};
     reg  [4*16-1:0] cfg_wr_latency = {4{16'd2}};
@@ -139,7 +140,7 @@ module tb_top #(
         .m_axi_arvalid(e_arvalid), .m_axi_arready(e_arready), .m_axi_rid(m_axi_rid),
         .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
         .m_axi_rvalid(e_rvalid), .m_axi_rready(e_rready),
-        .irq(irq)
+        .irq(irq), .busy(dma_busy)
     );
 
     // ------------------------------------------------- idle / backpressure insertion
