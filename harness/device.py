@@ -19,8 +19,8 @@ side: starting at offset 0, a burst's length is the smallest of the bytes left, 
 to the next 4 KiB boundary of its own address (``src + off`` for a read burst, ``dst +
 off`` for a write burst) and ``256 * bus_bytes``. So when src and dst sit at different
 offsets within their 4 KiB pages, read and write bursts do not line up: a write burst may
-take its data from two read bursts. (src, dst, length are multiples of 64 >= bus_bytes, so
-a burst is a whole number of beats. For page-aligned folios both sides are cut into the
+take its data from two read bursts. (src, dst, length are multiples of max(64, bus_bytes),
+so a burst is a whole number of beats. For page-aligned folios both sides are cut into the
 same 4 KiB pages when bus_bytes >= 16.)
 
 Errors. A read burst fails if its source range [s, s + n) touches an injected read-fault
@@ -243,8 +243,8 @@ class ModelDevice(Device):
                  cpu_bytes_per_cycle: int = 16, addr_bits: int = 32):
         if not 1 <= nr_queues <= layout.MAX_QUEUES:
             raise ValueError(f"nr_queues {nr_queues} out of 1..{layout.MAX_QUEUES}")
-        if bus_bytes & (bus_bytes - 1) or not 8 <= bus_bytes <= layout.DESC_ALIGN:
-            raise ValueError(f"bus_bytes {bus_bytes}: a power of 2 in 8..{layout.DESC_ALIGN}")
+        if bus_bytes & (bus_bytes - 1) or not 8 <= bus_bytes <= layout.MAX_BUS_BYTES:
+            raise ValueError(f"bus_bytes {bus_bytes}: a power of 2 in 8..{layout.MAX_BUS_BYTES}")
         if mem_bytes % nr_nodes:
             raise ValueError("mem_bytes must split evenly over nr_nodes")
         self.mem_bytes = mem_bytes
@@ -280,7 +280,7 @@ class ModelDevice(Device):
     # ------------------------------------------------------------------ scoreboard
     def outcome(self, src: int, dst: int, length: int) -> Outcome:
         """What the engine does with descriptor (src, dst, length), given the faults now."""
-        if (layout.descriptor_error(src, dst, length) is not None
+        if (layout.descriptor_error(src, dst, length, self.bus_bytes) is not None
                 or max(src, dst) + length > 1 << self.addr_bits):
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
         bb = self.bus_bytes

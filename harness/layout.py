@@ -27,8 +27,11 @@ assert DESCRIPTOR.itemsize == 32
 
 DESC_FLAG_IRQ = 1 << 0  #: raise the queue interrupt when this descriptor completes
 
-#: src, dst and length must be multiples of this (one cache line); else BAD_DESCRIPTOR.
+#: src, dst and length must be multiples of this (one cache line), and of the bus width on a
+#: build whose bus is wider (1024 bits: 128); else BAD_DESCRIPTOR.
 DESC_ALIGN = 64
+#: widest data bus (bytes) an engine build may have: AXI4's 1024 bits
+MAX_BUS_BYTES = 128
 #: largest length one descriptor may carry (1 GiB: a PUD-sized folio fits in one).
 DESC_MAX_LENGTH = 1 << 30
 
@@ -135,15 +138,23 @@ def queue_reg(queue: int, name: str) -> int:
 
 
 # ------------------------------------------------------------------------ descriptor rules
-def descriptor_error(src: int, dst: int, length: int) -> str | None:
-    """Why the engine would reject this descriptor (BAD_DESCRIPTOR), or None."""
+def desc_align(bus_bytes: int = DESC_ALIGN) -> int:
+    """The alignment descriptors need on an engine with a ``bus_bytes``-byte data bus."""
+    return max(DESC_ALIGN, bus_bytes)
+
+
+def descriptor_error(src: int, dst: int, length: int,
+                     bus_bytes: int = DESC_ALIGN) -> str | None:
+    """Why an engine with a ``bus_bytes``-byte bus would reject this descriptor
+    (BAD_DESCRIPTOR), or None."""
+    align = desc_align(bus_bytes)
     if length == 0:
         return "length is 0"
     if length > DESC_MAX_LENGTH:
         return f"length {length} exceeds {DESC_MAX_LENGTH}"
     for what, value in (("src", src), ("dst", dst), ("length", length)):
-        if value % DESC_ALIGN:
-            return f"{what} {value:#x} is not {DESC_ALIGN}-byte aligned"
+        if value % align:
+            return f"{what} {value:#x} is not {align}-byte aligned"
     return None
 
 
@@ -200,7 +211,8 @@ def markdown_tables() -> str:
         out += [f"| {o} | {n} | {s * 8} |" for n, o, s in _field_offsets(dtype)]
     out += ["", "#### Completion status codes", "", "| code | status |", "|---|---|"]
     out += [f"| {v} | {n} |" for v, n in STATUS_NAMES.items()]
-    out += ["", f"Descriptor rules: src, dst and length are multiples of {DESC_ALIGN};"
+    out += ["", f"Descriptor rules: src, dst and length are multiples of {DESC_ALIGN}"
+            f" (of the bus width on a bus wider than {DESC_ALIGN} bytes);"
             f" 0 < length <= {DESC_MAX_LENGTH}; flag bit 0 (IRQ) asks for an interrupt"
             " when the descriptor completes; anything else completes BAD_DESCRIPTOR and"
             " writes nothing."]

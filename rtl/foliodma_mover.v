@@ -25,7 +25,7 @@
 `default_nettype none
 
 module foliodma_mover #(
-    parameter integer DATA_WIDTH = 512,   // 64, 128, 256 or 512
+    parameter integer DATA_WIDTH = 512,   // 64, 128, 256, 512 or 1024
     parameter integer ADDR_WIDTH = 32,
     parameter integer MAX_BURSTS = 16,    // bursts in flight per direction
     parameter integer FIFO_DEPTH = 1024,  // data FIFO, beats (power of two, >= 256)
@@ -300,7 +300,7 @@ module foliodma_mover #(
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
         .cookie(wq_a), .status(rec_status), .bytes(wa_bytes), .fault(rec_fault),
-        .upper_half(wq_b[5]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
+        .rec_offset(wq_b[6:0]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
     );
 
     assign m_axi_wvalid = wq_valid && bq_room && (wq_record || fifo_out_valid);

@@ -102,6 +102,9 @@ module foliodma_queue #(
     localparam integer SPB = (DATA_WIDTH >= 256) ? DATA_WIDTH / 256 : 1;  // slots per beat
     localparam integer BPS = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;  // beats per slot
     localparam integer RB = BPS;              // beats per completion record
+    // descriptors are DESC_ALIGN-aligned, and bus-aligned on a wider bus (harness/layout.py)
+    localparam integer ALIGN = (BB > DESC_ALIGN) ? BB : DESC_ALIGN;
+    localparam [63:0] ALIGN_MASK = {{32{1'b0}}, ALIGN[31:0] - 32'd1};
 
     // ------------------------------------------------------------------ registers
     reg [63:0] ring_base;
@@ -176,7 +179,7 @@ module foliodma_queue #(
     // is about to starve or a quarter of the cache is free
     wire        f_go = f_want != 16'd0 && (f_want == f_full || issue_ptr == fetch_ptr
                                             || f_want >= DESC_CACHE[15:0] / 16'd4);
-    wire [1:0]  f_beat_slots;    // descriptors completed by this beat (0..2)
+    wire [2:0]  f_beat_slots;    // descriptors completed by this beat (0..4)
     wire [15:0] f_span = {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} + {f_want[10:0], 5'd0};   // bytes from the aligned start
     wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
     assign m_axi_rready = 1'b1;
@@ -208,7 +211,7 @@ module foliodma_queue #(
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
-                fetch_ptr <= (fetch_ptr + {14'd0, f_beat_slots}) & mask;
+                fetch_ptr <= (fetch_ptr + {13'd0, f_beat_slots}) & mask;
                 if (m_axi_rlast) fetch_busy <= 1'b0;
             end
         end
@@ -217,14 +220,14 @@ module foliodma_queue #(
     // descriptor beats into the cache: several slots per beat, or one slot from several
     generate
         if (DATA_WIDTH >= 256) begin : wide_fetch
-            reg [1:0] slots;
+            reg [2:0] slots;
             always @(*) begin : count_slots
                 integer k;
                 reg [15:0] pos;
-                slots = 2'd0;
+                slots = 3'd0;
                 for (k = 0; k < SPB; k = k + 1) begin
                     pos = {7'd0, f_beat} * SPB[15:0] + k[15:0];
-                    if (pos >= f_off && pos - f_off < f_n) slots = slots + 2'd1;
+                    if (pos >= f_off && pos - f_off < f_n) slots = slots + 3'd1;
                 end
             end
             assign f_beat_slots = slots;
@@ -253,7 +256,7 @@ module foliodma_queue #(
             /* verilator lint_on UNUSEDSIGNAL */
             wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_rel[DCL-1:0];
             wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
-            assign f_beat_slots = {1'b0, f_slot_done};
+            assign f_beat_slots = {2'b0, f_slot_done};
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -280,7 +283,7 @@ module foliodma_queue #(
     wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
     wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
     wire i_bad = dbad[i_slot] || i_len == 32'd0 || i_len > DESC_MAX_LENGTH
-                 || (i_src[5:0] | i_dst[5:0] | i_len[5:0]) != 6'd0
+                 || ((i_src | i_dst | {32'd0, i_len}) & ALIGN_MASK) != 64'd0
                  || i_src_end > bus_top || i_dst_end > bus_top;
     wire i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
@@ -320,7 +323,7 @@ module foliodma_queue #(
 
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) fixup_record (
         .cookie(h_desc[DESC_COOKIE_LSB +: 64]), .status(h_status), .bytes(cs_bytes[h_slot]),
-        .fault(cs_fault[h_slot]), .upper_half(h_rec_addr[5]), .beat(fx_beat),
+        .fault(cs_fault[h_slot]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
         .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
     );
     assign m_axi_wvalid = fx_state == FX_DATA;

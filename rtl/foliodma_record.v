@@ -2,9 +2,9 @@
 //
 // Contract: packs {cookie, status, bytes, fault} in the COMPLETION layout of
 // harness/layout.py and returns beat `beat` of the burst that writes it at rec_addr
-// (32-byte aligned). A record is 256 bits: on a 512-bit bus it is half a beat (the
-// strobes select the half rec_addr[5] names); on a 256-bit bus one beat; on narrower
-// buses 256 / DATA_WIDTH beats with full strobes. RECORD_BEATS is that beat count.
+// (32-byte aligned). A record is 256 bits: on a 512- or 1024-bit bus it is one 256-bit lane
+// of a beat (the strobes select the lane rec_addr names); on a 256-bit bus one beat; on
+// narrower buses 256 / DATA_WIDTH beats with full strobes. RECORD_BEATS is that beat count.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -16,7 +16,7 @@ module foliodma_record #(
     input  wire [3:0]                status,
     input  wire [31:0]               bytes,
     input  wire [63:0]               fault,
-    input  wire                      upper_half,   // rec_addr[5]: used on a 512-bit bus
+    input  wire [6:0]                rec_offset,   // rec_addr[6:0]: the lane on wide buses
     input  wire [8:0]                beat,         // beat of the record burst
     output wire [DATA_WIDTH-1:0]     wdata,
     output wire [DATA_WIDTH/8-1:0]   wstrb
@@ -33,18 +33,20 @@ module foliodma_record #(
     end
 
     generate
-        if (DATA_WIDTH == 512) begin : half_beat
-            assign wdata = upper_half ? {rec, 256'd0} : {256'd0, rec};
-            assign wstrb = upper_half ? {{32{1'b1}}, 32'd0} : {32'd0, {32{1'b1}}};
-            wire unused = &{1'b0, beat};
+        if (DATA_WIDTH > 256) begin : one_lane
+            localparam integer LANES = DATA_WIDTH / 256;
+            wire [$clog2(LANES)-1:0] lane = rec_offset[5 +: $clog2(LANES)];
+            assign wdata = {{(DATA_WIDTH-256){1'b0}}, rec} << (256 * lane);
+            assign wstrb = {{(DATA_WIDTH/8-32){1'b0}}, {32{1'b1}}} << (32 * lane);
+            wire unused = &{1'b0, beat, rec_offset};
         end else if (DATA_WIDTH == 256) begin : one_beat
             assign wdata = rec;
             assign wstrb = {32{1'b1}};
-            wire unused = &{1'b0, beat, upper_half};
+            wire unused = &{1'b0, beat, rec_offset};
         end else begin : several_beats
             assign wdata = rec[beat * DATA_WIDTH +: DATA_WIDTH];
             assign wstrb = {DATA_WIDTH/8{1'b1}};
-            wire unused = &{1'b0, upper_half};
+            wire unused = &{1'b0, rec_offset};
         end
     endgenerate
 endmodule

@@ -14,7 +14,7 @@
 `default_nettype none
 
 module foliodma_top #(
-    parameter integer DATA_WIDTH = 512,        // AXI data width: 64, 128, 256 or 512
+    parameter integer DATA_WIDTH = 512,        // AXI data width: 64, 128, 256, 512 or 1024
     parameter integer ADDR_WIDTH = 32,         // AXI address width (descriptors carry 64-bit addresses)
     parameter integer ID_WIDTH = 8,            // AXI ID width (>= clog2(NUM_QUEUES) + 1)
     parameter integer NUM_QUEUES = 1,          // 1..16 queues (channels)

@@ -125,6 +125,15 @@ def test_descriptor_misaligned(field, args):
     assert msg is not None and msg.startswith(field) and "aligned" in msg
 
 
+def test_descriptor_alignment_follows_a_wide_bus():
+    """64 bytes up to a 512-bit bus; a 1024-bit bus moves 128-byte beats, so 128."""
+    assert [layout.desc_align(b) for b in (8, 64, 128)] == [64, 64, 128]
+    assert layout.descriptor_error(0x1040, 0x2000, 4096, bus_bytes=64) is None
+    msg = layout.descriptor_error(0x1040, 0x2000, 4096, bus_bytes=128)
+    assert msg is not None and msg.startswith("src") and "128-byte" in msg
+    assert layout.descriptor_error(0x1080, 0x2000, 4096 - 128, bus_bytes=128) is None
+
+
 def test_status_names_cover_codes():
     codes = [layout.STATUS_PENDING, layout.STATUS_SUCCESS, layout.STATUS_READ_ERROR,
              layout.STATUS_WRITE_ERROR, layout.STATUS_BAD_DESCRIPTOR, layout.STATUS_ABORTED]

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -154,7 +155,8 @@ if cocotb is not None:
 
     @cocotb.test()
     async def bandwidth_halves_rate(dut):
-        """Bandwidth 128 (half a line per cycle) halves the read and write rate (512-bit)."""
+        """Bandwidth 128 (half a line per cycle) halves the read and write rate (512-bit);
+        the rate is in bytes, so a 1024-bit beat (two lines) needs two cycles at 256."""
         width = len(dut.s_axi_rdata)
         nbytes = 256 * width // 8              # 256 beats
         times = {}
@@ -174,6 +176,10 @@ if cocotb is not None:
             assert times[256][0] < 256 + 30 and times[256][1] < 256 + 40
             assert 2 * 256 - 4 <= times[128][0] < 2 * 256 + 30
             assert 2 * 256 - 4 <= times[128][1] < 2 * 256 + 40
+        elif width == 1024:  # a beat is two lines: one line per cycle is half its rate
+            for bw, beat_cycles in ((256, 2), (128, 4)):
+                assert beat_cycles * 256 - 8 <= times[bw][0] < beat_cycles * 256 + 30
+                assert beat_cycles * 256 - 8 <= times[bw][1] < beat_cycles * 256 + 40
         else:  # a narrow beat costs its share of a line: half rate still >= 1 beat/cycle
             assert times[128][0] < times[256][0] + 10
 
@@ -212,19 +218,21 @@ if cocotb is not None:
         assert w.resp == OKAY
         # DECERR: MEM_BYTES is 4 KiB aligned, so AxiMaster splits a read across it into an
         # in-range burst (OKAY, data) and a beyond burst (DECERR, zero data)
+        # (a beat of a bus wider than a line straddles it whole: step by beats there)
+        step = max(LINE, len(dut.s_axi_rdata) // 8)
         await bd_load(dut, MEM_BYTES - 4096, data[:4096])
-        r = await axi.read(MEM_BYTES - 64, 128)
+        r = await axi.read(MEM_BYTES - step, 2 * step)
         assert r.resp == DECERR
-        assert bytes(r.data) == data[4096 - 64:4096].tobytes() + bytes(64)
+        assert bytes(r.data) == data[4096 - step:4096].tobytes() + bytes(step)
         r = await axi.read(MEM_BYTES + 4096, 64)
         assert r.resp == DECERR and bytes(r.data) == bytes(64)
         w = await axi.write(MEM_BYTES + 64, b"\x77" * 128)
         assert w.resp == DECERR
-        w = await axi.write(MEM_BYTES - 64, b"\x77" * 128)   # first burst in range: written
+        w = await axi.write(MEM_BYTES - step, b"\x77" * 2 * step)   # first burst in range: written
         assert w.resp == DECERR
         got = await bd_dump(dut, MEM_BYTES - 4096, 4096)
         want = data[:4096].copy()
-        want[-64:] = 0x77
+        want[-step:] = 0x77
         assert np.array_equal(got, want)
 
     async def cpu_copy(dut, src, dst, nbytes, max_reads=10, max_writes=16):
@@ -317,6 +325,8 @@ def test_mem_model_512():
     _run(512)
 
 
-def test_mem_model_64():
-    _run(64, testcase=["backdoor_and_axi_agree", "faults_and_decerr", "bandwidth_halves_rate",
-                       "latency_per_node"])
+@pytest.mark.parametrize("data_width", [64, 1024])
+def test_mem_model_width(data_width):
+    """A narrow engine port (one lane of a line) and a 1024-bit one (two lines per beat)."""
+    _run(data_width, testcase=["backdoor_and_axi_agree", "faults_and_decerr",
+                               "bandwidth_halves_rate", "latency_per_node"])

@@ -4,7 +4,8 @@
 //   * Storage: one flat array `mem` of 64-byte lines (MEM_BYTES bytes), shared by both ports,
 //     zeroed at time 0. Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
 //     (s1_axi_*, always 512 bits) is the CPU copy model. A narrow port reads/writes the
-//     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes.
+//     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes;
+//     a 1024-bit port reads/writes the two lines of its 128-byte-aligned bus word.
 //   * Address map: NUM_NODES = 4 nodes, node i = [i*NODE_BYTES, (i+1)*NODE_BYTES),
 //     NODE_BYTES = MEM_BYTES/4. A burst's node is the node of its start address.
 //   * Responses (decided when AR/AW is accepted, for the whole burst [addr, addr+(len+1)<<size)):
@@ -45,7 +46,7 @@
 `default_nettype none
 
 module numa_mem #(
-    parameter integer DATA_WIDTH = 512,              // port 0 data width: 64, 128, 256 or 512
+    parameter integer DATA_WIDTH = 512,              // port 0 data width: 64 .. 1024
     parameter integer ADDR_WIDTH = 32,               // AXI address width of both ports
     parameter integer ID_WIDTH = 8,                  // AXI ID width of both ports
     parameter integer MEM_BYTES = 64*1024*1024,      // memory size in bytes (power of 2, >= 4 KiB)
@@ -140,6 +141,8 @@ module numa_mem #(
 );
 
 localparam integer NUM_PORTS = 2;
+localparam integer WMAX = (DATA_WIDTH > 512) ? DATA_WIDTH : 512;   // bundle stride per port
+localparam integer P0_LINES = WMAX / 512;                          // lines a port-0 beat writes
 localparam integer NUM_NODES = 4;
 localparam integer MEM_WORDS = MEM_BYTES / 64;
 localparam integer NODE_BYTES = MEM_BYTES / NUM_NODES;
@@ -173,8 +176,8 @@ wire [NUM_PORTS*8-1:0] in_awlen;
 wire [NUM_PORTS*3-1:0] in_awsize;
 wire [NUM_PORTS*2-1:0] in_awburst;
 wire [NUM_PORTS-1:0] in_awvalid;
-wire [NUM_PORTS*512-1:0] in_wdata;
-wire [NUM_PORTS*64-1:0] in_wstrb;
+wire [NUM_PORTS*WMAX-1:0] in_wdata;
+wire [NUM_PORTS*WMAX/8-1:0] in_wstrb;
 wire [NUM_PORTS-1:0] in_wvalid;
 wire [NUM_PORTS-1:0] in_bready;
 wire [NUM_PORTS*ID_WIDTH-1:0] in_arid;
@@ -192,7 +195,7 @@ wire [NUM_PORTS*2-1:0] out_bresp;
 wire [NUM_PORTS-1:0] out_bvalid;
 wire [NUM_PORTS-1:0] out_arready;
 wire [NUM_PORTS*ID_WIDTH-1:0] out_rid;
-wire [NUM_PORTS*512-1:0] out_rdata;
+wire [NUM_PORTS*WMAX-1:0] out_rdata;
 wire [NUM_PORTS*2-1:0] out_rresp;
 wire [NUM_PORTS-1:0] out_rlast;
 wire [NUM_PORTS-1:0] out_rvalid;
@@ -204,8 +207,8 @@ wire [NUM_PORTS-1:0] wr_fire;
 wire [NUM_PORTS*2-1:0] wr_node;
 wire [NUM_PORTS-1:0] wc_en;
 wire [NUM_PORTS*32-1:0] wc_idx;
-wire [NUM_PORTS*512-1:0] wc_data;
-wire [NUM_PORTS*512-1:0] wc_mask;
+wire [NUM_PORTS*WMAX-1:0] wc_data;
+wire [NUM_PORTS*WMAX-1:0] wc_mask;
 
 assign in_awid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_awid;       assign in_awid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_awid;
 assign in_awaddr[0*ADDR_WIDTH +: ADDR_WIDTH] = s0_axi_awaddr;   assign in_awaddr[1*ADDR_WIDTH +: ADDR_WIDTH] = s1_axi_awaddr;
@@ -213,8 +216,10 @@ assign in_awlen[0*8 +: 8] = s0_axi_awlen;     assign in_awlen[1*8 +: 8] = s1_axi
 assign in_awsize[0*3 +: 3] = s0_axi_awsize;   assign in_awsize[1*3 +: 3] = s1_axi_awsize;
 assign in_awburst[0*2 +: 2] = s0_axi_awburst; assign in_awburst[1*2 +: 2] = s1_axi_awburst;
 assign in_awvalid[0] = s0_axi_awvalid; assign in_awvalid[1] = s1_axi_awvalid;
-assign in_wdata[0*512 +: 512] = s0_axi_wdata;     assign in_wdata[1*512 +: 512] = s1_axi_wdata;
-assign in_wstrb[0*64 +: 64] = s0_axi_wstrb;     assign in_wstrb[1*64 +: 64] = s1_axi_wstrb;
+assign in_wdata[0 +: WMAX] = {{(WMAX-DATA_WIDTH){1'b0}}, s0_axi_wdata};
+assign in_wdata[WMAX +: WMAX] = {{(WMAX-512){1'b0}}, s1_axi_wdata};
+assign in_wstrb[0 +: WMAX/8] = {{(WMAX/8-DATA_WIDTH/8){1'b0}}, s0_axi_wstrb};
+assign in_wstrb[WMAX/8 +: WMAX/8] = {{(WMAX/8-64){1'b0}}, s1_axi_wstrb};
 assign in_wvalid[0] = s0_axi_wvalid;   assign in_wvalid[1] = s1_axi_wvalid;
 assign in_bready[0] = s0_axi_bready;   assign in_bready[1] = s1_axi_bready;
 assign in_arid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_arid;       assign in_arid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_arid;
@@ -233,7 +238,7 @@ assign s0_axi_bvalid  = out_bvalid[0];   assign s1_axi_bvalid  = out_bvalid[1];
 assign s0_axi_arready = out_arready[0];  assign s1_axi_arready = out_arready[1];
 assign s0_axi_rid     = out_rid[0*ID_WIDTH +: ID_WIDTH];      assign s1_axi_rid     = out_rid[1*ID_WIDTH +: ID_WIDTH];
 assign s0_axi_rdata   = out_rdata[0 +: DATA_WIDTH];
-assign s1_axi_rdata   = out_rdata[1*512 +: 512];
+assign s1_axi_rdata   = out_rdata[WMAX +: 512];
 assign s0_axi_rresp   = out_rresp[0*2 +: 2];    assign s1_axi_rresp   = out_rresp[1*2 +: 2];
 assign s0_axi_rlast   = out_rlast[0];    assign s1_axi_rlast   = out_rlast[1];
 assign s0_axi_rvalid  = out_rvalid[0];   assign s1_axi_rvalid  = out_rvalid[1];
@@ -268,7 +273,17 @@ end
 endgenerate
 
 // Few always blocks on purpose: each one costs a thread wake-up per cycle in Icarus.
-always @(posedge clk) begin
+// The cycle counter, the buckets and the write commits of both ports (port 0: P0_LINES
+// lines from wc_idx0, port 1: one line; a line both write in one cycle is merged, port 1's
+// bytes on top).
+wire [31:0] wc_idx0 = wc_idx[0 +: 32];
+wire [31:0] wc_idx1 = wc_idx[32 +: 32];
+wire [511:0] wc_data1 = wc_data[WMAX +: 512];
+wire [511:0] wc_mask1 = wc_mask[WMAX +: 512];
+wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES);   // port 1's line is port 0's
+always @(posedge clk) begin : tick
+    integer l;
+    reg [511:0] line;
     if (rst) begin
         cyc <= 64'd0;
         rtok <= {NUM_NODES{TOKEN_CAP[31:0]}};
@@ -278,10 +293,17 @@ always @(posedge clk) begin
         rtok <= rtok_next;
         wtok <= wtok_next;
     end
+    if (wc_en[0]) begin
+        for (l = 0; l < P0_LINES; l = l + 1) begin
+            line = (mem[wc_idx0 + l] & ~wc_mask[l*512 +: 512]) | (wc_data[l*512 +: 512] & wc_mask[l*512 +: 512]);
+            if (wc_en[1] && wc_idx1 == wc_idx0 + l)
+                line = (line & ~wc_mask1) | (wc_data1 & wc_mask1);
+            mem[wc_idx0 + l] <= line;
+        end
+    end
+    if (wc_en[1] && !wc_overlap)
+        mem[wc_idx1] <= (mem[wc_idx1] & ~wc_mask1) | (wc_data1 & wc_mask1);
 end
-
-// write commit: both ports writing the same line in one cycle are merged (port 1 on top)
-wire wc_same = wc_en[0] && wc_en[1] && (wc_idx[0*32 +: 32] == wc_idx[1*32 +: 32]);
 
 // ---------------------------------------------------------------- the ports
 genvar p, b;
@@ -302,12 +324,11 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     reg [ARQ_W:0]        ar_wp = 0, ar_rp = 0;
     reg [7:0]            rbeat = 8'd0;
 
-    reg [511:0]          wc_t;
     reg                  rvalid_r = 1'b0;
     reg                  rlast_r = 1'b0;
     reg [ID_WIDTH-1:0]   rid_r = 0;
     reg [1:0]            rresp_r = 2'b00;
-    reg [511:0]          rdata_r = 512'd0;
+    reg [WMAX-1:0]       rdata_r = {WMAX{1'b0}};
 
     wire [ARQ_W-1:0]     arh = ar_rp[ARQ_W-1:0];
     wire                 ar_empty = (ar_wp == ar_rp);
@@ -329,7 +350,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign out_rlast[p] = rlast_r;
     assign out_rid[p*ID_WIDTH +: ID_WIDTH] = rid_r;
     assign out_rresp[p*2 +: 2] = rresp_r;
-    assign out_rdata[p*512 +: 512] = rdata_r;
+    assign out_rdata[p*WMAX +: WMAX] = rdata_r;
     assign rd_fire[p] = r_go;
     assign rd_node[p*2 +: 2] = rh_node;
 
@@ -393,14 +414,15 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign wr_fire[p] = w_go;
     assign wr_node[p*2 +: 2] = wh_node;
 
-    // commit: lane of the line selected by the beat address
-    wire [31:0] w_shift = ((wb_addr & 6'h3f) >> LB) * PW;
-    wire [63:0] w_strb = in_wstrb[p*64 +: 64] << (w_shift >> 3);
+    // commit: the lane of the line selected by the beat address (a 1024-bit port: both
+    // lines of its bus word, unshifted)
+    wire [31:0] w_shift = (PW > 512) ? 32'd0 : ((wb_addr & 6'h3f) >> LB) * PW;
+    wire [WMAX/8-1:0] w_strb = in_wstrb[p*WMAX/8 +: WMAX/8] << (w_shift >> 3);
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
-    assign wc_idx[p*32 +: 32] = wb_addr >> 6;
-    assign wc_data[p*512 +: 512] = in_wdata[p*512 +: 512] << w_shift;
-    for (b = 0; b < 64; b = b + 1) begin : g_mask
-        assign wc_mask[p*512 + 8*b +: 8] = {8{w_strb[b]}};
+    assign wc_idx[p*32 +: 32] = (PW > 512) ? (wb_addr >> LB) * (PW / 512) : wb_addr >> 6;
+    assign wc_data[p*WMAX +: WMAX] = in_wdata[p*WMAX +: WMAX] << w_shift;
+    for (b = 0; b < WMAX/8; b = b + 1) begin : g_mask
+        assign wc_mask[p*WMAX + 8*b +: 8] = {8{w_strb[b]}};
     end
 
     // AW acceptance: classify the whole burst
@@ -416,7 +438,8 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [15:0] b_wait = (w_lat < 16'd2) ? 16'd1 : w_lat - 16'd1;
 
     // ------------------------------------------------------------ sequential logic of the port
-    always @(posedge clk) begin
+    always @(posedge clk) begin : port_seq
+        integer rl;
         if (rst) begin
             ar_wp <= 0;
             ar_rp <= 0;
@@ -438,10 +461,13 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                 rid_r <= arq_id[arh];
                 rresp_r <= rh_resp;
                 rlast_r <= (rbeat == rh_len);
-                if (rh_resp == RESP_OKAY)
-                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
+                if (rh_resp != RESP_OKAY)
+                    rdata_r <= {WMAX{1'b0}};
+                else if (PW > 512)
+                    for (rl = 0; rl < WMAX / 512; rl = rl + 1)
+                        rdata_r[rl*512 +: 512] <= mem[(rb_addr >> LB) * (WMAX / 512) + rl];
                 else
-                    rdata_r <= 512'd0;
+                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
                 if (rbeat == rh_len) begin
                     rbeat <= 8'd0;
                     ar_rp <= ar_rp + 1'b1;
@@ -471,17 +497,6 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                 aw_wp <= aw_wp + 1'b1;
             end
             if (w_go) begin
-                if (wc_en[p]) begin
-                    if (p == 1 && wc_same) begin
-                        wc_t = (mem[wc_idx[p*32 +: 32]] & ~wc_mask[0*512 +: 512])
-                             | (wc_data[0*512 +: 512] & wc_mask[0*512 +: 512]);
-                        mem[wc_idx[p*32 +: 32]] <= (wc_t & ~wc_mask[p*512 +: 512])
-                                                 | (wc_data[p*512 +: 512] & wc_mask[p*512 +: 512]);
-                    end else if (!(p == 0 && wc_same)) begin
-                        mem[wc_idx[p*32 +: 32]] <= (mem[wc_idx[p*32 +: 32]] & ~wc_mask[p*512 +: 512])
-                                                 | (wc_data[p*512 +: 512] & wc_mask[p*512 +: 512]);
-                    end
-                end
                 if (w_last) begin
                     wbeat <= 8'd0;
                     aw_rp <= aw_rp + 1'b1;
