@@ -20,7 +20,8 @@ Job kinds (``config["kind"]``):
 ``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions, rate}]: move_pages(2) of an
               mm's folios from node 1 to node 0 through harness.mm with copy path ``mode``
               (generic, batch_cpu, batch_dma_v1, batch_dma); every repetition is validated
-              byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics.
+              byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics
+              and the whole move_pages() call's simulated time (move_pages_cycles).
 
 Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
 probe waits on AR signal changes (a handful of events, no per-cycle polling).
@@ -301,7 +302,9 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     stats = MigrateStats()
     drv.clear_intervals()
     t_wall = time.monotonic()
+    t_syscall = kernel.dev.now()
     status = await kernel.move_pages(mm, pages, [0] * nr_folios, stats)
+    move_pages_cycles = kernel.dev.now() - t_syscall
     wall = time.monotonic() - t_wall
     check = await kernel.verify_migration(snaps, stats)
     per_page = stats.per_page(costs)
@@ -314,6 +317,7 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
         else costs.to_cpu(stats.first_folio_cycles),
         "copy_cycles": stats.copy_cycles,                  # fabric cycles, t2..t3 summed
         "migrate_cycles": stats.migrate_cycles,
+        "move_pages_cycles": move_pages_cycles,            # fabric cycles, syscall entry..exit
         "engine_cycles": engine,                           # doorbell -> last irq, summed
         "nr_doorbell_batches": len(drv.intervals),
         "nr_succeeded": check.nr_migrated,

@@ -237,6 +237,46 @@ def channels_markdown(points: list[dict], fabric_hz: float) -> str:
     return "\n".join(out) + "\n"
 
 
+#: the folio-size table's columns (keys of SEED_V3_GBPS) and headings
+FOLIO_SIZE_COLUMNS = [("vanilla", "vanilla (generic)"), ("cpu_16_threads", "CPU 16 threads"),
+                      ("dma_1ch", "DMA 1 ch"), ("dma_16ch", "DMA 16 ch")]
+#: columns V3 measured that the model does not have (its CPU copy model is one core)
+NOT_MODELLED = frozenset({"cpu_16_threads"})
+
+
+def migrate_gbps(run: Mapping[str, Any], cpu_hz: float, cpu_per_fabric: float,
+                 cycles_key: str = "move_pages_cycles") -> dict[str, float]:
+    """GB/s of a migrate run, mean +- SD over its repetitions: bytes moved / the time of
+    ``cycles_key`` (fabric cycles, as CPU cycles at ``cpu_hz``: x cpu_per_fabric)."""
+    size = run["folio_bytes"] * run["nr_folios"]
+    return mean_sd(size / (r[cycles_key] * cpu_per_fabric / cpu_hz) / 1e9 for r in run["reps"])
+
+
+def folio_sizes_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """move_pages throughput by folio size, each cell "ours (RFC V3)" in GB/s.
+
+    rows: [{"folio_bytes", "nr_folios", "gbps": {column key: mean_sd}, "not_run": [keys]}];
+    a column missing from "gbps" shows '-', one in "not_run" 'not run', a NOT_MODELLED one
+    'not modelled'."""
+    out = ["| folio | moved here | " + " | ".join(h for _, h in FOLIO_SIZE_COLUMNS) + " |",
+           "|---|---|" + "---:|" * len(FOLIO_SIZE_COLUMNS)]
+    for row in rows:
+        label = fmt_bytes(row["folio_bytes"])
+        v3 = SEED_V3_GBPS.get(label, {})
+        cells = []
+        for key, _ in FOLIO_SIZE_COLUMNS:
+            if key in NOT_MODELLED:
+                ours = "not modelled"
+            elif key in row.get("not_run", ()):
+                ours = "not run"
+            else:
+                ours = fmt_mean_sd(row["gbps"].get(key), 2)
+            cells.append(f"{ours} ({'-' if v3.get(key) is None else f'{v3[key]:.2f}'})")
+        moved = f"{row['nr_folios']} x {label} = {fmt_bytes(row['folio_bytes'] * row['nr_folios'])}"
+        out.append(f"| {label} | {moved} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: int,
                   fabric_cycles: int, bus_bytes: int, bytes_validated: int,
                   first_read_latency: int | None = None, **extra) -> dict[str, Any]:
