@@ -50,8 +50,14 @@ except ImportError:          # pragma: no cover - only needed inside the simulat
 
 CHUNK = 16 << 20                                    #: backdoor transfer size for big regions
 COUNTERS = ("BUSY_CYCLES", "RD_BEATS", "WR_BEATS", "DESC_DONE", "RD_STALL", "WR_STALL")
-MEM_BANDWIDTH = 256                                  #: one 64-byte line per cycle, each way
 _TAIL_OFFSETS = frozenset(layout.queue_reg(q, "TAIL") for q in range(layout.MAX_QUEUES))
+
+
+def mem_bandwidth(bus_bytes: int) -> int:
+    """Every node's rate (numa_mem cfg_bandwidth, 1/256 line per cycle): one engine beat per
+    cycle each way, at least one 64-byte line (64 GB/s at 1 GHz; 128 GB/s for a 1024-bit
+    engine, about what one socket's DDR5 delivers): the memory keeps up with the bus."""
+    return 256 * max(1, bus_bytes // 64)
 
 
 # =================================================================== timing the engine
@@ -204,7 +210,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
     src_lo, dst_lo = 1 * dev.node_bytes, 2 * dev.node_bytes
     if total > dev.node_bytes:
         raise ValueError(f"{n} x {folio} B does not fit one {dev.node_bytes >> 20} MiB node")
-    dev.set_memory(rd_latency=lat, wr_latency=lat, bandwidth=MEM_BANDWIDTH)
+    dev.set_memory(rd_latency=lat, wr_latency=lat, bandwidth=mem_bandwidth(dev.bus_bytes))
     data = pattern([p.get("seed", 0), folio, n, lat], total)
     await write_big(dev, src_lo, data)
     requests = [CopyRequest(src_lo + i * folio, dst_lo + i * folio, folio) for i in range(n)]
@@ -338,7 +344,8 @@ def set_node_latency(dev, node_latency, jitter: float = 0.0, seed=0) -> list:
     for node, (rd, wr) in enumerate(node_latency):
         if jitter:
             rd, wr = (max(2, round(x * (1 + rng.uniform(-jitter, jitter)))) for x in (rd, wr))
-        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr, bandwidth=MEM_BANDWIDTH)
+        dev.set_memory(node=node, rd_latency=rd, wr_latency=wr,
+                       bandwidth=mem_bandwidth(dev.bus_bytes))
         used.append((rd, wr))
     return used
 

@@ -413,6 +413,38 @@ def seed_markdown(runs: Sequence[Mapping[str, Any]]) -> str:
     return markdown_table(headers, rows, align="lrrrrrrrr")
 
 
+def dma_target_rows(records: Mapping[tuple, Mapping[str, Any]], rows: Sequence[tuple],
+                    ratio: float) -> list[dict[str, Any]]:
+    """Pair batch_cpu and batch_dma run records ({(mode, folio_bytes, nr_folios): record}) of
+    each (folio_bytes, nr_folios): folio_copy cycles per page, F, their ratio, target met."""
+    out = []
+    for folio, n in rows:
+        cpu, dma = records.get(("batch_cpu", folio, n)), records.get(("batch_dma", folio, n))
+        if not cpu or not dma:
+            continue
+        r = cpu["folio_copy_cycles_per_page"]["mean"] / dma["folio_copy_cycles_per_page"]["mean"]
+        met = r >= ratio and dma["F"]["mean"] < cpu["F"]["mean"]
+        out.append({"folio_bytes": folio, "nr_folios": n, "size_bytes": folio * n,
+                    "batch_cpu": cpu["folio_copy_cycles_per_page"],
+                    "batch_dma": dma["folio_copy_cycles_per_page"],
+                    "F_cpu": cpu["F"], "F_dma": dma["F"], "ratio": r,
+                    # the target is the seed's: 4 KiB folios (THP off); larger folios are shown
+                    "met": met if folio == 4096 else None})
+    return out
+
+
+def dma_target_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The 4x table: one row per migration size."""
+    headers = ["size", "folios", "batch_cpu folio_copy", "batch_dma folio_copy", "CPU / DMA",
+               "F batch_cpu", "F batch_dma", "target"]
+    body = [[fmt_bytes(r["size_bytes"]), f"{r['nr_folios']} x {fmt_bytes(r['folio_bytes'])}",
+             fmt_mean_sd(r["batch_cpu"], 0), fmt_mean_sd(r["batch_dma"], 0),
+             f"{r['ratio']:.2f}x", fmt_num(r["F_cpu"]["mean"], 3), fmt_num(r["F_dma"]["mean"], 3),
+             "THP: no target" if r["met"] is None
+             else ">= 4x, F lower: " + ("met" if r["met"] else "MISSED")] for r in rows]
+    return markdown_table(headers, body, align="llrrrrrl")
+
+
 # ============================================================================== plots
 def plot_bench(points: Sequence[Mapping[str, Any]], path: Path | str) -> Path | None:
     """Bus efficiency vs memory latency, one line per (folio size, folios, queues), with the

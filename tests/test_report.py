@@ -321,3 +321,33 @@ def test_folio_size_table_rows_and_columns_match_v3s():
     dma = {c: (q, rate) for c, mode, q, rate in experiments.FOLIO_SIZE_RUNS if mode == "batch_dma"}
     assert dma == {"dma_1ch": (1, experiments.CHANNEL_RATE),
                    "dma_16ch": (16, experiments.CHANNEL_RATE)}
+
+
+# ------------------------------------------------------------------- the 4x target table
+def _target_record(mode, folio, n, copy, F):
+    return {"mode": mode, "folio_bytes": folio, "nr_folios": n,
+            "folio_copy_cycles_per_page": {"mean": copy, "sd": 1.0}, "F": {"mean": F, "sd": 0.0}}
+
+
+def test_dma_target_rows_pair_cpu_and_dma_and_judge_the_target():
+    records = {(m, 4096, 512): _target_record(m, 4096, 512, c, f)
+               for m, c, f in (("batch_cpu", 550.0, 0.16), ("batch_dma", 100.0, 0.03))}
+    records.update({(m, 2 << 20, 1): _target_record(m, 2 << 20, 1, c, f)
+                    for m, c, f in (("batch_cpu", 550.0, 0.16), ("batch_dma", 150.0, 0.05))})
+    rows = report.dma_target_rows(records, [(4096, 512), (2 << 20, 1), (4096, 2048)], 4.0)
+    assert [r["nr_folios"] for r in rows] == [512, 1]          # the unmeasured row is left out
+    assert rows[0]["ratio"] == pytest.approx(5.5) and rows[0]["met"] is True
+    assert rows[1]["ratio"] == pytest.approx(550 / 150) and rows[1]["met"] is None   # THP
+    md = report.dma_target_markdown(rows)
+    assert "5.50x" in md and "3.67x" in md and "met" in md and "THP: no target" in md
+    assert "512 x 4K" in md
+    records[("batch_dma", 4096, 512)]["folio_copy_cycles_per_page"]["mean"] = 150.0
+    (row,) = report.dma_target_rows(records, [(4096, 512)], 4.0)
+    assert row["met"] is False and "MISSED" in report.dma_target_markdown([row])
+
+
+def test_dma_target_needs_a_lower_F_too():
+    records = {(m, 4096, 512): _target_record(m, 4096, 512, c, f)
+               for m, c, f in (("batch_cpu", 550.0, 0.10), ("batch_dma", 100.0, 0.20))}
+    (row,) = report.dma_target_rows(records, [(4096, 512)], 4.0)
+    assert row["ratio"] > 4 and row["met"] is False
