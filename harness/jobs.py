@@ -396,10 +396,20 @@ async def run_migrate(dut, cfg: dict) -> dict:
 
 # ================================================================================ entry
 async def _bring_up(dut, cfg):
-    from .simdevice import bring_up
-    dev, drv = await bring_up(dut, ring_order=cfg.get("ring_order", 9), driver_cls=TimedDriver,
+    """SimDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
+    holds the rings and completion areas (default 0), so that a migration can fill node 0."""
+    from .driver import default_dma_region
+    from .simdevice import DEFAULT_MEM_BYTES, NR_NODES, bring_up
+    ring_order = cfg.get("ring_order", 9)
+    driver_args = {}
+    if cfg.get("dma_node"):
+        node_bytes = cfg.get("mem_bytes", DEFAULT_MEM_BYTES) // NR_NODES
+        lo, _ = default_dma_region(node_bytes, cfg["queues"], ring_order)
+        driver_args["ring_base"] = cfg["dma_node"] * node_bytes + lo
+    dev, drv = await bring_up(dut, ring_order=ring_order, driver_cls=TimedDriver,
                               bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
-                              latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"))
+                              latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"),
+                              **driver_args)
     return dev, drv
 
 
