@@ -156,14 +156,19 @@ class CopyPath:
         self.cold = True
 
     async def folio_copy(self, dst, src) -> bool:
-        """folio_copy() / folio_mc_copy(): the CPU copy model; False on a bus error."""
+        """folio_copy() / folio_mc_copy(): the CPU copy model, one 4 KiB page after the other
+        as the kernel's loop of copy_highpage() does (a core's L2 prefetcher does not cross
+        a page either); False on a bus error, at the first page that fails (folio_mc_copy)."""
         self.nr_cpu_folios += 1
         if self.cold:
             self.cold = False
             n = self.costs.to_fabric(self.costs.copy_cold)
             if n:
                 await self.dev.wait_cycles(n)
-        return await self.dev.cpu_copy(src.addr, dst.addr, src.nbytes)
+        for off in range(0, src.nbytes, PAGE_SIZE):
+            if not await self.dev.cpu_copy(src.addr + off, dst.addr + off, PAGE_SIZE):
+                return False
+        return True
 
     async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[bool]:
         """Copy a batch: offload if a migrator takes this reason, else the CPU one by one."""

@@ -303,6 +303,30 @@ def test_cpu_copy_failure_undoes_the_folio(path):
     assert k.nr_free_pages(0) == k.node_data[0].total_pages - 2     # dst freed
 
 
+@pytest.mark.parametrize("path", ["generic", "batch_cpu"])
+def test_large_folio_is_copied_page_by_page_and_stops_at_a_bad_page(path):
+    """folio_copy() is a loop of copy_highpage(): 16 page copies for a 64 KiB folio; a bus
+    error on page 5 ends the copy there (folio_mc_copy) and the folio stays."""
+    dev, drv, k = setup(path)
+
+    async def go():
+        mm, folios = await populate(k, 2, order=4)
+        dev.bad.add(folios[1].addr + 5 * PAGE)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, addrs(folios), [0] * 2, stats=st)
+        rep = await k.verify_migration(snaps, st)
+        return status, folios, rep
+
+    status, folios, rep = run(go())
+    first = [c for c in dev.cpu_copies if folios[0].addr <= c[0] < folios[0].addr + (16 * PAGE)]
+    assert [c[0] for c in first] == [folios[0].addr + i * PAGE for i in range(16)]
+    assert all(c[2] == PAGE for c in dev.cpu_copies)
+    second = [c for c in dev.cpu_copies if c[0] >= folios[1].addr]
+    assert len(second) % 6 == 0 and second[-1][0] == folios[1].addr + 5 * PAGE  # per pass
+    assert status[0] == 0 and status[1] < 0 and rep.nr_migrated == 1 and rep.nr_stayed == 1
+
+
 def test_dma_failure_falls_back_to_cpu_per_folio():
     dev, drv, k = setup("batch_dma")
 
