@@ -4,9 +4,10 @@
     batch_cpu      batched move; folios_copy() copies every folio with the CPU, one by one
     batch_dma_v1   batched move; the seed's first driver: one 4 KiB page at a time: prep,
                    submit, busy-wait (poll) -- one copy_batch() of a single request per page
-    batch_dma      batched move; one copy_batch() for the whole batch, one interrupt at the
-                   end, per-folio CPU fallback for any folio whose completion is not ok (the
-                   series' FOLIO_CONTENT_COPIED)
+    batch_dma      batched move; one copy_batch() for the whole batch, submitted in growing
+                   chunks (driver.SUBMIT_CHUNKS) so that the engine copies while the driver
+                   prepares the rest, one interrupt at the end, per-folio CPU fallback for
+                   any folio whose completion is not ok (the series' FOLIO_CONTENT_COPIED)
 
 The DMA paths register a migrator with a reason mask (migrate_offload_register(m, mask)):
 migrations for other reasons copy with the CPU. One migrator at a time, as in the series.
@@ -20,7 +21,11 @@ Costs: the device charges its own time for register accesses and copies; the cop
 charge the driver's CPU software from the cost table (harness/costs.py): dma_map +
 desc_prep per descriptor, doorbell per submission, irq per interrupt-driven wait, poll per
 busy-wait; and copy_cold once per batch, on the first CPU copy after ``batch_start()`` (mm
-calls it at the start of every batch's move phase).
+calls it at the start of every batch's move phase). batch_dma charges dma_map + desc_prep
++ doorbell chunk by chunk through the driver's ``prepare`` callback, right before each
+chunk is written and rung: only the first chunk's software comes before the engine starts,
+the rest runs while it copies; the irq after the last completion. batch_dma_v1 charges
+everything of a page before its submit (its engine is idle then anyway).
 """
 from __future__ import annotations
 
@@ -53,8 +58,8 @@ class Migrator:
 
 
 class DmaMigrator(Migrator):
-    """One copy_batch() for the whole batch: one descriptor per folio, one doorbell per queue,
-    one interrupt at the end."""
+    """One copy_batch() for the whole batch: one descriptor per folio, submitted chunk by
+    chunk (one doorbell per chunk, driver.SUBMIT_CHUNKS), one interrupt at the end."""
 
     name = "batch_dma"
 
@@ -67,14 +72,18 @@ class DmaMigrator(Migrator):
         if n:
             await self.dev.wait_cycles(n)
 
-    async def copy_batch(self, requests) -> list[bool]:
-        """driver.copy_batch() -> per-request success. When the engine fails the batch as a
+    async def copy_batch(self, requests, prepare=None) -> list[bool]:
+        """driver.copy_batch() -> per-request success (``prepare``: the driver's per-chunk
+        callback, see Driver.copy_batch). When the engine fails the batch as a
         whole - it timed out (it is then reset, so nothing still writes the destinations) or
         was reset under the batch - every request counts as failed: the CPU copies them all,
         as the series' V3 does on any error."""
         from .driver import DmaTimeoutError, EngineResetError
         try:
-            completions = await self.driver.copy_batch(requests)
+            if prepare is None:
+                completions = await self.driver.copy_batch(requests)
+            else:
+                completions = await self.driver.copy_batch(requests, prepare=prepare)
         except DmaTimeoutError:
             await self.driver.reset()
             return [False] * len(requests)
@@ -87,10 +96,15 @@ class DmaMigrator(Migrator):
         if not n:
             return []
         c = self.costs
-        queues = min(n, getattr(self.driver, "nr_queues", 1))
-        await self._charge(n * (c.dma_map + c.desc_prep) + queues * c.doorbell)
+
+        async def prepare(k: int) -> None:
+            # the next chunk: map + prepare k descriptors, then the chunk's doorbell (charged
+            # before the TAIL write reaches the engine: the wmb() + MMIO write complete first)
+            await self._charge(k * (c.dma_map + c.desc_prep) + c.doorbell)
+
         ok = await self.copy_batch(
-            [self.make_request(s.addr, d.addr, s.nbytes) for d, s in zip(dst_list, src_list)])
+            [self.make_request(s.addr, d.addr, s.nbytes) for d, s in zip(dst_list, src_list)],
+            prepare)
         await self._charge(c.irq)
         return ok
 

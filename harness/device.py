@@ -152,6 +152,13 @@ class Device(ABC):
     async def cpu_copy(self, src: int, dst: int, nbytes: int) -> bool:
         """Copy with the CPU copy model; False on a bus error."""
 
+    def engine_busy(self) -> bool:
+        """Whether the engine has work in flight now (STATUS.BUSY, read without a register
+        access or simulated time). Lets a caller skip simulating cycles in which the
+        engine could do nothing (harness.jobs.WarpDevice). Default True: when unsure,
+        nothing is skipped."""
+        return True
+
 
 # ------------------------------------------------------------------------- engine rules
 def burst_cuts(addr: int, length: int, bus_bytes: int) -> list[tuple[int, int]]:
@@ -355,6 +362,10 @@ class ModelDevice(Device):
                 return False
             self.mem[d:d + n] = self.mem[s:s + n]
         return True
+
+    def engine_busy(self) -> bool:
+        """STATUS.BUSY: some queue has descriptors not yet retired."""
+        return any(not self._idle(q) for q in self.queues)
 
     # ------------------------------------------------------------------ Device: registers
     def config(self) -> int:

@@ -117,9 +117,9 @@ class TimedDriver(Driver):
     def engine_cycles(self) -> int:
         return sum(i.cycles for i in self.intervals)
 
-    async def copy_batch(self, requests):
+    async def copy_batch(self, requests, **kwargs):
         self.dev.start()
-        completions = await super().copy_batch(requests)
+        completions = await super().copy_batch(requests, **kwargs)
         if self.dev.doorbell is not None and self.dev.last_irq is not None:
             self.intervals.append(Interval(self.dev.doorbell, self.dev.last_irq))
         return completions
@@ -127,18 +127,37 @@ class TimedDriver(Driver):
 
 class WarpDevice:
     """A Device wrapper for the mm model whose ``wait_cycles`` fast-forwards instead of
-    simulating idle clock cycles: ``now()`` = the test bench's cycle + cycles skipped so far.
+    simulating clock cycles in which nothing in the RTL could happen: ``now()`` = the test
+    bench's cycle + cycles skipped so far.
 
-    The mm model charges its software steps (unmap, TLB flush, PTE restore, descriptor
-    preparation, ...) with ``wait_cycles``; the engine and the CPU copy model are idle then
-    (the model's CPU is synchronous), so nothing in the RTL could happen in those cycles, and
-    simulating them only costs wall time (~15k cycles/s on Icarus: a 2MB migrate_pages row
-    would spend ~1 min per repetition idling). t1..t4 stay simulated time; every copy (CPU
-    copy model, engine) still runs cycle by cycle in the simulator."""
+    The mm model charges its software steps (unmap, TLB flush, PTE restore, driver software,
+    ...) with ``wait_cycles``. The CPU copy model is synchronous (the model's CPU awaits it),
+    so only the engine can be working meanwhile: while it is idle, simulating those cycles
+    only costs wall time (~15k cycles/s on Icarus: a 2MB migrate_pages row would spend ~1 min
+    per repetition idling), so they are skipped. But batch_dma charges the descriptor
+    preparation of later chunks while the engine copies earlier ones: those cycles are
+    simulated for real. The engine counts as busy when
 
-    def __init__(self, dev):
+    * the device says so (``engine_busy()``: tb_top's ``dma_busy``, STATUS.BUSY), or
+    * ``driver`` has descriptors written and not yet reaped (``Driver.outstanding()``): a
+      doorbell was rung and its completions have not been taken. This covers the doorbell
+      itself whatever the RTL's TAIL -> busy latency (today busy is up before ``write_reg``
+      returns) and an engine that ran dry between two chunks; its only cost is simulating
+      some idle cycles, never skipping engine work.
+
+    The check is made once per ``wait_cycles`` call, at its start: a busy call is simulated
+    whole even if the engine finishes early (idle cycles simulated, time still right); an
+    idle one cannot become busy, as nothing else rings doorbells meanwhile (and an
+    IRQ_TIMEOUT coalescing timer only runs while descriptors are outstanding, i.e. busy as
+    far as this check goes). t1..t4 stay simulated time; every copy
+    (CPU copy model, engine) still runs cycle by cycle in the simulator. ``simulated`` /
+    ``skipped``: cycles of ``wait_cycles`` run / fast-forwarded."""
+
+    def __init__(self, dev, driver=None):
         self._dev = dev
+        self._driver = driver
         self.skipped = 0
+        self.simulated = 0
 
     def __getattr__(self, name):
         return getattr(self._dev, name)
@@ -146,8 +165,19 @@ class WarpDevice:
     def now(self) -> int:
         return self._dev.now() + self.skipped
 
+    def engine_busy(self) -> bool:
+        busy = getattr(self._dev, "engine_busy", None)
+        if busy is None or busy():
+            return True
+        return self._driver is not None and self._driver.outstanding() > 0
+
     async def wait_cycles(self, n: int) -> None:
-        if n > 0:
+        if n <= 0:
+            return
+        if self.engine_busy():
+            self.simulated += int(n)
+            await self._dev.wait_cycles(int(n))
+        else:
             self.skipped += int(n)
 
 
@@ -297,8 +327,8 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     from .mm import PAGE_SHIFT, PAGE_SIZE, Kernel, MigrateStats
 
     order = (folio_bytes // PAGE_SIZE).bit_length() - 1
-    kernel = Kernel(WarpDevice(dev) if warp else dev, costs=costs, copy_path=mode, driver=drv,
-                    seed=seed)
+    kernel = Kernel(WarpDevice(dev, drv) if warp else dev, costs=costs, copy_path=mode,
+                    driver=drv, seed=seed)
     mm = kernel.mm_alloc("bench")
     base = 1 << 32                       # a user virtual address, 2 MiB aligned
     nr_pages = nr_folios << order

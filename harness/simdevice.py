@@ -177,6 +177,15 @@ class SimDevice(Device):
         if n > 0:
             await self._cycles(int(n))
 
+    def engine_busy(self) -> bool:
+        """tb_top's ``dma_busy`` (the engine's STATUS.BUSY as a wire: some queue has work in
+        flight), read now, without a register access. A TAIL write shows at once: the queue
+        takes TAIL at the edge that accepts the AXI4-Lite write (busy = HEAD != TAIL, a
+        wire), one edge before its B response ends ``write_reg``. Unresolved (X/Z, before
+        reset): True."""
+        value = self.dut.dma_busy.value
+        return not value.is_resolvable or bool(int(value))
+
     async def wait_irq(self, timeout_cycles: int | None = None) -> bool:
         if int(self.dut.irq.value):
             return True

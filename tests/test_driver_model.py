@@ -6,8 +6,8 @@ import pytest
 
 from harness import layout
 from harness.device import ModelDevice, burst_cuts, bursts, write_bursts
-from harness.driver import (CopyRequest, DmaTimeoutError, Driver, ProbeError,
-                            ProtocolError)
+from harness.driver import (SUBMIT_CHUNKS, CopyRequest, DmaTimeoutError, Driver,
+                            EngineResetError, ProbeError, ProtocolError, chunk_sizes)
 
 PAGE = 4096
 MEM = 16 << 20          # 4 nodes of 4 MiB
@@ -422,3 +422,317 @@ def test_beyond_bus_address_space_is_bad_descriptor():
     assert (o.status, o.bytes_completed, o.fault_addr) == (layout.STATUS_READ_ERROR, 0, top - 128)
     assert ModelDevice(mem_bytes=MEM, addr_bits=64).outcome(
         top - 64, dst_page(0), 128).status == layout.STATUS_READ_ERROR
+
+
+# ------------------------------------------------------- chunked submission (prepare callback)
+class Spy:
+    """Records the driver's prepare(k) calls, TAIL writes and wait_irq calls on a ModelDevice,
+    in order; prepare(k) lets the CPU time of k descriptors + a doorbell pass (35 + 100
+    fabric cycles, the cost table's 70 + 200 CPU cycles), so the engine runs meanwhile."""
+
+    def __init__(self, dev, prep_cycles=35, doorbell_cycles=100):
+        self.dev, self.events, self.sizes = dev, [], []
+        self.prep_cycles, self.doorbell_cycles = prep_cycles, doorbell_cycles
+        tail_regs = {layout.queue_reg(q, "TAIL"): q for q in range(dev.nr_queues)}
+        write, wait_irq = dev._write, dev.wait_irq
+
+        self.irq_at = {q: [] for q in range(dev.nr_queues)}   # per queue: IRQ-flagged
+        self.rung = dict.fromkeys(range(dev.nr_queues), 0)     # descriptors, counted
+
+        def spy_write(offset, value):
+            if offset in tail_regs:
+                qi = tail_regs[offset]
+                self.events.append(("tail", qi, value))
+                hw = dev.queues[qi]
+                slot = hw.tail
+                while slot != value & (hw.size - 1):
+                    d = dev.mem[hw.ring_base + 32 * slot:hw.ring_base + 32 * slot + 32]
+                    if int(d.view(layout.DESCRIPTOR)["flags"][0]) & layout.DESC_FLAG_IRQ:
+                        self.irq_at[qi].append(self.rung[qi])
+                    self.rung[qi] += 1
+                    slot = (slot + 1) & (hw.size - 1)
+            write(offset, value)
+
+        async def spy_wait_irq(timeout_cycles=None):
+            self.events.append(("wait_irq",))
+            return await wait_irq(timeout_cycles)
+
+        dev._write, dev.wait_irq = spy_write, spy_wait_irq
+
+    async def prepare(self, k):
+        self.sizes.append(k)
+        self.events.append(("prepare", k, self.dev.now(),
+                            sum(q.counters["DESC_DONE"] for q in self.dev.queues)))
+        await self.dev.wait_cycles(k * self.prep_cycles + self.doorbell_cycles)
+
+    def tails(self):
+        return [e[1:] for e in self.events if e[0] == "tail"]
+
+
+def test_chunk_sizes():
+    assert chunk_sizes(512, SUBMIT_CHUNKS) == _expected_chunks(512, SUBMIT_CHUNKS)
+    assert sum(chunk_sizes(512, SUBMIT_CHUNKS)) == 512
+    assert chunk_sizes(5, (8, 16)) == [5]
+    assert chunk_sizes(40, (8, 16)) == [8, 16, 16]
+    assert chunk_sizes(40, (8, 16), first=1) == [16, 16, 8]
+    assert chunk_sizes(0, (8,)) == []
+    with pytest.raises(ValueError):
+        chunk_sizes(4, ())
+    with pytest.raises(ValueError):
+        chunk_sizes(4, (8, 0))
+
+
+def _expected_chunks(n, schedule):
+    out, i = [], 0
+    while n:
+        k = min(n, schedule[min(i, len(schedule) - 1)])
+        out.append(k)
+        n -= k
+        i += 1
+    return out
+
+
+def test_chunked_submission_completes_in_order():
+    """One queue, 300 requests, the default schedule: every request completes, in order,
+    with its cookie; prepare() is called once per chunk, with the schedule's sizes (sum n);
+    one doorbell per chunk, after its prepare(); the driver first waits for the interrupt
+    after the last chunk, and the engine has been copying while later chunks were prepared;
+    only the share's last descriptor asks for an interrupt."""
+    dev, drv = make(ring_order=9)
+    n = 300
+    src = fill(dev, src_page(0), n * PAGE, 30)
+    spy = Spy(dev)
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=5000 + i) for i in range(n)]
+    comps = run(drv.copy_batch(reqs, prepare=spy.prepare))
+    assert [c.cookie for c in comps] == [5000 + i for i in range(n)]
+    assert all(c.ok and c.bytes_completed == PAGE for c in comps)
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
+    sizes = chunk_sizes(n, drv.submit_chunks)
+    assert spy.sizes == sizes and sum(spy.sizes) == n and len(sizes) > 1
+    assert spy.tails() == [(0, t) for t in np.cumsum(sizes).tolist()]
+    kinds = [e[0] for e in spy.events]
+    assert kinds[:2 * len(sizes)] == ["prepare", "tail"] * len(sizes)   # no wait in between
+    assert kinds[2 * len(sizes)] == "wait_irq"
+    done_at_last_prepare = spy.events[2 * len(sizes) - 2][3]
+    assert done_at_last_prepare > 0                  # the engine copied during preparation
+    q = drv.queues[0]
+    ring = dev.mem[q.ring_base:q.ring_base + n * 32].view(layout.DESCRIPTOR)
+    assert list(np.nonzero(ring["flags"] & layout.DESC_FLAG_IRQ)[0]) == [n - 1]
+    assert spy.irq_at[0] == [n - 1]
+    assert drv.outstanding() == 0 and q.head == q.tail == n
+
+
+def test_chunked_submission_multi_queue_round_robin():
+    """Three queues, schedule (4, 8): each queue's share in chunks 4, 8, 8, ..., the
+    doorbells taken round-robin over the queues chunk by chunk; results in request order;
+    the IRQ flag on each share's last descriptor."""
+    dev, drv = make(nr_queues=3, ring_order=6)
+    n = 60                                           # 20 per queue: chunks 4, 8, 8
+    src = fill(dev, src_page(0), n * PAGE, 31)
+    spy = Spy(dev)
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=700 + i) for i in range(n)]
+    comps = run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(4, 8)))
+    assert [c.cookie for c in comps] == [700 + i for i in range(n)] and all(c.ok for c in comps)
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
+    assert spy.sizes == [4, 4, 4, 8, 8, 8, 8, 8, 8]
+    assert spy.tails() == [(0, 4), (1, 4), (2, 4), (0, 12), (1, 12), (2, 12),
+                           (0, 20), (1, 20), (2, 20)]
+    for q in drv.queues:
+        ring = dev.mem[q.ring_base:q.ring_base + 20 * 32].view(layout.DESCRIPTOR)
+        assert list(np.nonzero(ring["flags"] & layout.DESC_FLAG_IRQ)[0]) == [19]
+    assert [dev.queues[q].counters["DESC_DONE"] for q in range(3)] == [20, 20, 20]
+
+
+def test_chunked_submission_ring_smaller_than_batch():
+    """A 16-slot ring (15 usable) under 100 requests with chunks: each round fills the free
+    slots in chunks (the schedule carries on across rounds), with the refill point halfway;
+    every request completes in order; no chunk exceeds the free slots; sizes sum to n."""
+    dev, drv = make(ring_order=4)
+    n = 100
+    src = fill(dev, src_page(0), n * PAGE, 32)
+    spy = Spy(dev)
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=9000 + i) for i in range(n)]
+    comps = run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(4, 8)))
+    assert [c.cookie for c in comps] == [9000 + i for i in range(n)] and all(c.ok for c in comps)
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
+    assert sum(spy.sizes) == n and max(spy.sizes) <= 8
+    assert spy.sizes[:3] == [4, 8, 3]                # first round: 15 free slots
+    assert len(spy.tails()) == len(spy.sizes)        # one doorbell per chunk
+    q = drv.queues[0]
+    assert q.head == q.tail == n % 16 and drv.outstanding() == 0
+    # the first round (descriptors 0..14): the refill point halfway and its last one; the
+    # batch's last descriptor; every round ends on one
+    assert spy.irq_at[0][:2] == [7, 14] and spy.irq_at[0][-1] == n - 1
+
+
+def test_chunked_submission_reset_between_chunks_raises():
+    """reset() while the driver prepares a later chunk (as another task would run it): the
+    batch raises EngineResetError before the next doorbell, nothing of it is left
+    outstanding, and the next batch works."""
+    dev, drv = make(ring_order=9)
+    n = 64
+    fill(dev, src_page(0), n * PAGE, 33)
+    calls = []
+
+    async def prepare(k):
+        calls.append(k)
+        await dev.wait_cycles(k * 35 + 100)
+        if len(calls) == 2:
+            await drv.reset()
+
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(n)]
+    with pytest.raises(EngineResetError):
+        run(drv.copy_batch(reqs, prepare=prepare, chunks=(8, 16)))
+    assert len(calls) == 2 and drv.outstanding() == 0
+    comps = run(drv.copy_batch(reqs[:20], prepare=Spy(dev).prepare))
+    assert all(c.ok for c in comps)
+
+
+def test_chunked_submission_reset_during_descriptor_write_raises():
+    """reset() while a chunk's descriptors are being written (after its prepare): no
+    doorbell for that chunk, EngineResetError, its slots are not left outstanding."""
+    dev, drv = make(ring_order=9)
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(32)]
+    mem_write = dev.mem_write
+    writes = []
+
+    async def resetting_write(addr, data):
+        await mem_write(addr, data)
+        writes.append(addr)
+        if len(writes) == 3:                         # the second chunk's descriptors
+            await drv.reset()
+
+    async def prepare(k):
+        await dev.wait_cycles(10)
+
+    dev.mem_write = resetting_write
+    with pytest.raises(EngineResetError, match="before a doorbell"):
+        run(drv.copy_batch(reqs, prepare=prepare, chunks=(8,)))
+    dev.mem_write = mem_write
+    assert drv.outstanding() == 0
+    assert all(c.ok for c in run(drv.copy_batch(reqs[:4])))
+
+
+def test_chunked_submission_timeout_raises_not_hangs():
+    """A paused queue under a chunked batch: every chunk is submitted, then the batch times
+    out (DmaTimeoutError, as without chunks); after a reset the driver works again."""
+    dev, drv = make(timeout_cycles=20000)
+    run(dev.write_reg(layout.queue_reg(0, "CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_PAUSE))
+    spy = Spy(dev)
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
+    with pytest.raises(DmaTimeoutError, match="not completed"):
+        run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(8, 16)))
+    assert spy.sizes == [8, 16, 16]
+    run(drv.reset())
+    assert drv.outstanding() == 0
+    assert all(c.ok for c in run(drv.copy_batch(reqs, prepare=Spy(dev).prepare)))
+
+
+def test_chunked_submission_protocol_error_still_detected():
+    dev, drv = make()
+    orig = dev._write_record
+
+    def lying(q, slot, cookie, status, nbytes, fault_addr):
+        orig(q, slot, cookie ^ 1 if slot == 20 else cookie, status, nbytes, fault_addr)
+
+    dev._write_record = lying
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
+    with pytest.raises(ProtocolError, match="slot 20: record cookie"):
+        run(drv.copy_batch(reqs, prepare=Spy(dev).prepare, chunks=(8, 16)))
+
+
+def test_model_engine_busy_follows_status_busy():
+    dev, drv = make()
+    assert not dev.engine_busy()
+    reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(4)]
+
+    async def go():
+        from collections import deque
+        await drv._submit(drv.queues[0], deque(range(4)), reqs, [1, 2, 3, 4])
+        busy = dev.engine_busy(), await dev.read_reg(layout.global_reg("STATUS"))
+        await dev.wait_irq(100000)
+        return busy, dev.engine_busy(), drv.outstanding()
+
+    (busy, status), after, outstanding = run(go())
+    assert busy and status == 1
+    assert not after and outstanding == 4            # done, but not reaped yet
+
+
+# ------------------------------------------------------------- WarpDevice (harness.jobs)
+def test_warp_device_skips_only_while_the_engine_is_idle():
+    """WarpDevice fast-forwards wait_cycles while the engine is idle and nothing is
+    outstanding; simulates them while it is busy, and while a doorbell's completions have
+    not been reaped (even once the engine itself is idle again)."""
+    from collections import deque
+
+    from harness.jobs import WarpDevice
+    dev, drv = make()
+    warp = WarpDevice(dev, drv)
+    t0, w0 = dev.now(), warp.now()
+    run(warp.wait_cycles(1000))                       # idle: skipped
+    assert (dev.now(), warp.now(), warp.skipped) == (t0, w0 + 1000, 1000)
+    reqs = [CopyRequest(src_page(i), dst_page(i), 16 * PAGE) for i in range(2)]
+    run(drv._submit(drv.queues[0], deque(range(2)), reqs, [1, 2]))
+    assert dev.engine_busy()
+    t1 = dev.now()
+    run(warp.wait_cycles(100))                        # busy: simulated
+    assert dev.now() == t1 + 100 and warp.simulated == 100 and warp.skipped == 1000
+    run(dev.wait_irq(100000))
+    assert not dev.engine_busy() and drv.outstanding() == 2
+    t2 = dev.now()
+    run(warp.wait_cycles(50))                         # done but not reaped: simulated
+    assert dev.now() == t2 + 50 and warp.skipped == 1000
+    results = [None, None]
+    assert run(drv._reap(drv.queues[0], results)) == 2 and drv.outstanding() == 0
+    t3 = dev.now()
+    run(warp.wait_cycles(70))                         # reaped, idle: skipped
+    assert dev.now() == t3 and warp.skipped == 1070
+    # a device that cannot tell: never skip
+    assert WarpDevice(object()).engine_busy()
+
+
+def _migrate_on_model(warp: bool, n: int = 64):
+    """move_pages() of n 4 KiB folios node 1 -> 0 through batch_dma on the ModelDevice;
+    -> (stats, kernel device, driver, TAIL writes)."""
+    from harness.jobs import WarpDevice
+    from harness.mm import Kernel, MigrateStats
+
+    async def go():
+        dev = ModelDevice(mem_bytes=32 << 20, nr_nodes=2)
+        drv = Driver(dev)
+        await drv.probe()
+        kdev = WarpDevice(dev, drv) if warp else dev
+        spy = Spy(dev)
+        k = Kernel(kdev, copy_path="batch_dma", driver=drv)
+        mm = k.mm_alloc()
+        va = 0x4000_0000
+        folios = await k.mmap(mm, va, n, node=1)
+        snaps = await k.snapshot(folios)
+        st = MigrateStats()
+        status = await k.move_pages(mm, [va + i * PAGE for i in range(n)], [0] * n, stats=st)
+        await k.verify_migration(snaps, st)
+        assert status == [0] * n
+        return st, kdev, drv, spy
+
+    return run(go())
+
+
+def test_overlapped_batch_time_on_the_model_with_and_without_warp():
+    """batch_dma's copy time (t3 - t2) with chunked preparation: identical whether the
+    software steps are fast-forwarded (WarpDevice) or simulated; below the serial sum of
+    driver software + engine; not below the engine's own time for the data."""
+    from harness.costs import DEFAULT_COSTS as c
+    n = 64
+    plain, _, _, _ = _migrate_on_model(False, n)
+    st, warp, drv, spy = _migrate_on_model(True, n)
+    assert st.copy_cycles == plain.copy_cycles
+    assert warp.skipped > 0 and warp.simulated > 0
+    chunks = chunk_sizes(n, drv.submit_chunks)
+    assert len(spy.tails()) == len(chunks)
+    f = c.to_fabric
+    dev = ModelDevice()
+    engine = n * (dev.desc_cycles + PAGE // dev.bus_bytes)       # the model's mover time
+    software = sum(f(k * (c.dma_map + c.desc_prep) + c.doorbell) for k in chunks)
+    assert st.copy_cycles < software + engine + f(c.irq)
+    assert st.copy_cycles >= f(chunks[0] * (c.dma_map + c.desc_prep) + c.doorbell) + engine \
+        + f(c.irq)

@@ -76,7 +76,9 @@ class FakeDriver:
         self.batches: list[int] = []       # requests per copy_batch call
         self.on_copy = None                # hook(requests) called before copying
 
-    async def copy_batch(self, requests):
+    async def copy_batch(self, requests, prepare=None):
+        if prepare is not None:            # one chunk: the whole batch, one doorbell
+            await prepare(len(requests))
         if self.on_copy:
             self.on_copy(requests)
         self.batches.append(len(requests))
