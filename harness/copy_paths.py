@@ -58,8 +58,9 @@ class Migrator:
 
 
 class DmaMigrator(Migrator):
-    """One copy_batch() for the whole batch: one descriptor per folio, submitted chunk by
-    chunk (one doorbell per chunk, driver.SUBMIT_CHUNKS), one interrupt at the end."""
+    """One copy_batch() for the whole batch: one descriptor per folio (pieces of folios when
+    there are fewer folios than queues), submitted chunk by chunk (one doorbell per chunk,
+    driver.SUBMIT_CHUNKS), one interrupt at the end."""
 
     name = "batch_dma"
 
@@ -102,11 +103,30 @@ class DmaMigrator(Migrator):
             # before the TAIL write reaches the engine: the wmb() + MMIO write complete first)
             await self._charge(k * (c.dma_map + c.desc_prep) + c.doorbell)
 
-        ok = await self.copy_batch(
-            [self.make_request(s.addr, d.addr, s.nbytes) for d, s in zip(dst_list, src_list)],
-            prepare)
+        requests, owner = self.descriptors(dst_list, src_list)
+        done = await self.copy_batch(requests, prepare)
         await self._charge(c.irq)
+        ok = [True] * n
+        for i, good in zip(owner, done):
+            ok[i] = ok[i] and good
         return ok
+
+    def descriptors(self, dst_list, src_list) -> tuple[list, list[int]]:
+        """The batch's copy requests and the folio each belongs to: one per folio, but a
+        batch of fewer folios than the driver has queues has its folios cut into page-aligned
+        pieces (scatter-gather segments, as V3 maps a batch) so that every queue gets work:
+        one 2M folio fills a batch alone, and would otherwise run on one channel."""
+        queues = getattr(self.driver, "nr_queues", 1)
+        pieces = -(-queues // len(src_list))
+        requests, owner = [], []
+        for i, (d, s) in enumerate(zip(dst_list, src_list)):
+            pages = max(1, s.nbytes // PAGE_SIZE)
+            step = -(-pages // min(pieces, pages)) * PAGE_SIZE
+            for off in range(0, s.nbytes, step):
+                requests.append(self.make_request(s.addr + off, d.addr + off,
+                                                  min(step, s.nbytes - off)))
+                owner.append(i)
+        return requests, owner
 
 
 class DmaV1Migrator(DmaMigrator):

@@ -347,6 +347,33 @@ def test_dma_failure_falls_back_to_cpu_per_folio():
     assert [c[0] for c in dev.cpu_copies] == [folios[3].addr]
 
 
+def test_a_batch_smaller_than_the_queues_is_cut_into_page_aligned_pieces():
+    """One 64 KiB folio on a 4-queue driver: 4 descriptors of 16 KiB, one per queue; two
+    4 KiB folios on it: one descriptor each (a page is not cut). A failed piece sends its
+    whole folio to the CPU."""
+    dev, drv, k = setup("batch_dma")
+    drv.nr_queues = 4
+    seen = []
+    drv.on_copy = lambda reqs: seen.append([(r.src, r.length) for r in reqs])
+
+    async def go():
+        mm, big = await populate(k, 1, order=4)
+        drv.bad.add(big[0].addr + 3 * 4 * PAGE)            # in the last piece
+        snaps = await k.snapshot(big)
+        st = MigrateStats()
+        assert await k.move_pages(mm, addrs(big), [0], stats=st) == [0]
+        await k.verify_migration(snaps, st)
+        mm2, small = await populate(k, 2)
+        assert await k.move_pages(mm2, addrs(small), [0, 0], stats=MigrateStats()) == [0, 0]
+        return big[0], small
+
+    big, small = run(go())
+    assert seen[0] == [(big.addr + i * 4 * PAGE, 4 * PAGE) for i in range(4)]
+    assert seen[1] == [(f.addr, PAGE) for f in small]
+    assert k.copy_path.nr_fallback_folios == 1        # the big folio, copied by the CPU
+    assert len([c for c in dev.cpu_copies if big.addr <= c[0] < big.addr + 16 * PAGE]) == 16
+
+
 def test_folio_that_neither_dma_nor_cpu_can_copy_stays_at_source():
     dev, drv, k = setup("batch_dma")
 
