@@ -351,3 +351,11 @@ def test_dma_target_needs_a_lower_F_too():
                for m, c, f in (("batch_cpu", 550.0, 0.10), ("batch_dma", 100.0, 0.20))}
     (row,) = report.dma_target_rows(records, [(4096, 512)], 4.0)
     assert row["ratio"] > 4 and row["met"] is False
+
+
+def test_a_source_larger_than_the_llc_copies_with_the_cold_cpu_setting():
+    assert experiments.cpu_setting(2 << 20) == experiments.SIM_CPU
+    assert experiments.cpu_setting(experiments.LLC_BYTES) == experiments.SIM_CPU
+    cold = experiments.cpu_setting(256 << 20)
+    assert cold == experiments.SIM_CPU_LLC_COLD
+    assert cold["max_reads"] < experiments.SIM_CPU["max_reads"]
