@@ -81,10 +81,7 @@ class DmaMigrator(Migrator):
         as the series' V3 does on any error."""
         from .driver import DmaTimeoutError, EngineResetError
         try:
-            if prepare is None:
-                completions = await self.driver.copy_batch(requests)
-            else:
-                completions = await self.driver.copy_batch(requests, prepare=prepare)
+            completions = await self.driver.copy_batch(requests, prepare=prepare)
         except DmaTimeoutError:
             await self.driver.reset()
             return [False] * len(requests)

@@ -416,10 +416,8 @@ def seed_engine(simulator: str) -> tuple[dict, list[dict]]:
     job = ({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
             "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
             "cpu": SIM_CPU, "out": str(out)}, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out)
-    ((error, result),) = run_jobs([job], simulator)
-    errors = [{"seed_engine": True, "error": error}] if error else []
-    rows = {(r["mode"], r["nr_folios"]): report.run_record(r, BUS_BYTES)
-            for r in result.get("runs", []) if "error" not in r}
+    records, errors = migrate_records(run_jobs([job], simulator), "seed_engine", BUS_BYTES)
+    rows = {(r["mode"], r["nr_folios"]): r for r in records}
     md = (f"\nThe seed's pathology: batch_dma_v1 on a queue capped like its PTDMA channel "
           f"(RATE={SEED_ENGINE_RATE}, {SEED_ENGINE_RATE / 256 * 64:.2f} GB/s at 1 GHz), "
           f"CPU cycles per 4 KiB page (mean of {SIM_REPETITIONS}):\n\n"
@@ -559,18 +557,12 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
                      {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out))
     print(f"crossover: batch_cpu vs batch_dma, 4 KiB folios, batches {CROSSOVER_BATCHES}",
           flush=True)
-    results = run_jobs(jobs, simulator)
-    errors = [{"crossover": True, "error": e} for e, _ in results if e]
+    records, errors = migrate_records(run_jobs(jobs, simulator), "crossover", BUS_BYTES)
     per: dict[str, dict[int, dict]] = {}
     first: dict[str, dict[int, dict | None]] = {}     # first-folio latency (reviewers' ask)
-    for _, res in results:
-        for r in res.get("runs", []):
-            if "error" in r:
-                errors.append({"crossover": True, "mode": r["mode"], "error": r["error"]})
-                continue
-            rec = report.run_record(r, BUS_BYTES)
-            per.setdefault(r["mode"], {})[r["nr_folios"]] = rec["folio_copy_cycles_per_page"]
-            first.setdefault(r["mode"], {})[r["nr_folios"]] = rec.get("first_folio_cycles")
+    for rec in records:
+        per.setdefault(rec["mode"], {})[rec["nr_folios"]] = rec["folio_copy_cycles_per_page"]
+        first.setdefault(rec["mode"], {})[rec["nr_folios"]] = rec.get("first_folio_cycles")
     cpu, dma = per.get("batch_cpu", {}), per.get("batch_dma", {})
     rows = [{"nr_folios": n, "batch_cpu": cpu[n], "batch_dma": dma[n],
              "first_folio_cycles": {m: first[m][n] for m in ("batch_cpu", "batch_dma")}}
@@ -644,19 +636,8 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
               f"batch_cpu, batch_dma, {LARGE_REPETITIONS} repetitions", flush=True)
     else:
         print("  (the seed's 256MB row needs SIM=verilator; its 1GB row is not run)", flush=True)
-    results = run_jobs(jobs, simulator)
-    errors = [{"dma_target": True, "error": e} for e, _ in results if e]
-    records = {}
-    for _, res in results:
-        for r in res.get("runs", []):
-            if "error" in r:
-                errors.append({"dma_target": True, "mode": r["mode"], "error": r["error"]})
-                continue
-            rec = report.run_record(r, bus_bytes)
-            if rec["nr_failed"] or rec["bytes_validated"] != rec["size_bytes"] * rec["repetitions"]:
-                errors.append({"dma_target": True, "mode": r["mode"],
-                               "error": "not every folio migrated and validated"})
-            records[(rec["mode"], rec["folio_bytes"], rec["nr_folios"])] = rec
+    runs, errors = migrate_records(run_jobs(jobs, simulator), "dma_target", bus_bytes)
+    records = {(rec["mode"], rec["folio_bytes"], rec["nr_folios"]): rec for rec in runs}
     rows = report.dma_target_rows(records, rows_run, TARGET_RATIO)
     md = (f"\nThe 4x target on the documented engine settings: {TARGET_DATA_WIDTH}-bit bus at "
           f"1 GHz ({bus_bytes} GB/s), one queue, memory one beat per cycle each way, make sim's "
@@ -680,6 +661,25 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
 #: the machine has 2 cores. FOLIODMA_PARALLEL=1 runs them one after the other.
 PARALLEL = max(1, int(os.environ.get("FOLIODMA_PARALLEL", "2")))
 CPU_MODES = ("generic", "batch_cpu")
+
+
+def migrate_records(results, study: str, bus_bytes: int) -> tuple[list[dict], list[dict]]:
+    """Run records of migrate jobs' results [(error or None, result)], and the errors: a
+    simulation that failed, a run that raised, a run that did not migrate and validate every
+    byte of every repetition (its record is still returned). Errors carry ``study: True``."""
+    errors = [{study: True, "error": e} for e, _ in results if e]
+    records = []
+    for _, result in results:
+        for r in result.get("runs", []):
+            if "error" in r:
+                errors.append({study: True, "mode": r["mode"], "error": r["error"]})
+                continue
+            rec = report.run_record(r, bus_bytes)
+            if rec["nr_failed"] or rec["bytes_validated"] != rec["size_bytes"] * rec["repetitions"]:
+                errors.append({study: True, "mode": r["mode"],
+                               "error": "not every folio migrated and validated"})
+            records.append(rec)
+    return records, errors
 
 
 def _job_process(args):

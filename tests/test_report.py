@@ -359,3 +359,25 @@ def test_a_source_larger_than_the_llc_copies_with_the_cold_cpu_setting():
     cold = experiments.cpu_setting(256 << 20)
     assert cold == experiments.SIM_CPU_LLC_COLD
     assert cold["max_reads"] < experiments.SIM_CPU["max_reads"]
+
+
+def _migrate_run(mode, n, validated, failed=0):
+    rep = {"engine_cycles": None, "copy_cycles": 1000, "bytes_validated": validated,
+           "nr_succeeded": n - failed, "nr_failed": failed, "wall_seconds": 0.1,
+           "migrate_pages_cycles_per_page": 3000.0, "folio_copy_cycles_per_page": 500.0,
+           "F": 0.16, "first_folio_cycles": 100.0}
+    return {"mode": mode, "folio_bytes": 4096, "nr_folios": n, "reps": [rep, dict(rep)]}
+
+
+def test_migrate_records_reports_every_kind_of_failure():
+    results = [(None, {"runs": [_migrate_run("batch_cpu", 4, 4 * 4096),
+                                _migrate_run("batch_dma", 4, 4 * 4096 - 64, failed=1)]}),
+               ("simulation died", {"runs": [{"mode": "generic", "error": "boom"}]})]
+    records, errors = experiments.migrate_records(results, "study", 64)
+    assert [(r["mode"], r["repetitions"]) for r in records] == [("batch_cpu", 2), ("batch_dma", 2)]
+    assert records[0]["folio_copy_cycles_per_page"]["mean"] == 500.0
+    assert {"study": True, "error": "simulation died"} in errors
+    assert {"study": True, "mode": "generic", "error": "boom"} in errors
+    assert {"study": True, "mode": "batch_dma",
+            "error": "not every folio migrated and validated"} in errors
+    assert len(errors) == 3
