@@ -107,6 +107,16 @@ MAX_BURST_BEATS = 256
 MASK32 = 0xFFFF_FFFF
 
 
+class DeviceError(RuntimeError):
+    """The device could not do what was asked: a bus error on a register access, or an
+    access that got no answer. Hardware behaviour, not a harness bug: a driver turns it into
+    per-request outcomes."""
+
+
+class DeviceHangError(DeviceError):
+    """A wait on the hardware (register access, CPU copy, interrupt) passed its bound."""
+
+
 class Device(ABC):
     """What the driver may touch. Async: under cocotb every access takes simulated time."""
 
