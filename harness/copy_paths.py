@@ -13,9 +13,18 @@ The DMA paths register a migrator with a reason mask (migrate_offload_register(m
 migrations for other reasons copy with the CPU. One migrator at a time, as in the series.
 
 A copy path is duck-typed by harness/mm.py: ``batched`` (which move phase to run),
-``folio_copy(dst, src) -> bool`` and ``folios_copy(dst_list, src_list, reason) -> list[bool]``.
-A False means the folio could not be copied at all: mm undoes it (it stays at its source).
-Folios are used through ``.addr`` and ``.nbytes`` only.
+``folio_copy(dst, src) -> CopyResult`` and ``folios_copy(dst_list, src_list, reason) ->
+list[CopyResult]`` (mm.CopyResult: COPIED, FAILED, DST_UNSAFE). Anything but COPIED means
+the folio was not copied: mm undoes it (it stays at its source), and quarantines a
+DST_UNSAFE destination. Folios are used through ``.addr`` and ``.nbytes`` only.
+
+Faults never cross into mm as exceptions. Whatever the driver or the device raises for
+hardware behaviour (driver.DriverError: timeouts, ring-protocol violations, a reset under
+the batch, a dead device; device.DeviceError: a bus error or no answer on a register, a CPU
+copy that never finished) becomes per-folio results here: the batch is recovered with a
+SOFT_RESET (after which nothing writes its destinations: FAILED, the CPU copies them), and
+if that reset cannot complete the device is dead: the batch's destinations are DST_UNSAFE
+and every later batch is copied by the CPU. Other exceptions are harness bugs and propagate.
 
 Costs: the device charges its own time for register accesses and copies; the copy paths
 charge the driver's CPU software from the cost table (harness/costs.py): dma_map +
@@ -30,9 +39,14 @@ everything of a page before its submit (its engine is idle then anyway).
 from __future__ import annotations
 
 import errno
+import logging
 
 from .costs import DEFAULT_COSTS, Costs
-from .mm import PAGE_SIZE, MigrateReason, reason_mask
+from .device import DeviceError
+from .driver import CopyRequest, DriverError
+from .mm import PAGE_SIZE, CopyResult, MigrateReason, reason_mask
+
+log = logging.getLogger(__name__)
 
 COPY_PATHS = ("generic", "batch_cpu", "batch_dma_v1", "batch_dma")
 
@@ -42,19 +56,24 @@ DEFAULT_OFFLOAD_REASONS = reason_mask(MigrateReason.MR_COMPACTION, MigrateReason
                                       MigrateReason.MR_NUMA_MISPLACED)
 
 
-def _copy_request(src: int, dst: int, length: int):
-    from .driver import CopyRequest
-    return CopyRequest(src, dst, length)
-
-
 # ============================================================================ migrators
 class Migrator:
     """struct migrator: ``offload_copy(dst_list, src_list) -> per-folio success``."""
 
     name = "migrator"
 
-    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+    async def offload_copy(self, dst_list, src_list) -> list[CopyResult]:
         raise NotImplementedError
+
+
+def fold_results(results) -> CopyResult:
+    """One folio's result from its pieces' results: the worst wins."""
+    results = list(results)
+    if CopyResult.DST_UNSAFE in results:
+        return CopyResult.DST_UNSAFE
+    if CopyResult.FAILED in results:
+        return CopyResult.FAILED
+    return CopyResult.COPIED
 
 
 class DmaMigrator(Migrator):
@@ -64,7 +83,7 @@ class DmaMigrator(Migrator):
 
     name = "batch_dma"
 
-    def __init__(self, dev, driver, costs: Costs = DEFAULT_COSTS, make_request=_copy_request):
+    def __init__(self, dev, driver, costs: Costs = DEFAULT_COSTS, make_request=CopyRequest):
         self.dev, self.driver, self.costs = dev, driver, costs
         self.make_request = make_request
 
@@ -73,23 +92,36 @@ class DmaMigrator(Migrator):
         if n:
             await self.dev.wait_cycles(n)
 
-    async def copy_batch(self, requests, prepare=None) -> list[bool]:
-        """driver.copy_batch() -> per-request success (``prepare``: the driver's per-chunk
-        callback, see Driver.copy_batch). When the engine fails the batch as a
-        whole - it timed out (it is then reset, so nothing still writes the destinations) or
-        was reset under the batch - every request counts as failed: the CPU copies them all,
-        as the series' V3 does on any error."""
-        from .driver import DmaTimeoutError, EngineResetError
+    async def copy_batch(self, requests, prepare=None) -> list[CopyResult]:
+        """driver.copy_batch() -> a CopyResult per request (``prepare``: the driver's
+        per-chunk callback, see Driver.copy_batch). A completion that is not ok is FAILED.
+        When the batch fails as a whole (the driver or the device raised: timeout, broken
+        ring protocol, a reset under the batch, a register that did not answer) the engine
+        is reset, so nothing still writes the destinations, and every request is FAILED: the
+        CPU copies them all, as the series' V3 does on any error. If that reset cannot
+        complete, the device is dead and every request is DST_UNSAFE."""
         try:
             completions = await self.driver.copy_batch(requests, prepare=prepare)
-        except DmaTimeoutError:
-            await self.driver.reset()
-            return [False] * len(requests)
-        except EngineResetError:
-            return [False] * len(requests)
-        return [comp.ok for comp in completions]
+        except (DriverError, DeviceError) as e:
+            log.warning("%s: batch of %d requests failed: %s", self.name, len(requests), e)
+            return await self._recover(len(requests))
+        return [CopyResult.COPIED if comp.ok else CopyResult.FAILED for comp in completions]
 
-    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+    async def _recover(self, n: int) -> list[CopyResult]:
+        """After a failed batch: reset the engine; -> the batch's results."""
+        try:
+            await self.driver.reset()
+        except (DriverError, DeviceError) as e:
+            log.error("%s: the engine could not be reset, no further offload: %s", self.name, e)
+            return [CopyResult.DST_UNSAFE] * n
+        return [CopyResult.FAILED] * n
+
+    @property
+    def alive(self) -> bool:
+        """False once the driver declared the device dead: copy with the CPU instead."""
+        return not self.driver.dead
+
+    async def offload_copy(self, dst_list, src_list) -> list[CopyResult]:
         n = len(src_list)
         if not n:
             return []
@@ -103,10 +135,10 @@ class DmaMigrator(Migrator):
         requests, owner = self.descriptors(dst_list, src_list)
         done = await self.copy_batch(requests, prepare)
         await self._charge(c.irq)
-        ok = [True] * n
-        for i, good in zip(owner, done):
-            ok[i] = ok[i] and good
-        return ok
+        pieces: list[list[CopyResult]] = [[] for _ in range(n)]
+        for i, result in zip(owner, done):
+            pieces[i].append(result)
+        return [fold_results(p) for p in pieces]
 
     def descriptors(self, dst_list, src_list) -> tuple[list, list[int]]:
         """The batch's copy requests and the folio each belongs to: one per folio, but a
@@ -131,18 +163,21 @@ class DmaV1Migrator(DmaMigrator):
 
     name = "batch_dma_v1"
 
-    async def offload_copy(self, dst_list, src_list) -> list[bool]:
+    async def offload_copy(self, dst_list, src_list) -> list[CopyResult]:
         c = self.costs
         result = []
         for dst, src in zip(dst_list, src_list):
-            ok = True
+            pages = []
             for off in range(0, src.nbytes, PAGE_SIZE):
+                if not self.alive:                   # died under this folio: the rest FAILED
+                    pages.append(CopyResult.FAILED)
+                    continue
                 await self._charge(c.dma_map + c.desc_prep + c.doorbell)
-                (page_ok,) = await self.copy_batch(
+                (page,) = await self.copy_batch(
                     [self.make_request(src.addr + off, dst.addr + off, PAGE_SIZE)])
                 await self._charge(c.poll)
-                ok = ok and page_ok
-            result.append(ok)
+                pages.append(page)
+            result.append(fold_results(pages))
         return result
 
 
@@ -166,7 +201,9 @@ class MigrateOffload:
         return 0
 
     def should_offload(self, reason: MigrateReason) -> bool:
-        return self.migrator is not None and bool(self.reason_mask >> int(reason) & 1)
+        """A migrator is registered, takes ``reason``, and its device is alive."""
+        return (self.migrator is not None and bool(self.reason_mask >> int(reason) & 1)
+                and getattr(self.migrator, "alive", True))
 
 
 # ============================================================================ copy paths
@@ -186,10 +223,11 @@ class CopyPath:
         """A batch's move phase begins: its first CPU copy pays costs.copy_cold."""
         self.cold = True
 
-    async def folio_copy(self, dst, src) -> bool:
+    async def folio_copy(self, dst, src) -> CopyResult:
         """folio_copy() / folio_mc_copy(): the CPU copy model, one 4 KiB page after the other
         as the kernel's loop of copy_highpage() does (a core's L2 prefetcher does not cross
-        a page either); False on a bus error, at the first page that fails (folio_mc_copy)."""
+        a page either); FAILED on a bus error, at the first page that fails (folio_mc_copy);
+        DST_UNSAFE if the copy did not finish (the CPU copy model stopped answering)."""
         self.nr_cpu_folios += 1
         if self.cold:
             self.cold = False
@@ -197,18 +235,26 @@ class CopyPath:
             if n:
                 await self.dev.wait_cycles(n)
         for off in range(0, src.nbytes, PAGE_SIZE):
-            if not await self.dev.cpu_copy(src.addr + off, dst.addr + off, PAGE_SIZE):
-                return False
-        return True
+            try:
+                ok = await self.dev.cpu_copy(src.addr + off, dst.addr + off, PAGE_SIZE)
+            except DeviceError as e:
+                log.error("%s: CPU copy of %#x -> %#x did not finish: %s", self.name,
+                          src.addr + off, dst.addr + off, e)
+                return CopyResult.DST_UNSAFE
+            if not ok:
+                return CopyResult.FAILED
+        return CopyResult.COPIED
 
-    async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[bool]:
-        """Copy a batch: offload if a migrator takes this reason, else the CPU one by one."""
+    async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[CopyResult]:
+        """Copy a batch: offload if a migrator takes this reason, else the CPU one by one.
+        An offloaded folio that FAILED is copied again by the CPU (not FOLIO_CONTENT_COPIED);
+        a DST_UNSAFE one is not (its destination may still be written)."""
         if not self.offload.should_offload(reason):
             return [await self.folio_copy(d, s) for d, s in zip(dst_list, src_list)]
         self.nr_offloaded_folios += len(src_list)
         copied = await self.offload.migrator.offload_copy(dst_list, src_list)
-        for i, ok in enumerate(copied):
-            if not ok:                               # not FOLIO_CONTENT_COPIED: CPU, per folio
+        for i, result in enumerate(copied):
+            if result is CopyResult.FAILED:
                 self.nr_fallback_folios += 1
                 copied[i] = await self.folio_copy(dst_list[i], src_list[i])
         return copied

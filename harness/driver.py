@@ -10,7 +10,21 @@ Shaped like a Linux dmaengine driver for a descriptor-ring engine:
                        per request (the dmaengine callback's result);
 * ``reset()``       -- global SOFT_RESET (waits, in simulated cycles, for the engine to drain
                        what is in flight) and reprogram; a ``copy_batch()`` running meanwhile
-                       raises ``EngineResetError``.
+                       raises ``EngineResetError``. A reset that does not complete (the engine
+                       cannot drain: a bus that never answers, a queue too slow to finish) or
+                       a device that stops answering makes the device *dead*: ``dead`` is set,
+                       ``DeviceDeadError`` is raised, and every later ``copy_batch()`` raises
+                       it at once. Requests in flight then may still be written by the engine
+                       at any time: their destinations must never be reused.
+
+Records the driver cannot trust. A record the engine reports it could not write (queue
+STATUS.RECORD_ERROR, REC_FAULTS) or a record that is stale or foreign (status PENDING or
+unknown, or another cookie) becomes a Completion with status ``RECORD_LOST`` or
+``CORRUPT_RECORD``: never ok, never an exception. HEAD passed it, so the engine has finished
+with that descriptor and its destination may be rewritten by the CPU. ``CORRUPT_RECORD``
+without an engine report is a protocol violation: it is also counted in ``protocol_errors``.
+A FETCH_ERROR record carries cookie 0 (the engine could not read the cookie): it is matched
+by its slot.
 
 Ring discipline (see ``layout``): a queue's ring has 2**order slots; the driver fills slot
 TAIL and then writes TAIL (the doorbell); the engine completes slot HEAD, writes its record at
@@ -24,13 +38,16 @@ folios there (``Driver.dma_region`` gives [lo, hi)).
 """
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import layout
-from .device import Device
+from .device import Device, DeviceError
+
+log = logging.getLogger(__name__)
 
 DESC_BYTES = layout.DESCRIPTOR.itemsize
 COMP_BYTES = layout.COMPLETION.itemsize
@@ -144,7 +161,8 @@ class Completion:
 
     @property
     def code(self) -> int:
-        return _STATUS_CODES[self.status]
+        """The record's status code; -1 for the driver's own RECORD_LOST / CORRUPT_RECORD."""
+        return _STATUS_CODES.get(self.status, -1)
 
 
 class DriverError(RuntimeError):
@@ -161,6 +179,14 @@ class ProtocolError(DriverError):
 
 class DmaTimeoutError(DriverError):
     """A batch did not complete within its budget of simulated cycles."""
+
+
+class DeviceDeadError(DriverError):
+    """The engine could not be stopped or stopped answering: no further offload on it.
+
+    Raised by the ``reset()`` that found out (chained to the cause) and by every later
+    ``copy_batch()``. Destinations of requests in flight at that moment may still be
+    written by the engine: the caller must quarantine them."""
 
 
 class EngineResetError(DriverError):
@@ -270,6 +296,8 @@ class Driver:
         self.hw_queues = 0
         self.bursts_in_flight = 0
         self.probed = False
+        self.dead = False           #: the engine could not be stopped: no further offload
+        self.protocol_errors = 0    #: records that were stale or foreign, unreported
         self._next_cookie = 1
 
     # ------------------------------------------------------------------ probe / reset
@@ -306,6 +334,18 @@ class Driver:
         another task raises ``EngineResetError``.
         """
         self._epoch += 1            # before any await: a concurrent copy_batch stops here
+        if self.dead:
+            raise DeviceDeadError("reset() of a dead device")
+        try:
+            await self._soft_reset()
+            self._epoch += 1        # and one reset()'s epoch never matches a batch's
+            await self._program()
+        except (DmaTimeoutError, DeviceError) as e:
+            self.dead = True
+            raise DeviceDeadError(f"engine declared dead: {e}") from e
+
+    async def _soft_reset(self) -> None:
+        """Write SOFT_RESET and poll it, by simulated time, until it self-clears."""
         budget = self._reset_timeout()
         ctrl = layout.global_reg("CONTROL")
         start = self.dev.now()
@@ -320,8 +360,6 @@ class Driver:
                     f" engine STATUS {busy:#x}): the engine could not drain its work in flight")
             await self.dev.wait_cycles(min(step, budget - waited))
             step = min(2 * step, self.RESET_POLL_MAX)
-        self._epoch += 1            # and one reset()'s epoch never matches a batch's
-        await self._program()
 
     async def _program(self) -> None:
         dev = self.dev
@@ -377,12 +415,16 @@ class Driver:
         waits for the engine between chunks. Without ``prepare`` or ``chunks``: one chunk,
         i.e. one doorbell per queue per round.
 
-        Errors come back as Completion.status, never as exceptions; exceptions mean the
-        protocol broke (ProtocolError), time ran out (DmaTimeoutError) or ``reset()`` ran
-        meanwhile (EngineResetError).
+        Errors come back as Completion.status (records that cannot be trusted included),
+        never as exceptions; exceptions mean HEAD broke the ring protocol (ProtocolError),
+        time ran out (DmaTimeoutError), ``reset()`` ran meanwhile (EngineResetError), the
+        device is dead (DeviceDeadError) or stopped answering (device.DeviceError). After
+        any of them the caller must ``reset()`` before trusting a destination again.
         """
         if not self.probed:
             raise DriverError("copy_batch before probe()")
+        if self.dead:
+            raise DeviceDeadError("copy_batch on a dead device")
         n = len(requests)
         if n == 0:
             return []
@@ -527,19 +569,31 @@ class Driver:
         if epoch is not None:
             self._check_epoch(epoch, remaining, n_batch)
         recs = np.concatenate(chunks).view(layout.COMPLETION)
+        record_error = None          # queue STATUS.RECORD_ERROR, read once if a record is bad
         slot = q.head
         for rec in recs:
             infl = q.inflight.pop(slot)
             status = int(rec["status"])
             cookie = int(rec["cookie"])
-            if status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES:
-                raise ProtocolError(f"queue {q.index} slot {slot}: HEAD passed it but its record"
-                                    f" has status {status} (stale or corrupt)")
-            if cookie != infl.cookie:
-                raise ProtocolError(f"queue {q.index} slot {slot}: record cookie {cookie:#x},"
-                                    f" submitted {infl.cookie:#x}")
-            results[infl.index] = Completion(cookie, layout.STATUS_NAMES[status],
-                                             int(rec["bytes_completed"]), int(rec["fault_addr"]))
+            fetch_error = status == layout.STATUS_FETCH_ERROR and cookie == 0
+            if (status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES
+                    or (cookie != infl.cookie and not fetch_error)):
+                if record_error is None:
+                    qstatus = await self.dev.read_reg(q.reg("STATUS"))
+                    record_error = bool(qstatus & layout.QSTATUS_RECORD_ERROR)
+                if record_error:
+                    name = "RECORD_LOST"
+                else:
+                    name = "CORRUPT_RECORD"
+                    self.protocol_errors += 1
+                    log.warning("queue %d slot %d: HEAD passed it but its record has status %d"
+                                " cookie %#x (submitted %#x), and the engine reports no record"
+                                " fault", q.index, slot, status, cookie, infl.cookie)
+                results[infl.index] = Completion(infl.cookie, name, 0, q.comp_addr(slot))
+            else:
+                results[infl.index] = Completion(infl.cookie, layout.STATUS_NAMES[status],
+                                                 int(rec["bytes_completed"]),
+                                                 int(rec["fault_addr"]))
             slot = ring_advance(slot, 1, q.order)
         q.head = head
         return n

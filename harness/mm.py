@@ -67,6 +67,26 @@ MIGRATE_FLAGS = frozenset({"PG_dirty", "PG_referenced", "PG_uptodate", "PG_activ
                            "PG_workingset", "PG_swapbacked", "PG_young", "PG_idle"})
 
 
+class CopyResult(Enum):
+    """What a content copy did to one folio (the copy path's answer to the move phase).
+
+    COPIED      the destination holds the source's bytes (FOLIO_CONTENT_COPIED);
+    FAILED      not copied, and nothing will write the destination any more: it may be freed;
+    DST_UNSAFE  not copied, and a bus master that could not be stopped (a hung DMA engine,
+                a CPU copy that never finished) may still write the destination: it is
+                quarantined (never freed), as a kernel leaks pages a hung device may DMA into.
+
+    Truthy only for COPIED, so ``if copied:`` reads as before.
+    """
+
+    COPIED = "copied"
+    FAILED = "failed"
+    DST_UNSAFE = "dst_unsafe"
+
+    def __bool__(self) -> bool:
+        return self is CopyResult.COPIED
+
+
 class MigrateMode(Enum):
     """include/linux/migrate_mode.h (the model does not wait on locks: all behave alike)."""
     MIGRATE_ASYNC = 0
@@ -392,6 +412,7 @@ class MigrateStats:
     nr_tlb_flushes: int = 0
     nr_retries: int = 0          #: -EAGAIN results that were retried
     nr_copies: int = 0           #: content-copy invocations timed (folio_copy or folios_copy)
+    nr_quarantined: int = 0      #: destination folios quarantined (CopyResult.DST_UNSAFE)
     t1: int | None = None
     t2: int | None = None
     t3: int | None = None
@@ -452,6 +473,7 @@ class Kernel:
         self.nr_pass = nr_pass
         self.rng = np.random.default_rng(seed)
         self.tlb_ubc: dict[MMStruct, set[int]] = {}   # pending deferred TLB flushes
+        self.quarantined: list[Folio] = []       # destinations never to be freed (DST_UNSAFE)
         if isinstance(copy_path, str):
             from .copy_paths import make_copy_path
             copy_path = make_copy_path(copy_path, dev, costs=costs, driver=driver)
@@ -924,8 +946,11 @@ class Kernel:
         if rc != MIGRATEPAGE_SUCCESS:
             return rc
         self.assert_no_stale_tlb(src)
-        if not await self._timed_copy(stats, copy_path.folio_copy(dst, src)):
+        copied = await self._timed_copy(stats, copy_path.folio_copy(dst, src))
+        if not copied:
             self.folio_restore_mapping(src, dst)
+            if copied is CopyResult.DST_UNSAFE:
+                self.quarantine_folio(dst, stats)
             return -EHWPOISON
         self.folio_migrate_flags(dst, src)
         return MIGRATEPAGE_SUCCESS
@@ -998,6 +1023,8 @@ class Kernel:
                         self._count_success(src, stats)
                     else:
                         self.folio_restore_mapping(src, dst)
+                        if ok is CopyResult.DST_UNSAFE:
+                            self.quarantine_folio(dst, stats)
                         await self.migrate_folio_undo_src(src, dst.private, ret_folios)
                         self.migrate_folio_undo_dst(dst)
                         nr_failed += 1
@@ -1027,11 +1054,23 @@ class Kernel:
             ret.append(src)
 
     def migrate_folio_undo_dst(self, dst: Folio) -> None:
-        """Free the unused destination folio (put_new_folio / folio_put)."""
+        """Free the unused destination folio (put_new_folio / folio_put); a quarantined one
+        keeps its reference and is never freed."""
         dst.private = None
         dst.mapping = None
         dst.flags.clear()
+        if dst in self.quarantined:
+            return
         self.folio_put(dst)
+
+    def quarantine_folio(self, dst: Folio, stats: MigrateStats) -> None:
+        """Never free ``dst``: a bus master that could not be stopped may still write it.
+
+        The folio keeps its allocation reference for the rest of the run (a kernel leaks
+        the pages a hung device may DMA into rather than hand them to someone else)."""
+        if dst not in self.quarantined:
+            self.quarantined.append(dst)
+            stats.nr_quarantined += 1
 
     # ================================================================ system calls
     async def move_pages(self, mm: MMStruct, pages: list[int], nodes: list[int],
@@ -1183,47 +1222,87 @@ class Kernel:
 
     async def verify_migration(self, snaps: list[FolioSnapshot],
                                stats: MigrateStats) -> ValidationReport:
-        """After a migration: a migrated folio's bytes are at its destination and its
-        mappings point there; a folio that was not migrated is intact, still mapped at its
-        source and no longer isolated. Raises MigrationValidationError."""
+        """After a migration: every folio is in exactly one of two states, nothing else.
+
+        Migrated: its bytes are at its destination, every mapping points there, and its
+        source, unless handed out again since, still holds the bytes (nothing wrote a
+        source). Not migrated: intact at its source, mapped there, back on the LRU and no
+        longer isolated. Raises MigrationValidationError on the first problem found; see
+        ``audit_migration`` for all of them, classified."""
+        report, problems = await self.audit_migration(snaps, stats)
+        if problems:
+            raise MigrationValidationError(problems[0][1])
+        return report
+
+    async def audit_migration(self, snaps: list[FolioSnapshot], stats: MigrateStats
+                              ) -> tuple[ValidationReport, list[tuple[str, str]]]:
+        """Check every snapshotted folio (see ``verify_migration``) -> (report, problems).
+
+        A problem is (class, message); classes: 'lost' (a folio's bytes are not where its
+        mappings say it lives), 'half_migrated' (migration entries left, mappings, LRU or
+        isolation state neither migrated nor restored), 'source_written' (the source of a
+        migrated folio changed although nobody owns it now), 'quarantine' (a quarantined
+        destination was freed or mapped)."""
         report = ValidationReport()
+        problems: list[tuple[str, str]] = []
 
-        def fail(msg):
-            raise MigrationValidationError(msg)
-
-        # where each folio's bytes must be now, read in bulk (one backdoor access per run)
+        # where each folio's bytes must be now, and each migrated folio's old source (if no
+        # one owns it again), read in bulk
         wheres = [stats.moved.get(s.pfn, s.pfn) for s in snaps]
-        contents = await self.read_ranges([(w << PAGE_SHIFT, s.nr_pages << PAGE_SHIFT)
-                                           for w, s in zip(wheres, snaps)])
+        vacated = [s for s in snaps
+                   if s.pfn in stats.moved and self.pfn_folio(s.pfn) is None]
+        contents = await self.read_ranges(
+            [(w << PAGE_SHIFT, s.nr_pages << PAGE_SHIFT) for w, s in zip(wheres, snaps)]
+            + [(s.pfn << PAGE_SHIFT, s.nr_pages << PAGE_SHIFT) for s in vacated])
+        for s, got in zip(vacated, contents[len(snaps):]):
+            got = np.asarray(got, dtype=np.uint8)
+            if not np.array_equal(got, s.data):
+                bad = int(np.flatnonzero(got != s.data)[0])
+                problems.append(("source_written", f"source of migrated pfn {s.pfn:#x} was"
+                                 f" written at byte {bad:#x} (address"
+                                 f" {(s.pfn << PAGE_SHIFT) + bad:#x})"))
         for s, got in zip(snaps, contents):
             dst_pfn = stats.moved.get(s.pfn)
+            state = []
             if dst_pfn is not None:
                 where, report.nr_migrated = dst_pfn, report.nr_migrated + 1
                 folio = self.pfn_folio(dst_pfn)
                 if folio is None or folio.pfn != dst_pfn:
-                    fail(f"pfn {s.pfn:#x} moved to {dst_pfn:#x}, but no folio lives there")
+                    problems.append(("lost", f"pfn {s.pfn:#x} moved to {dst_pfn:#x}, but no"
+                                     " folio lives there"))
+                    continue
             else:
                 where, report.nr_stayed = s.pfn, report.nr_stayed + 1
                 folio = s.folio
                 if self.pfn_folio(s.pfn) is not folio:
-                    fail(f"{folio} was not migrated but is no longer at pfn {s.pfn:#x}")
+                    problems.append(("lost", f"{folio} was not migrated but is no longer at"
+                                     f" pfn {s.pfn:#x}"))
+                    continue
                 if folio.movable_ops is None and "PG_lru" not in folio.flags:
-                    fail(f"{folio} was not migrated but was not put back on the LRU")
+                    state.append("was not put back on the LRU")
                 if "PG_isolated" in folio.flags:
-                    fail(f"{folio} was not migrated but is still isolated")
-            if not np.array_equal(np.asarray(got, dtype=np.uint8), s.data):
-                bad = int(np.flatnonzero(np.asarray(got, dtype=np.uint8) != s.data)[0])
+                    state.append("is still isolated")
+            got = np.asarray(got, dtype=np.uint8)
+            if not np.array_equal(got, s.data):
+                bad = int(np.flatnonzero(got != s.data)[0])
                 what = "destination" if dst_pfn is not None else "source (not migrated)"
-                fail(f"{what} of pfn {s.pfn:#x} differs at byte {bad:#x}"
-                     f" (address {(where << PAGE_SHIFT) + bad:#x})")
+                problems.append(("lost", f"{what} of pfn {s.pfn:#x} differs at byte {bad:#x}"
+                                 f" (address {(where << PAGE_SHIFT) + bad:#x})"))
             for mm, va in s.mappings:
                 vpn = va >> PAGE_SHIFT
                 for i in range(s.nr_pages):
                     entry = mm.pgtable.ptes.get(vpn + i)
                     if entry != PTE(where + i):
-                        fail(f"{mm} {(vpn + i) << PAGE_SHIFT:#x}: {entry}, expected"
-                             f" PTE(pfn={where + i:#x})")
+                        state.append(f"{mm} {(vpn + i) << PAGE_SHIFT:#x}: {entry}, expected"
+                                     f" PTE(pfn={where + i:#x})")
+                        break
             if folio.mapcount != len(s.mappings):
-                fail(f"{folio}: mapcount {folio.mapcount}, mapped {len(s.mappings)} times")
+                state.append(f"mapcount {folio.mapcount}, mapped {len(s.mappings)} times")
+            if state:
+                migrated = "migrated" if dst_pfn is not None else "not migrated"
+                problems.append(("half_migrated", f"{folio} ({migrated}): " + "; ".join(state)))
             report.bytes_validated += s.nr_pages << PAGE_SHIFT
-        return report
+        for dst in self.quarantined:
+            if self.pfn_folio(dst.pfn) is not dst or dst.refcount < 1 or dst.mapcount:
+                problems.append(("quarantine", f"quarantined {dst} was freed or mapped"))
+        return report, problems

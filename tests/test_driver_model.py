@@ -7,7 +7,7 @@ import pytest
 from harness import layout
 from harness.device import ModelDevice, burst_cuts, bursts, write_bursts
 from harness.driver import (SUBMIT_CHUNKS, CopyRequest, DmaTimeoutError, Driver,
-                            EngineResetError, ProbeError, ProtocolError, chunk_sizes)
+                            EngineResetError, ProbeError, chunk_sizes)
 
 PAGE = 4096
 MEM = 16 << 20          # 4 nodes of 4 MiB
@@ -202,7 +202,9 @@ def test_timeout_raises_not_hangs():
     assert run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE)]))[0].ok
 
 
-def test_stale_record_is_protocol_error():
+def test_stale_record_is_corrupt_record_not_an_exception():
+    """A foreign cookie that the engine does not report as a record fault: the request
+    comes back CORRUPT_RECORD (not ok) and counts as a protocol error; no exception."""
     dev, drv = make()
     orig = dev._write_record
 
@@ -210,8 +212,9 @@ def test_stale_record_is_protocol_error():
         orig(q, slot, cookie ^ 1, status, nbytes, fault_addr)
 
     dev._write_record = lying
-    with pytest.raises(ProtocolError, match="cookie"):
-        run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE, cookie=10)]))
+    (comp,) = run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE, cookie=10)]))
+    assert comp.status == "CORRUPT_RECORD" and not comp.ok and comp.cookie == 10
+    assert drv.protocol_errors == 1
 
 
 def test_abort_reports_aborted():
@@ -628,7 +631,7 @@ def test_chunked_submission_timeout_raises_not_hangs():
     assert all(c.ok for c in run(drv.copy_batch(reqs, prepare=Spy(dev).prepare)))
 
 
-def test_chunked_submission_protocol_error_still_detected():
+def test_chunked_submission_corrupt_record_still_detected():
     dev, drv = make()
     orig = dev._write_record
 
@@ -637,8 +640,9 @@ def test_chunked_submission_protocol_error_still_detected():
 
     dev._write_record = lying
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
-    with pytest.raises(ProtocolError, match="slot 20: record cookie"):
-        run(drv.copy_batch(reqs, prepare=Spy(dev).prepare, chunks=(8, 16)))
+    comps = run(drv.copy_batch(reqs, prepare=Spy(dev).prepare, chunks=(8, 16)))
+    assert [i for i, c in enumerate(comps) if not c.ok] == [20]
+    assert comps[20].status == "CORRUPT_RECORD" and drv.protocol_errors == 1
 
 
 def test_model_engine_busy_follows_status_busy():

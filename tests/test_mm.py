@@ -75,6 +75,7 @@ class FakeDriver:
         self.bad: set[int] = set()
         self.batches: list[int] = []       # requests per copy_batch call
         self.on_copy = None                # hook(requests) called before copying
+        self.dead = False
 
     async def copy_batch(self, requests, prepare=None):
         if prepare is not None:            # one chunk: the whole batch, one doorbell
