@@ -54,6 +54,7 @@ STATUS_READ_ERROR = 2      # a read burst returned SLVERR/DECERR
 STATUS_WRITE_ERROR = 3     # a write burst returned SLVERR/DECERR
 STATUS_BAD_DESCRIPTOR = 4  # length 0, over DESC_MAX_LENGTH, or misaligned: nothing written
 STATUS_ABORTED = 5         # the queue was aborted before this descriptor finished
+STATUS_FETCH_ERROR = 6     # the descriptor's fetch returned a bus error
 
 STATUS_NAMES = {
     STATUS_PENDING: "PENDING",
@@ -117,6 +118,7 @@ QCTRL_ABORT = 1 << 2
 QSTATUS_IDLE = 1 << 0
 QSTATUS_PAUSED = 1 << 1
 QSTATUS_ERROR = 1 << 2
+QSTATUS_RECORD_ERROR = 1 << 3
 
 
 def global_reg(name: str) -> int:
