@@ -59,11 +59,57 @@ clock finish normally (SUCCESS or their error, at their usual time); every other
 descriptor up to the TAIL of the moment of the abort completes ABORTED (bytes_completed 0,
 fault_addr 0, nothing read or written), in ring order after the started ones, whatever
 ENABLE / PAUSE say; HEAD then reaches that TAIL. Descriptors rung after the abort run
-normally. Fault injection covers data bursts only (descriptor fetches and completion
-writes never fault in the model: keep fault ranges off the rings).
+normally.
+
+Faults (``inject_fault``: a ``harness.faults.Fault``, or the old form ``inject_fault(kind,
+lo, hi, ports)`` with ports 'both' | 'dma' (= 'engine') | 'engine' | 'cpu'; at most
+``faults.MAX_FAULTS`` at once). Faults of port 'engine' act on the engine only, 'cpu' on
+``cpu_copy`` only. SLVERR and DECERR act alike (an error response); the data rules above
+use every armed error fault of the engine's port.
+
+Ring traffic fails per *ring granule* (``layout.ring_granule``): the naturally aligned
+max(32, bus_bytes) bytes holding a descriptor or a record (one beat on a bus of 256 bits or
+more, a 32-byte burst below). The RTL fetches descriptors in bursts of up to 32, but
+fetches again alone every descriptor whose burst failed, so the rule does not depend on
+how a batch was cut into fetch bursts:
+
+* Fetch: a descriptor whose granule touches an armed read fault (at its doorbell, when the
+  model reads it) completes ``FETCH_ERROR``: cookie 0, bytes_completed 0, fault_addr = the
+  descriptor's own address (ring_base + slot * 32), nothing read or written, interrupt
+  raised, STATUS.ERROR set, in ring order like any other descriptor.
+* Record write: a record whose granule touches an armed write fault when it is written
+  is not written (the slot keeps what it held, e.g. the PENDING the driver left there) and
+  not retried; the queue counts REC_FAULTS, latches the first such record's address in
+  REC_FAULT_LO/HI, sets STATUS.RECORD_ERROR and raises its interrupt. HEAD still advances
+  past the descriptor, whose data traffic is finished (its destination holds what its
+  status would have said). STATUS.ERROR follows the status alone. RECORD_ERROR,
+  REC_FAULT_LO/HI and REC_FAULTS are cleared by SOFT_RESET and by a RING_ORDER write.
+* HANG (resp 'HANG'). On the engine's port: a descriptor whose fetch granule, a read or
+  write burst of its data, or its record granule touches a HANG range never completes: no
+  record, no interrupt for it; its queue starts nothing after it and STATUS.IDLE stays
+  clear; SOFT_RESET stays pending (CONTROL.SOFT_RESET reads 1) forever; ``wait_irq``
+  without a timeout raises ``DeviceHangError`` when only hung work is left. Its
+  destination is unspecified (the model writes nothing). The RTL's memory port is in
+  order, so there a HANG may also stall other queues and the fetch of descriptors before
+  the hung one that share its fetch burst: timing-dependent, not compared. On the CPU
+  port: ``cpu_copy`` copies the chunks before the first one that touches a HANG range and
+  raises ``DeviceHangError``.
+* Arming (``after_beats``, ``from_cycle``) is best effort in model time: a fault arms
+  once ``after_beats`` data beats of its direction have passed on the port(s) it sees
+  since it was injected (the model counts a descriptor's beats when it starts and a
+  ``cpu_copy``'s as nbytes / bus_bytes), and from ``now() >= from_cycle`` on. Arming
+  is timing-dependent: it is not compared with the RTL.
+
+Stray writes: ``allow_writes(ranges)`` declares the byte ranges [lo, hi) that engine and
+CPU-copy writes may touch (default, and after ``allow_all_writes()``: everything). Every
+write the model performs for the engine (a write burst of data, a record) or for
+``cpu_copy`` (one chunk) that touches a byte outside every allowed range counts in
+``stray_writes``; ``first_stray_addr`` is the lowest such byte of the first one (None if
+none). Backdoor ``mem_write`` is never counted.
 
 Interrupts. After a descriptor's record is in memory, HEAD advances, then: an error status
-(READ_ERROR, WRITE_ERROR, BAD_DESCRIPTOR, ABORTED) always raises the queue interrupt; a
+(READ_ERROR, WRITE_ERROR, BAD_DESCRIPTOR, ABORTED, FETCH_ERROR) or a failed record write
+always raises the queue interrupt; a
 SUCCESS raises it if the descriptor has DESC_FLAG_IRQ, or if the queue's count of
 unreported successes reaches IRQ_COUNT (when non-zero), or IRQ_TIMEOUT cycles after the
 last unreported success (when non-zero). Raising sets IRQ_STATUS[q] and resets the
@@ -78,7 +124,7 @@ are dropped without a record; memory and injected faults stay. With nothing in f
 reset is immediate. TAIL is stored modulo the ring size; writing it snapshots the
 descriptors [old TAIL, new TAIL). A queue starts work only while CONTROL.ENABLE (global)
 and its own ENABLE are set and PAUSE is clear. STATUS.ERROR of a queue is sticky until
-SOFT_RESET.
+SOFT_RESET (RECORD_ERROR: see Faults).
 
 Time model (an *estimate*, not a measurement: the cycle numbers that matter come from the
 RTL). ``now()`` counts fabric cycles. A register access costs ``reg_cycles``. One data
@@ -100,7 +146,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import faults as faults_mod
 from . import layout
+from .faults import Fault
 
 PAGE_4K = 4096
 MAX_BURST_BEATS = 256
@@ -213,10 +261,8 @@ class Outcome:
     fault_addr: int
     chunks: tuple  #: write bursts (src, dst, nbytes) read and written successfully
     failed_bytes: int = 0  #: length of the failing write burst (0 unless an error)
+    hang: bool = False     #: a burst of it touches a HANG fault: it never completes
 
-
-def _touches(ranges, lo: int, hi: int) -> bool:
-    return any(lo < f_hi and f_lo < hi for f_lo, f_hi in ranges)
 
 
 @dataclass
@@ -231,7 +277,12 @@ class _Queue:
     irq_timeout: int = 0
     rate: int = 0
     error: bool = False
-    pending: list = field(default_factory=list)  # [(slot, desc tuple, ready_time)]
+    rec_error: bool = False     # STATUS.RECORD_ERROR
+    rec_fault_addr: int = 0     # REC_FAULT_HI:LO
+    rec_faults: int = 0         # REC_FAULTS
+    hung: bool = False          # a started descriptor will never complete
+    # [(slot, desc tuple, ready_time, fetch: None | 'error' | 'hang')]
+    pending: list = field(default_factory=list)
     in_flight: int = 0          # started, completion event not yet processed
     unreported: int = 0         # successes not yet signalled
     timer_gen: int = 0
@@ -244,7 +295,7 @@ class _Queue:
 
     def runnable(self) -> bool:
         return (self.control & layout.QCTRL_ENABLE and not self.control & layout.QCTRL_PAUSE
-                and 1 <= self.order <= 16)
+                and 1 <= self.order <= 16 and not self.hung)
 
 
 class ModelError(RuntimeError):
@@ -277,22 +328,91 @@ class ModelDevice(Device):
         self.cpu_bytes_per_cycle = cpu_bytes_per_cycle
         self.addr_bits = addr_bits   #: AXI address width: descriptors beyond it are bad
         self.mem = np.zeros(mem_bytes, dtype=np.uint8)
-        self.faults = {"read": [], "write": []}
+        self._faults: list[tuple[Fault, int]] = []   # (fault, its port's beats at injection)
+        self._beats = {(p, k): 0 for p in ("engine", "cpu") for k in faults_mod.KINDS}
+        self._allowed: list[tuple[int, int]] | None = None
+        self.stray_writes = 0
+        self.first_stray_addr: int | None = None
         self._now = 0
         self._seq = 0
         self._reset_state()
 
     # ------------------------------------------------------------------ fault injection
-    def inject_fault(self, kind: str, lo: int, hi: int) -> None:
-        """Make every ``kind`` ('read' | 'write') burst touching [lo, hi) fail (SLVERR)."""
-        if kind not in self.faults:
-            raise ValueError(f"kind must be 'read' or 'write', not {kind!r}")
-        if not lo < hi:
-            raise ValueError(f"empty fault range [{lo:#x}, {hi:#x})")
-        self.faults[kind].append((lo, hi))
+    _PORT_NAMES = {"both": "both", "engine": "engine", "dma": "engine", "cpu": "cpu"}
+
+    def inject_fault(self, fault, lo: int | None = None, hi: int | None = None,
+                     ports: str = "both") -> Fault:
+        """Add a fault: a ``harness.faults.Fault``, or the old form ``inject_fault(kind,
+        lo, hi, ports)`` (an SLVERR range; ports 'both' | 'dma' | 'engine' | 'cpu').
+        At most ``faults.MAX_FAULTS`` at once (ValueError beyond). -> the Fault added."""
+        if isinstance(fault, Fault):
+            if lo is not None or hi is not None:
+                raise TypeError("inject_fault(Fault) takes no lo / hi")
+        else:
+            if ports not in self._PORT_NAMES:
+                raise ValueError(f"ports must be one of {sorted(self._PORT_NAMES)}, not {ports!r}")
+            if lo is None or hi is None:
+                raise TypeError("inject_fault(kind, lo, hi): lo and hi are required")
+            fault = Fault(fault, int(lo), int(hi), port=self._PORT_NAMES[ports])
+        faults_mod.check_fault_set([f for f, _ in self._faults] + [fault])
+        self._faults.append((fault, self._port_beats(fault)))
+        return fault
 
     def clear_faults(self) -> None:
-        self.faults = {"read": [], "write": []}
+        self._faults = []
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The injected faults, oldest first."""
+        return [f for f, _ in self._faults]
+
+    def _port_beats(self, fault: Fault) -> int:
+        return sum(self._beats[(p, fault.kind)] for p in ("engine", "cpu") if fault.sees(p))
+
+    def _armed(self, fault: Fault, base: int) -> bool:
+        return (self._port_beats(fault) - base >= fault.after_beats
+                and self._now >= fault.from_cycle)
+
+    def _hit(self, port: str, kind: str, lo: int, hi: int) -> str | None:
+        """What an access of ``kind`` by ``port`` to [lo, hi) meets now: 'HANG' (wins),
+        'error' (an armed SLVERR / DECERR), or None."""
+        hits = {f.resp for f, base in self._faults
+                if f.kind == kind and f.sees(port) and f.touches(lo, hi) and self._armed(f, base)}
+        if "HANG" in hits:
+            return "HANG"
+        return "error" if hits else None
+
+    def _granule(self, addr: int) -> tuple[int, int]:
+        g = layout.ring_granule(self.bus_bytes)
+        lo = addr - addr % g
+        return lo, lo + g
+
+    # ------------------------------------------------------------------ stray writes
+    def allow_writes(self, ranges) -> None:
+        """Engine and CPU-copy writes may touch only the byte ranges [lo, hi) of ``ranges``;
+        any other write counts in ``stray_writes``."""
+        self._allowed = [(int(lo), int(hi)) for lo, hi in ranges]
+
+    def allow_all_writes(self) -> None:
+        """Every write is allowed again (the default)."""
+        self._allowed = None
+
+    def _note_write(self, lo: int, hi: int) -> None:
+        """Account one engine or CPU-copy write of [lo, hi) against the allowed ranges."""
+        if self._allowed is None:
+            return
+        addr = lo
+        for a_lo, a_hi in sorted(self._allowed):
+            if a_lo <= addr < a_hi:
+                addr = a_hi
+            elif a_lo > addr:
+                break
+            if addr >= hi:
+                return
+        if addr < hi:
+            self.stray_writes += 1
+            if self.first_stray_addr is None:
+                self.first_stray_addr = addr
 
     # ------------------------------------------------------------------ scoreboard
     def outcome(self, src: int, dst: int, length: int) -> Outcome:
@@ -301,10 +421,15 @@ class ModelDevice(Device):
                 or max(src, dst) + length > 1 << self.addr_bits):
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
         bb = self.bus_bytes
+        if (any(self._hit("engine", "read", src + o, src + o + n) == "HANG"
+                for o, n in burst_cuts(src, length, bb))
+                or any(self._hit("engine", "write", dst + o, dst + o + n) == "HANG"
+                       for o, n in burst_cuts(dst, length, bb))):
+            return Outcome(layout.STATUS_PENDING, 0, 0, (), hang=True)
         # poisoned source offsets: [lo, hi) of every failed read burst
         poisoned = [(off, off + n) for off, n in burst_cuts(src, length, bb)
                     if src + off + n > self.mem_bytes
-                    or _touches(self.faults["read"], src + off, src + off + n)]
+                    or self._hit("engine", "read", src + off, src + off + n)]
         done = []
         for off, n in burst_cuts(dst, length, bb):
             first_bad = [max(lo, off) for lo, hi in poisoned if lo < off + n and off < hi]
@@ -312,7 +437,7 @@ class ModelDevice(Device):
                 return Outcome(layout.STATUS_READ_ERROR, off, src + min(first_bad),
                                tuple(done), n)
             d = dst + off
-            if d + n > self.mem_bytes or _touches(self.faults["write"], d, d + n):
+            if d + n > self.mem_bytes or self._hit("engine", "write", d, d + n):
                 return Outcome(layout.STATUS_WRITE_ERROR, off, d, tuple(done), n)
             done.append((src + off, d, n))
         return Outcome(layout.STATUS_SUCCESS, length, 0, tuple(done))
@@ -356,6 +481,8 @@ class ModelDevice(Device):
             t = self._next_event_time()
             if t is None or (deadline is not None and t > deadline):
                 if deadline is None:
+                    if any(q.hung for q in self.queues):
+                        raise DeviceHangError("wait_irq without timeout: only hung work is left")
                     raise ModelError("wait_irq without timeout: no work left, irq can never rise")
                 self._advance_to(deadline)
                 return False
@@ -366,11 +493,18 @@ class ModelDevice(Device):
         self._advance_to(self._now + self.latency_cycles
                          + -(-nbytes // self.cpu_bytes_per_cycle))
         for s, d, n in bursts(src, dst, nbytes, self.bus_bytes):
-            if (s < 0 or d < 0 or s + n > self.mem_bytes or d + n > self.mem_bytes
-                    or _touches(self.faults["read"], s, s + n)
-                    or _touches(self.faults["write"], d, d + n)):
+            if s < 0 or d < 0 or s + n > self.mem_bytes or d + n > self.mem_bytes:
+                return False
+            hits = (self._hit("cpu", "read", s, s + n), self._hit("cpu", "write", d, d + n))
+            if "HANG" in hits:
+                raise DeviceHangError(f"cpu_copy: memory never answered at {s:#x} -> {d:#x}")
+            if any(hits):
                 return False
             self.mem[d:d + n] = self.mem[s:s + n]
+            self._note_write(d, d + n)
+            beats = -(-n // self.bus_bytes)
+            self._beats[("cpu", "read")] += beats
+            self._beats[("cpu", "write")] += beats
         return True
 
     def engine_busy(self) -> bool:
@@ -435,7 +569,14 @@ class ModelDevice(Device):
         if name == "STATUS":
             return ((layout.QSTATUS_IDLE if self._idle(q) else 0)
                     | (layout.QSTATUS_PAUSED if q.control & layout.QCTRL_PAUSE else 0)
-                    | (layout.QSTATUS_ERROR if q.error else 0))
+                    | (layout.QSTATUS_ERROR if q.error else 0)
+                    | (layout.QSTATUS_RECORD_ERROR if q.rec_error else 0))
+        if name == "REC_FAULT_LO":
+            return q.rec_fault_addr & MASK32
+        if name == "REC_FAULT_HI":
+            return q.rec_fault_addr >> 32
+        if name == "REC_FAULTS":
+            return q.rec_faults & MASK32
         return q.counters[name] & MASK32
 
     def _write(self, offset: int, value: int) -> None:
@@ -466,6 +607,7 @@ class ModelDevice(Device):
             q.comp_base = (q.comp_base & MASK32) | value << 32
         elif name == "RING_ORDER":
             q.order = value & 0x1F
+            q.rec_error, q.rec_fault_addr, q.rec_faults = False, 0, 0
         elif name == "TAIL":
             self._doorbell(qi, value)
         elif name == "CONTROL":
@@ -493,7 +635,8 @@ class ModelDevice(Device):
 
     def _reset_if_drained(self) -> None:
         """SOFT_RESET pending: reset once no started descriptor is left in flight."""
-        if self.reset_pending and not any(kind == "done" for _, _, kind, _ in self.events):
+        if (self.reset_pending and not any(q.hung for q in self.queues)
+                and not any(kind == "done" for _, _, kind, _ in self.events)):
             self._reset_state()
 
     def _idle(self, q: _Queue) -> bool:
@@ -513,9 +656,14 @@ class ModelDevice(Device):
         while slot != new_tail:
             addr = q.ring_base + slot * layout.DESCRIPTOR.itemsize
             self._check_range(addr, layout.DESCRIPTOR.itemsize)
-            d = self.mem[addr:addr + layout.DESCRIPTOR.itemsize].view(layout.DESCRIPTOR)[0]
-            q.pending.append((slot, (int(d["src"]), int(d["dst"]), int(d["length"]),
-                                     int(d["flags"]), int(d["cookie"])), ready))
+            fetch = self._hit("engine", "read", *self._granule(addr))
+            if fetch:
+                q.pending.append((slot, (0, 0, 0, 0, 0), ready,
+                                  "hang" if fetch == "HANG" else "error"))
+            else:
+                d = self.mem[addr:addr + layout.DESCRIPTOR.itemsize].view(layout.DESCRIPTOR)[0]
+                q.pending.append((slot, (int(d["src"]), int(d["dst"]), int(d["length"]),
+                                         int(d["flags"]), int(d["cookie"])), ready, None))
             slot = (slot + 1) & (q.size - 1)
         q.tail = new_tail
 
@@ -566,26 +714,50 @@ class ModelDevice(Device):
     def _start(self, t: int, qi: int) -> None:
         q = self.queues[qi]
         self._now = max(self._now, t)
-        slot, desc, _ = q.pending.pop(0)
+        slot, desc, _, fetch = q.pending.pop(0)
         src, dst, length, _, _ = desc
-        outcome = self.outcome(src, dst, length)
+        rec_addr = q.comp_base + slot * layout.COMPLETION.itemsize
+        if fetch == "error":
+            outcome = Outcome(layout.STATUS_FETCH_ERROR, 0,
+                              q.ring_base + slot * layout.DESCRIPTOR.itemsize, ())
+        elif fetch == "hang" or self._hit("engine", "write", *self._granule(rec_addr)) == "HANG":
+            outcome = Outcome(layout.STATUS_PENDING, 0, 0, (), hang=True)
+        else:
+            outcome = self.outcome(src, dst, length)
+        self.rr = (qi + 1) % self.nr_queues
+        if outcome.hang:          # never completes: the queue starts nothing after it
+            q.in_flight += 1
+            q.hung = True
+            return
         moved = sum(n for _, _, n in outcome.chunks) + outcome.failed_bytes
+        self._beats[("engine", "read")] += -(-moved // self.bus_bytes)
+        self._beats[("engine", "write")] += -(-moved // self.bus_bytes)
         busy = self.desc_cycles + -(-moved // self.bus_bytes)
         self.mover_free = t + busy
         q.counters["BUSY_CYCLES"] += busy
         q.in_flight += 1
-        self.rr = (qi + 1) % self.nr_queues
         self._push(t + busy + self.latency_cycles, "done", (qi, slot, desc, outcome))
 
     def _write_record(self, q: _Queue, slot: int, cookie: int, status: int,
-                      nbytes: int, fault_addr: int) -> None:
+                      nbytes: int, fault_addr: int) -> bool:
+        """Write a record and retire its slot; False if the record's write failed (then
+        the slot in memory is untouched and the queue's REC_FAULT registers say so)."""
         rec = np.zeros(1, dtype=layout.COMPLETION)
         rec[0] = (cookie, status, nbytes, fault_addr, 0)
         addr = q.comp_base + slot * layout.COMPLETION.itemsize
         self._check_range(addr, layout.COMPLETION.itemsize)
-        self.mem[addr:addr + layout.COMPLETION.itemsize] = rec.view(np.uint8)
+        written = not self._hit("engine", "write", *self._granule(addr))
+        if written:
+            self.mem[addr:addr + layout.COMPLETION.itemsize] = rec.view(np.uint8)
+            self._note_write(addr, addr + layout.COMPLETION.itemsize)
+        else:
+            if not q.rec_faults:
+                q.rec_fault_addr = addr
+            q.rec_faults += 1
+            q.rec_error = True
         q.head = (slot + 1) & (q.size - 1)
         q.counters["DESC_DONE"] += 1
+        return written
 
     def _complete(self, qi: int, slot: int, desc: tuple, outcome: Outcome) -> None:
         q = self.queues[qi]
@@ -593,13 +765,16 @@ class ModelDevice(Device):
         _, _, _, flags, cookie = desc
         for s, d, n in outcome.chunks:
             self.mem[d:d + n] = self.mem[s:s + n]
+            self._note_write(d, d + n)
             beats = n // self.bus_bytes
             q.counters["RD_BEATS"] += beats
             q.counters["WR_BEATS"] += beats
-        self._write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
-                           outcome.fault_addr)
+        written = self._write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
+                                     outcome.fault_addr)
         if outcome.status != layout.STATUS_SUCCESS:
             q.error = True
+            self._raise_irq(qi)
+        elif not written:
             self._raise_irq(qi)
         elif flags & layout.DESC_FLAG_IRQ:
             self._raise_irq(qi)
@@ -625,12 +800,12 @@ class ModelDevice(Device):
         """ABORT: started descriptors finish normally; the rest up to TAIL complete ABORTED,
         in ring order after the started ones (they take no mover time)."""
         q = self.queues[qi]
-        if not q.pending:
+        if not q.pending or q.hung:      # behind a hung descriptor nothing completes
             return
         t = max([self._now] + [t for t, _, kind, p in self.events
                                if kind == "done" and p[0] == qi])
         aborted = Outcome(layout.STATUS_ABORTED, 0, 0, ())
-        for slot, desc, _ in q.pending:
+        for slot, desc, _, _ in q.pending:
             q.in_flight += 1
             self._push(t, "done", (qi, slot, desc, aborted))
         q.pending = []

@@ -54,7 +54,9 @@ STATUS_READ_ERROR = 2      # a read burst returned SLVERR/DECERR
 STATUS_WRITE_ERROR = 3     # a write burst returned SLVERR/DECERR
 STATUS_BAD_DESCRIPTOR = 4  # length 0, over DESC_MAX_LENGTH, or misaligned: nothing written
 STATUS_ABORTED = 5         # the queue was aborted before this descriptor finished
-STATUS_FETCH_ERROR = 6     # the descriptor's fetch returned a bus error
+#: a bus error while fetching the descriptor: nothing read or written; cookie 0;
+#: fault_addr = the descriptor's own address; bytes 0
+STATUS_FETCH_ERROR = 6
 
 STATUS_NAMES = {
     STATUS_PENDING: "PENDING",
@@ -63,7 +65,17 @@ STATUS_NAMES = {
     STATUS_WRITE_ERROR: "WRITE_ERROR",
     STATUS_BAD_DESCRIPTOR: "BAD_DESCRIPTOR",
     STATUS_ABORTED: "ABORTED",
+    STATUS_FETCH_ERROR: "FETCH_ERROR",
 }
+
+#: Ring traffic (descriptor fetch, completion-record writes) fails or succeeds per *ring
+#: granule*: the naturally aligned block of max(32, bus bytes) bytes holding a descriptor
+#: or a record (one bus beat on a bus of 256 bits or more, one 32-byte burst below). A
+#: descriptor completes FETCH_ERROR iff a read of its granule fails; a record write fails
+#: iff a write of its granule fails.
+def ring_granule(bus_bytes: int = DESC_ALIGN) -> int:
+    """Bytes of the aligned block a descriptor fetch or a record write reads or writes."""
+    return max(DESCRIPTOR.itemsize, bus_bytes)
 
 # ------------------------------------------------------------------------- register map
 ENGINE_ID = 0xF01D0001  #: value of REG_ID: "folio dma", layout version 1
@@ -98,7 +110,7 @@ QUEUE_REGS = [
     ("TAIL", 0x14, "RW", "doorbell: index of the next slot the driver will fill"),
     ("HEAD", 0x18, "RO", "next slot to complete: records of slots before it are final in memory"),
     ("CONTROL", 0x1C, "RW", "bit0 ENABLE; bit1 PAUSE; bit2 ABORT (write 1: complete all up to TAIL, unstarted ones ABORTED)"),
-    ("STATUS", 0x20, "RO", "bit0 IDLE; bit1 PAUSED; bit2 ERROR (an error completion was written)"),
+    ("STATUS", 0x20, "RO", "bit0 IDLE; bit1 PAUSED; bit2 ERROR (a descriptor completed with an error status); bit3 RECORD_ERROR (a completion-record write failed: see REC_FAULT_*; cleared by SOFT_RESET or a RING_ORDER write)"),
     ("IRQ_COUNT", 0x24, "RW", "coalescing: interrupt after this many completions (0: off)"),
     ("IRQ_TIMEOUT", 0x28, "RW", "coalescing: interrupt this many cycles after the last unreported completion (0: off)"),
     ("RATE", 0x2C, "RW", "throughput cap in 1/256 beats per cycle (0: uncapped)"),
@@ -108,6 +120,9 @@ QUEUE_REGS = [
     ("DESC_DONE", 0x3C, "RO", "descriptors completed"),
     ("RD_STALL", 0x40, "RO", "cycles an AR waited for READY or reads in flight saw no R beat"),
     ("WR_STALL", 0x44, "RO", "cycles an AW or W waited for READY"),
+    ("REC_FAULT_LO", 0x48, "RO", "address [31:0] of the first completion record whose write failed since SOFT_RESET or the last RING_ORDER write (0: none)"),
+    ("REC_FAULT_HI", 0x4C, "RO", "address [63:32] of that record"),
+    ("REC_FAULTS", 0x50, "RO", "completion-record writes that failed since SOFT_RESET or the last RING_ORDER write (the record slot is left as it was; HEAD still advances)"),
 ]
 
 CTRL_ENABLE = 1 << 0
@@ -217,5 +232,14 @@ def markdown_tables() -> str:
             f" (of the bus width on a bus wider than {DESC_ALIGN} bytes);"
             f" 0 < length <= {DESC_MAX_LENGTH}; flag bit 0 (IRQ) asks for an interrupt"
             " when the descriptor completes; anything else completes BAD_DESCRIPTOR and"
-            " writes nothing."]
+            " writes nothing.",
+            "",
+            f"Ring faults: descriptor fetches and record writes move aligned blocks of"
+            f" max({DESCRIPTOR.itemsize}, bus bytes) bytes (the ring granule). A descriptor whose"
+            " granule cannot be read (a fetch burst that fails is retried per descriptor)"
+            " completes FETCH_ERROR: cookie 0, bytes 0, fault_addr = the descriptor's address,"
+            " nothing read or written, interrupt raised. A record whose write fails is not"
+            " retried: its slot keeps what it held, the queue sets STATUS.RECORD_ERROR, counts"
+            " REC_FAULTS, latches the first such record's address in REC_FAULT_LO/HI, raises"
+            " its interrupt, and HEAD advances past the descriptor (its data traffic is over)."]
     return "\n".join(out) + "\n"

@@ -23,6 +23,7 @@ localparam [3:0] STATUS_READ_ERROR = 4'd2;
 localparam [3:0] STATUS_WRITE_ERROR = 4'd3;
 localparam [3:0] STATUS_BAD_DESCRIPTOR = 4'd4;
 localparam [3:0] STATUS_ABORTED = 4'd5;
+localparam [3:0] STATUS_FETCH_ERROR = 4'd6;
 localparam [11:0] REG_ID = 12'h000;
 localparam [11:0] REG_CONFIG = 12'h004;
 localparam [11:0] REG_CONTROL = 12'h008;
@@ -55,4 +56,7 @@ localparam [6:0] QREG_WR_BEATS = 7'h38;
 localparam [6:0] QREG_DESC_DONE = 7'h3C;
 localparam [6:0] QREG_RD_STALL = 7'h40;
 localparam [6:0] QREG_WR_STALL = 7'h44;
+localparam [6:0] QREG_REC_FAULT_LO = 7'h48;
+localparam [6:0] QREG_REC_FAULT_HI = 7'h4C;
+localparam [6:0] QREG_REC_FAULTS = 7'h50;
 /* verilator lint_on UNUSEDPARAM */

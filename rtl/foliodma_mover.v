@@ -3,16 +3,19 @@
 // Contract:
 //   * cmd_*: one command per handshake: copy cmd_len bytes from cmd_src to cmd_dst
 //     (both multiples of 64, length > 0, validated by the front end), or, when
-//     cmd_status != 0, no data traffic: the command completes with that status.
+//     cmd_status != 0, no data traffic: the command completes with that status (a
+//     FETCH_ERROR command carries its record's fault address in cmd_src; its record's
+//     cookie is 0; other no-traffic records have fault 0).
 //   * Every command ends with its 32-byte completion record {cmd_cookie, status, bytes,
 //     fault} written to cmd_rec_addr on the same AXI ID, right after its last data beat.
 //   * st_*: one pulse per command, in command order, always accepted, once the record's
 //     write response is back: SUCCESS with bytes = length, or the first failing data
 //     burst in address order: READ_ERROR (fault = source address of the first beat read
 //     with an error) or WRITE_ERROR (fault = destination of the failing write burst);
-//     bytes = bytes of the write bursts before it. st_stale: the record in memory does
-//     not say this (a data write failed after the record was sent, or the record's own
-//     write failed), so the front end must rewrite it.
+//     bytes = bytes of the write bursts before it. st_stale: the record as sent does
+//     not say this (a data write failed after the record was sent), so the front end
+//     must rewrite it. st_rec_err: the record's own write got an error response (the
+//     memory committed nothing of it).
 //   * Read mover: cuts bursts at 4 KiB boundaries and 256 beats; keeps up to MAX_BURSTS
 //     bursts in flight; issues a burst only when the data FIFO has room for all of it
 //     (so R is never back-pressured); honours an optional throughput cap (rate).
@@ -47,7 +50,8 @@ module foliodma_mover #(
     output reg  [3:0]                st_status,
     output reg  [31:0]               st_bytes,
     output reg  [63:0]               st_fault,
-    output reg                       st_stale,       // the record in memory is out of date
+    output reg                       st_stale,       // the record as sent is out of date
+    output reg                       st_rec_err,     // the record's write failed
 
     input  wire [15:0]               rate,        // 1/256 beats per cycle, 0: uncapped
     output wire                      busy,
@@ -243,7 +247,8 @@ module foliodma_mover #(
                 wc_dst <= wcmd_dst;
                 wc_src <= wcmd_src;
                 wc_beats_left <= wcmd_len >> BBL;
-                wc_cookie <= wcmd_cookie;
+                // a FETCH_ERROR record's cookie is 0: its fault address takes that place
+                wc_cookie <= (wcmd_status == STATUS_FETCH_ERROR) ? wcmd_src : wcmd_cookie;
                 wc_rec_addr <= wcmd_rec_addr;
                 wc_status <= wcmd_status;
             end else if (aw_data_hs) begin
@@ -261,7 +266,8 @@ module foliodma_mover #(
 
     // W queue entry: {record, beats[8:0], a[63:0], b[63:0], status[3:0]}
     //   data burst: a = source address, b = destination address
-    //   record:     a = cookie, b = record address, status = the command's no-traffic status
+    //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
+    //               status = the command's no-traffic status
     localparam integer QW = 1 + 9 + 64 + 64 + 4;
     wire [QW-1:0] wq_in = wc_data ? {1'b0, wc_burst, wc_src, wc_dst, 4'd0}
                                   : {1'b1, RB[8:0], wc_cookie, wc_rec_addr, wc_status};
@@ -295,11 +301,12 @@ module foliodma_mover #(
 
     wire [3:0]  rec_status = (wq_status != 4'd0) ? wq_status
                              : (wa_failed ? STATUS_READ_ERROR : STATUS_SUCCESS);
-    wire [63:0] rec_fault = wa_failed ? wa_fault : 64'd0;
+    wire        rec_fetch_err = wq_status == STATUS_FETCH_ERROR;
+    wire [63:0] rec_fault = rec_fetch_err ? wq_a : (wa_failed ? wa_fault : 64'd0);
     wire [DATA_WIDTH-1:0]   rec_wdata;
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
-        .cookie(wq_a), .status(rec_status), .bytes(wa_bytes), .fault(rec_fault),
+        .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(wa_bytes), .fault(rec_fault),
         .rec_offset(wq_b[6:0]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
     );
 
@@ -399,17 +406,19 @@ module foliodma_mover #(
             st_bytes <= 32'd0;
             st_fault <= 64'd0;
             st_stale <= 1'b0;
+            st_rec_err <= 1'b0;
         end else if (b_hs && bq_record) begin : record_landed
             reg [3:0]  status;
             reg [63:0] fault;
             status = (bq_status == STATUS_SUCCESS || bq_status == STATUS_READ_ERROR)
                      ? (ba_failed ? ba_status : STATUS_SUCCESS) : bq_status;
-            fault = ba_failed ? ba_fault : 64'd0;
+            fault = (bq_status == STATUS_FETCH_ERROR) ? bq_a : (ba_failed ? ba_fault : 64'd0);
             st_valid <= 1'b1;
             st_status <= status;
             st_bytes <= ba_bytes;
             st_fault <= fault;
-            st_stale <= b_err || status != bq_status || ba_bytes != bq_bytes || fault != bq_a;
+            st_stale <= status != bq_status || ba_bytes != bq_bytes || fault != bq_a;
+            st_rec_err <= b_err;
             ba_failed <= 1'b0;
             ba_status <= 4'd0;
             ba_bytes <= 32'd0;

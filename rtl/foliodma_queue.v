@@ -7,18 +7,26 @@
 //     descriptors in one burst (never across the ring end or a 4 KiB boundary) into a
 //     DESC_CACHE-entry cache, ahead of need; each descriptor is usable as soon as its
 //     beat arrives. An entry is held until its completion is retired, so descriptors in
-//     flight are bounded by DESC_CACHE.
+//     flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
+//     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
+//     it) before it issues, so which descriptors fail does not depend on how the ring was
+//     cut into fetch bursts: exactly those whose own granule cannot be read.
 //   * Issue: each descriptor goes to the mover in ring order, with its cookie and the
 //     address of its record (COMP_BASE + slot * 32). One that cannot be executed (length
-//     0 or too long, misaligned, beyond the bus address space, fetched with a bus error)
-//     goes as a no-traffic command with BAD_DESCRIPTOR; after ABORT every descriptor up
+//     0 or too long, misaligned, beyond the bus address space) goes as a no-traffic
+//     command with BAD_DESCRIPTOR; one whose lone refetch also failed goes as a
+//     no-traffic FETCH_ERROR (cookie 0, fault = its own address); after ABORT every descriptor up
 //     to the TAIL of that moment goes with ABORTED, even while the queue (or the engine)
 //     is paused or disabled; descriptors already handed to the mover finish normally.
 //   * Retire: the mover writes each record and reports, in order, once it is in memory;
-//     a record reported stale is rewritten here first. HEAD then advances past it, so
-//     the driver never reads a record before it is final.
-//   * Interrupt (irq_event pulse): when a descriptor with DESC_FLAG_IRQ or an error
-//     status retires, after IRQ_COUNT retirements (if set), or IRQ_TIMEOUT cycles after
+//     a record reported stale is rewritten here first (once). HEAD then advances past it,
+//     so the driver never reads a record before it is final. A record whose write (or
+//     rewrite) got an error response is not retried: the queue counts it (REC_FAULTS),
+//     latches the first one's address (REC_FAULT_LO/HI), sets STATUS.RECORD_ERROR and
+//     raises its interrupt; HEAD still advances (the data traffic is over). These clear
+//     on reset and on a RING_ORDER write.
+//   * Interrupt (irq_event pulse): when a descriptor with DESC_FLAG_IRQ, an error
+//     status or a failed record write retires, after IRQ_COUNT retirements (if set), or IRQ_TIMEOUT cycles after
 //     the last unreported one (if set).
 `resetall
 `timescale 1ns / 1ps
@@ -64,6 +72,7 @@ module foliodma_queue #(
     input  wire [31:0]              st_bytes,
     input  wire [63:0]              st_fault,
     input  wire                     st_stale,
+    input  wire                     st_rec_err,
     output wire [15:0]              rate,
     input  wire                     mover_busy,
     input  wire                     mover_rd_beat,
@@ -115,6 +124,9 @@ module foliodma_queue #(
     reg        q_enable;
     reg        q_pause;
     reg        q_error;
+    reg        rec_error;    // STATUS.RECORD_ERROR
+    reg [63:0] rec_fault;    // REC_FAULT_HI:LO
+    reg [31:0] rec_faults;   // REC_FAULTS
     reg [31:0] irq_count;
     reg [31:0] irq_timeout;
     reg [15:0] rate_reg;
@@ -153,6 +165,7 @@ module foliodma_queue #(
     reg [31:0]  cs_bytes  [0:DESC_CACHE-1];
     reg [63:0]  cs_fault  [0:DESC_CACHE-1];
     reg         cs_stale  [0:DESC_CACHE-1];   // its record in memory must be rewritten
+    reg         cs_rec_err [0:DESC_CACHE-1];  // its record could not be written
 
     wire ring_reset = reg_wr && reg_waddr == QREG_RING_ORDER;   // only while idle
     // ABORT flushes the ring up to its TAIL whatever ENABLE and PAUSE say (work stopped by
@@ -166,6 +179,8 @@ module foliodma_queue #(
     reg [15:0] f_n;
     reg [15:0] f_off;        // slots between the aligned burst start and f_start
     reg [8:0]  f_beat;
+    reg        f_refetch;    // this burst refetches the issue slot alone
+    reg        i_refetched;  // the issue slot's entry comes from a lone refetch
 
     wire [63:0] f_addr = ring_base + {43'd0, fetch_ptr, 5'd0};
     wire [12:0] f_to4k_bytes = 13'd4096 - {1'b0, f_addr[11:0]};
@@ -185,9 +200,19 @@ module foliodma_queue #(
     assign m_axi_rready = 1'b1;
     wire r_hs = m_axi_rvalid;
 
+    // a descriptor fetched with a bus error is fetched again alone before it issues
+    wire        i_fetched = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0;
+    wire [63:0] r_addr = ring_base + {43'd0, issue_ptr, 5'd0};
+    wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
+    wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
+    wire        i_aborted;
+    wire        need_refetch = i_fetched && dbad[issue_ptr[DCL-1:0]] && !i_refetched
+                               && !i_aborted && !quiesce && running;
+
     always @(posedge clk) begin
         if (rst) begin
             fetch_busy <= 1'b0;
+            f_refetch <= 1'b0;
             fetch_ptr <= 16'd0;
             f_start <= 16'd0;
             f_n <= 16'd0;
@@ -199,8 +224,19 @@ module foliodma_queue #(
         end else begin
             if (m_axi_arvalid && m_axi_arready) m_axi_arvalid <= 1'b0;
             if (ring_reset) fetch_ptr <= 16'd0;
-            if (!fetch_busy && may_fetch && f_go) begin
+            if (!fetch_busy && need_refetch) begin
                 fetch_busy <= 1'b1;
+                f_refetch <= 1'b1;
+                f_start <= issue_ptr;
+                f_n <= 16'd1;
+                f_off <= {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5;
+                f_beat <= 9'd0;
+                m_axi_arvalid <= 1'b1;
+                m_axi_araddr <= {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+                m_axi_arlen <= r_beats[7:0] - 8'd1;
+            end else if (!fetch_busy && may_fetch && f_go) begin
+                fetch_busy <= 1'b1;
+                f_refetch <= 1'b0;
                 f_start <= fetch_ptr;
                 f_n <= f_want;
                 f_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
@@ -211,7 +247,7 @@ module foliodma_queue #(
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
-                fetch_ptr <= (fetch_ptr + {13'd0, f_beat_slots}) & mask;
+                if (!f_refetch) fetch_ptr <= (fetch_ptr + {13'd0, f_beat_slots}) & mask;
                 if (m_axi_rlast) fetch_busy <= 1'b0;
             end
         end
@@ -282,28 +318,37 @@ module foliodma_queue #(
     wire [64:0] i_src_end = {1'b0, i_src} + {33'd0, i_len};
     wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
     wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
-    wire i_bad = dbad[i_slot] || i_len == 32'd0 || i_len > DESC_MAX_LENGTH
+    wire i_fetch_err = dbad[i_slot];     // after its lone refetch (need_refetch holds it)
+    wire i_bad = i_len == 32'd0 || i_len > DESC_MAX_LENGTH
                  || ((i_src | i_dst | {32'd0, i_len}) & ALIGN_MASK) != 64'd0
                  || i_src_end > bus_top || i_dst_end > bus_top;
-    wire i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
+    assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
-    assign cmd_valid = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0 && !quiesce
-                       && (running || i_aborted);
-    assign cmd_src = i_src;
+    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted)
+                       && !(dbad[i_slot] && !i_refetched && !i_aborted);
+    // a FETCH_ERROR command carries its descriptor's address as its fault (mover contract)
+    assign cmd_src = (!i_aborted && i_fetch_err) ? r_addr : i_src;
     assign cmd_dst = i_dst;
     assign cmd_len = i_len;
-    assign cmd_status = i_aborted ? STATUS_ABORTED : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
-    assign cmd_cookie = i_desc[DESC_COOKIE_LSB +: 64];
+    assign cmd_status = i_aborted ? STATUS_ABORTED
+                        : i_fetch_err ? STATUS_FETCH_ERROR
+                        : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
+    assign cmd_cookie = i_fetch_err ? 64'd0 : i_desc[DESC_COOKIE_LSB +: 64];
     assign cmd_rec_addr = comp_base + {43'd0, issue_ptr, 5'd0};
     assign rate = rate_reg;
 
     always @(posedge clk) begin
         if (rst) begin
             issue_ptr <= 16'd0;
+            i_refetched <= 1'b0;
         end else if (ring_reset) begin
             issue_ptr <= 16'd0;
+            i_refetched <= 1'b0;
         end else if (cmd_valid && cmd_ready) begin
             issue_ptr <= (issue_ptr + 16'd1) & mask;
+            i_refetched <= 1'b0;
+        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast) begin
+            i_refetched <= 1'b1;
         end
     end
 
@@ -313,12 +358,13 @@ module foliodma_queue #(
     wire [3:0]     h_status = cs_status[h_slot];
     wire           h_ready = head != done_ptr;       // the mover has reported this slot
     wire           h_stale = cs_stale[h_slot];
+    wire           h_rec_err = cs_rec_err[h_slot];
 
     localparam [1:0] FX_IDLE = 2'd0, FX_ADDR = 2'd1, FX_DATA = 2'd2, FX_RESP = 2'd3;
     reg [1:0] fx_state;
     reg [8:0] fx_beat;
-    wire      fx_done = fx_state == FX_RESP && m_axi_bvalid;
-    wire      retire = h_ready && !h_stale && fx_state == FX_IDLE;
+    // a record whose write failed is not rewritten: its slot in memory is left as it was
+    wire      retire = h_ready && (!h_stale || h_rec_err) && fx_state == FX_IDLE;
     wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
 
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) fixup_record (
@@ -346,10 +392,11 @@ module foliodma_queue #(
                 cs_bytes[done_ptr[DCL-1:0]] <= st_bytes;
                 cs_fault[done_ptr[DCL-1:0]] <= st_fault;
                 cs_stale[done_ptr[DCL-1:0]] <= st_stale;
+                cs_rec_err[done_ptr[DCL-1:0]] <= st_rec_err;
                 done_ptr <= (done_ptr + 16'd1) & mask;
             end
             case (fx_state)
-                FX_IDLE: if (h_ready && h_stale) begin
+                FX_IDLE: if (h_ready && h_stale && !h_rec_err) begin
                     fx_state <= FX_ADDR;
                     fx_beat <= 9'd0;
                     m_axi_awvalid <= 1'b1;
@@ -366,7 +413,8 @@ module foliodma_queue #(
                 end
                 default: if (m_axi_bvalid) begin
                     fx_state <= FX_IDLE;
-                    cs_stale[h_slot] <= 1'b0;     // the record is right now
+                    cs_stale[h_slot] <= 1'b0;     // the record is right now, or
+                    if (m_axi_bresp != 2'b00) cs_rec_err[h_slot] <= 1'b1;   // it never will be
                 end
             endcase
         end
@@ -375,7 +423,8 @@ module foliodma_queue #(
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
     reg [31:0] idle_cycles;
-    wire h_irq = h_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT] || h_status != STATUS_SUCCESS;
+    wire h_irq = h_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT] || h_status != STATUS_SUCCESS
+                 || h_rec_err;
 
     always @(posedge clk) begin
         irq_event <= 1'b0;
@@ -384,14 +433,25 @@ module foliodma_queue #(
             unreported <= 32'd0;
             idle_cycles <= 32'd0;
             q_error <= 1'b0;
+            rec_error <= 1'b0;
+            rec_fault <= 64'd0;
+            rec_faults <= 32'd0;
             desc_done <= 32'd0;
             aborting <= 1'b0;
             abort_tail <= 16'd0;
         end else begin
             if (ring_reset) begin
                 head <= 16'd0;
+                rec_error <= 1'b0;
+                rec_fault <= 64'd0;
+                rec_faults <= 32'd0;
             end else if (retire) begin
                 head <= (head + 16'd1) & mask;
+                if (h_rec_err) begin
+                    rec_error <= 1'b1;
+                    rec_faults <= rec_faults + 32'd1;
+                    if (rec_faults == 32'd0) rec_fault <= h_rec_addr;
+                end
             end
             if (retire) begin
                 desc_done <= desc_done + 32'd1;
@@ -411,7 +471,6 @@ module foliodma_queue #(
                     idle_cycles <= 32'd0;
                 end
             end
-            if (fx_done && m_axi_bresp != 2'b00) q_error <= 1'b1;   // record could not be fixed
             if (reg_wr && reg_waddr == QREG_CONTROL && reg_wdata[2]) begin
                 aborting <= 1'b1;
                 abort_tail <= tail;
@@ -492,7 +551,7 @@ module foliodma_queue #(
             QREG_TAIL: reg_rdata = {16'd0, tail};
             QREG_HEAD: reg_rdata = {16'd0, head};
             QREG_CONTROL: reg_rdata = {30'd0, q_pause, q_enable};
-            QREG_STATUS: reg_rdata = {29'd0, q_error, q_pause && !mover_busy, !busy};
+            QREG_STATUS: reg_rdata = {28'd0, rec_error, q_error, q_pause && !mover_busy, !busy};
             QREG_IRQ_COUNT: reg_rdata = irq_count;
             QREG_IRQ_TIMEOUT: reg_rdata = irq_timeout;
             QREG_RATE: reg_rdata = {16'd0, rate_reg};
@@ -502,11 +561,14 @@ module foliodma_queue #(
             QREG_DESC_DONE: reg_rdata = desc_done;
             QREG_RD_STALL: reg_rdata = rd_stalls;
             QREG_WR_STALL: reg_rdata = wr_stalls;
+            QREG_REC_FAULT_LO: reg_rdata = rec_fault[31:0];
+            QREG_REC_FAULT_HI: reg_rdata = rec_fault[63:32];
+            QREG_REC_FAULTS: reg_rdata = rec_faults;
             default: reg_rdata = 32'd0;
         endcase
     end
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_desc, h_rec_addr, f_start, f_n,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_desc, h_rec_addr, f_start, f_n,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

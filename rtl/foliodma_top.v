@@ -211,7 +211,7 @@ module foliodma_top #(
             wire [31:0] cmd_len;
             wire [3:0]  cmd_status;
             wire [63:0] cmd_cookie, cmd_rec_addr;
-            wire        st_valid, st_stale;
+            wire        st_valid, st_stale, st_rec_err;
             wire [3:0]  st_status;
             wire [31:0] st_bytes;
             wire [63:0] st_fault;
@@ -233,7 +233,7 @@ module foliodma_top #(
                 .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
                 .cmd_rec_addr(cmd_rec_addr),
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .st_stale(st_stale), .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
+                .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
                 .mover_rd_stall(rd_stall), .mover_wr_stall(wr_stall),
                 .m_axi_araddr(a_araddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q]), .m_axi_arready(a_arready[2*q]),
@@ -256,7 +256,7 @@ module foliodma_top #(
                 .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
                 .cmd_rec_addr(cmd_rec_addr),
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .st_stale(st_stale), .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
+                .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
                 .rd_stall(rd_stall), .wr_stall(wr_stall),
                 .m_axi_araddr(a_araddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q+1)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q+1]), .m_axi_arready(a_arready[2*q+1]),

@@ -136,7 +136,8 @@ def test_descriptor_alignment_follows_a_wide_bus():
 
 def test_status_names_cover_codes():
     codes = [layout.STATUS_PENDING, layout.STATUS_SUCCESS, layout.STATUS_READ_ERROR,
-             layout.STATUS_WRITE_ERROR, layout.STATUS_BAD_DESCRIPTOR, layout.STATUS_ABORTED]
+             layout.STATUS_WRITE_ERROR, layout.STATUS_BAD_DESCRIPTOR, layout.STATUS_ABORTED,
+             layout.STATUS_FETCH_ERROR]
     assert sorted(layout.STATUS_NAMES) == sorted(codes) == list(range(len(codes)))
 
 
