@@ -55,6 +55,7 @@ SOAK_KEYS = ("seeds", "migrations", "folios", "faults", "resets", "aborts", "tim
              "dead_devices", "quarantined", "migrated", "not_migrated") + FAILURE_KEYS
 
 SRC_NODE, DST_NODE = 1, 0
+MAX_CASE_PAGES = 2048       #: pages moved per case at most (8 MiB: half a 64 MiB model's node)
 USER_BASE = 1 << 32          #: user virtual address of the soak's mapping (2 MiB aligned)
 
 
@@ -93,8 +94,8 @@ def draw_case(seed: int, max_queues: int = 4, small: bool = False) -> SoakCase:
     nr = rng.randint(1, 12 if small else 40)
     big = (4, 9) if not small else (4,)
     orders = [0 if rng.random() < 0.8 else rng.choice(big) for _ in range(nr)]
-    if not small and rng.random() < 0.15:
-        orders.append(9)                          # a 2 MiB folio, alone in its batch
+    while sum(1 << o for o in orders) > MAX_CASE_PAGES:     # at most 8 MiB moved per case
+        orders.remove(max(orders))
     calls = _split(rng, len(orders), rng.randint(1, 3))
     plan = []
     for _ in range(rng.randint(0, 5)):
@@ -116,9 +117,9 @@ def draw_case(seed: int, max_queues: int = 4, small: bool = False) -> SoakCase:
     if mode.startswith("batch_dma"):
         event = rng.random()
         if event < 0.15:
-            case.reset_at = rng.randint(1, 60)
+            case.reset_at = rng.randint(1, 25)
         elif event < 0.3:
-            case.abort_at = rng.randint(1, 60)
+            case.abort_at = rng.randint(1, 25)
         if rng.random() < 0.2:
             case.rate = rng.choice((3, 16))
             case.timeout_cycles = rng.choice((5_000, 20_000, 60_000))
@@ -181,10 +182,10 @@ class EventDevice:
         return getattr(self._dev, name)
 
     async def _event(self) -> None:
-        self._accesses += 1
-        n, case = self._accesses, self._case
         if self.driver is None or not self.driver.probed or self.driver.dead:
             return
+        self._accesses += 1
+        n, case = self._accesses, self._case
         if n == case.reset_at:
             self.resets += 1
             try:
