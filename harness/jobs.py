@@ -312,6 +312,7 @@ async def run_bench(dut, cfg: dict) -> dict:
                       point["queues"], point["mem_latency"], point["fabric_cycles"],
                       point["bus_efficiency"], point["ideal_efficiency"],
                       point["wall_seconds"])
+    check_axi(dev, cfg, out)
     if failures:
         raise AssertionError(f"{len(failures)} of {len(cfg['points'])} bench points failed;"
                              f" first: {failures[0]!r}")
@@ -418,10 +419,21 @@ async def run_migrate(dut, cfg: dict) -> dict:
             continue
         out["runs"].append({**run, "repetitions": len(reps), "reps": reps})
         _write(cfg, out)
+    check_axi(dev, cfg, out)
     if failures:
         raise AssertionError(f"{len(failures)} of {len(cfg['runs'])} runs failed;"
                              f" first: {failures[0]!r}")
     return out
+
+
+def check_axi(dev, cfg: dict, out: dict) -> None:
+    """Record the AXI checker's violations on the engine's port in the job's result, and
+    fail the job if there were any (a figure measured on an illegal bus is no figure)."""
+    out["axi_violations"] = dev.protocol_errors
+    _write(cfg, out)
+    if out["axi_violations"]:
+        raise AssertionError(f"AXI protocol checker: {out['axi_violations']} violation(s) on"
+                             " the engine's master port (see the simulator log)")
 
 
 # ===================================================================== soak
