@@ -202,6 +202,56 @@ def test_timeout_raises_not_hangs():
     assert run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE)]))[0].ok
 
 
+def test_reset_that_cannot_drain_declares_the_device_dead():
+    """A descriptor stuck on a memory that never answers: the batch times out, the reset
+    cannot drain it, the driver is dead and refuses further batches; the copy path turns
+    that into DST_UNSAFE for the batch and CPU copies afterwards."""
+    from harness.copy_paths import make_copy_path
+    from harness.driver import DeviceDeadError
+    from harness.faults import Fault
+    from harness.mm import CopyResult
+
+    dev, drv = make(timeout_cycles=5000, reset_timeout_cycles=3000)
+    dev.inject_fault(Fault("read", src_page(1), src_page(1) + 64, resp="HANG", port="engine"))
+    path = make_copy_path("batch_dma", dev, driver=drv)
+    migrator = path.offload.migrator
+
+    class F:                                       # what the copy path reads of a folio
+        def __init__(self, addr):
+            self.addr, self.nbytes = addr, PAGE
+    srcs, dsts = [F(src_page(i)) for i in range(3)], [F(dst_page(i)) for i in range(3)]
+    results = run(migrator.offload_copy(dsts, srcs))
+    assert results == [CopyResult.DST_UNSAFE] * 3
+    assert drv.dead and migrator.failures["DmaTimeoutError"] == 1
+    with pytest.raises(DeviceDeadError):
+        run(drv.copy_batch([CopyRequest(src_page(5), dst_page(5), PAGE)]))
+    # later batches: the CPU copies, into fresh destinations
+    from harness.mm import MigrateReason
+    more = run(path.folios_copy([F(dst_page(8))], [F(src_page(8))], MigrateReason.MR_SYSCALL))
+    assert more == [CopyResult.COPIED] and path.nr_offloaded_folios == 0
+    assert path.nr_cpu_folios == 1
+
+
+def test_failed_batch_with_a_working_reset_falls_back_to_the_cpu():
+    """A batch that times out on a paused queue: the reset drains (nothing started), so
+    every folio is FAILED (not DST_UNSAFE) and folios_copy() copies it with the CPU."""
+    from harness.copy_paths import make_copy_path
+    from harness.mm import CopyResult, MigrateReason
+
+    dev, drv = make(timeout_cycles=5000)
+    run(dev.write_reg(layout.queue_reg(0, "CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_PAUSE))
+    path = make_copy_path("batch_dma", dev, driver=drv)
+
+    class F:
+        def __init__(self, addr):
+            self.addr, self.nbytes = addr, PAGE
+    data = np.arange(PAGE, dtype=np.uint8)
+    run(dev.mem_write(src_page(2), data))
+    out = run(path.folios_copy([F(dst_page(2))], [F(src_page(2))], MigrateReason.MR_SYSCALL))
+    assert out == [CopyResult.COPIED] and path.nr_fallback_folios == 1 and not drv.dead
+    assert np.array_equal(run(dev.mem_read(dst_page(2), PAGE)), data)
+
+
 def test_stale_record_is_corrupt_record_not_an_exception():
     """A foreign cookie that the engine does not report as a record fault: the request
     comes back CORRUPT_RECORD (not ok) and counts as a protocol error; no exception."""
