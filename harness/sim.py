@@ -73,6 +73,15 @@ CONFIG_ENV = "FOLIODMA_CONFIG"
 SIM_ENV = "FOLIODMA_SIM"
 #: clock period cocotb drives under simulators without the HDL clock (matches tb_top)
 CLOCK_PERIOD_NS = 2
+#: module loaded ahead of the test module: applies the default cocotb test timeout
+TIMEOUT_MODULE = "harness.cocotb_timeout"
+#: environment variable (read by TIMEOUT_MODULE): default cocotb test timeout, simulated ms
+TIMEOUT_ENV = "FOLIODMA_TEST_TIMEOUT_MS"
+#: default simulated-time timeout of the regressions' cocotb tests (test modules named
+#: test_*): 200 ms = 100M fabric cycles, far beyond any regression, reached in minutes by
+#: an Icarus simulation whose hardware waits forever. $FOLIODMA_TEST_TIMEOUT_MS overrides
+#: it (0: none).
+DEFAULT_TEST_TIMEOUT_MS = 200.0
 
 #: extra Verilator build arguments: sim-only models are not held to the lint rules
 #: (`make lint` checks the engine), and the HDL clock is compiled out (`ifndef VERILATOR`),
@@ -303,7 +312,8 @@ def run(test_module: str, testcase: str | list[str] | None = None,
         parameters: Mapping[str, object] | None = None, simulator: str | None = None,
         extra_env: Mapping[str, str] | None = None, waves: bool = False,
         config: Mapping[str, Any] | None = None, seed: int | None = None,
-        defines: Mapping[str, object] | None = None, verbose: bool = False) -> Path:
+        defines: Mapping[str, object] | None = None, verbose: bool = False,
+        timeout_ms: float | None = None) -> Path:
     """Build (if needed) and run cocotb ``test_module`` against tb_top.
 
     test_module: module name importable from the repo root or tests/ (e.g. "test_engine").
@@ -314,12 +324,20 @@ def run(test_module: str, testcase: str | list[str] | None = None,
     extra_env:   extra environment variables (strings) for the simulator process.
     config:      JSON-serializable dict, passed as $FOLIODMA_CONFIG; read it with load_config().
     waves:       dump waves (Icarus: FST in the build dir; Verilator: dump.vcd in the run dir).
+    timeout_ms:  simulated-time timeout of every cocotb test without its own ``timeout_time``
+                 (cocotb fails it with SimTimeoutError). None: $FOLIODMA_TEST_TIMEOUT_MS if
+                 set, else DEFAULT_TEST_TIMEOUT_MS for regression modules (``test_*``) and no
+                 timeout for others (``harness.jobs`` runs benchmarks of any length); 0: none.
     Returns the results XML path; raises SimulationError if any test failed.
     """
     simulator = simulator or default_simulator()
     runner, bdir = build(parameters, simulator, waves, defines, verbose=verbose)
 
     env = dict(extra_env or {})
+    if timeout_ms is None:
+        default = DEFAULT_TEST_TIMEOUT_MS if test_module.startswith("test_") else 0.0
+        timeout_ms = float(os.environ.get(TIMEOUT_ENV, "") or default)
+    env[TIMEOUT_ENV] = repr(float(timeout_ms))
     if config is not None:
         env[CONFIG_ENV] = json.dumps(config, sort_keys=True)
     if simulator == "verilator":
@@ -335,7 +353,7 @@ def run(test_module: str, testcase: str | list[str] | None = None,
     with _environment(env, [REPO_ROOT, TESTS_DIR]):
         try:
             runner.test(
-                test_module=test_module,
+                test_module=[TIMEOUT_MODULE, test_module],
                 hdl_toplevel=HDL_TOPLEVEL,
                 testcase=testcase,
                 extra_env=env,

@@ -38,6 +38,11 @@ except ImportError:  # pragma: no cover - pytest side without cocotb
 if cocotb is not None:
     from cocotbext.axi import AxiBus, AxiMaster
 
+    from cocotb.triggers import First
+
+    from harness.faults import Fault
+    from harness.simdevice import FaultSlots, WriteAllowMap
+
     log = logging.getLogger("cocotb.test_mem_model")
 
     def pattern(seed: int, nbytes: int) -> np.ndarray:
@@ -54,8 +59,8 @@ if cocotb is not None:
         dut.cfg_rd_latency.value = lat(*([rd] * 4)) if isinstance(rd, int) else lat(*rd)
         dut.cfg_wr_latency.value = lat(*([wr] * 4)) if isinstance(wr, int) else lat(*wr)
         dut.cfg_bandwidth.value = lat(*([bw] * 4)) if isinstance(bw, int) else lat(*bw)
-        for name in ("cfg_fault_rd_lo", "cfg_fault_rd_hi", "cfg_fault_wr_lo", "cfg_fault_wr_hi"):
-            getattr(dut, name).value = 0
+        FaultSlots(dut).clear()
+        dut.cfg_wr_check.value = 0
         await ClockCycles(dut.clk, 4)
         dut.rst.value = 0
         await RisingEdge(dut.clk)
@@ -190,10 +195,9 @@ if cocotb is not None:
         base = NODE_BYTES + 0x10000
         data = pattern(4, 16384)
         await bd_load(dut, base, data)
-        dut.cfg_fault_rd_lo.value = base + 4096 + 1024
-        dut.cfg_fault_rd_hi.value = base + 4096 + 1088
-        dut.cfg_fault_wr_lo.value = base + 8192 + 2000
-        dut.cfg_fault_wr_hi.value = base + 8192 + 2001
+        slots = FaultSlots(dut)
+        slots.add(Fault("read", base + 4096 + 1024, base + 4096 + 1088))
+        slots.add(Fault("write", base + 8192 + 2000, base + 8192 + 2001))
         await RisingEdge(dut.clk)
         # transfers of 2 KiB: one burst at every width (a 64-bit burst is <= 256 x 8 bytes)
         r = await axi.read(base + 4096, 2048)           # overlaps the read fault
@@ -212,7 +216,7 @@ if cocotb is not None:
         want[12288:12288 + 64] = 0x66
         assert np.array_equal(got, want), "a faulted write changed memory"
         # disable: the same write now succeeds
-        dut.cfg_fault_wr_hi.value = 0
+        slots.clear()
         await RisingEdge(dut.clk)
         w = await axi.write(base + 8192, b"\x55" * 64)
         assert w.resp == OKAY
@@ -265,8 +269,7 @@ if cocotb is not None:
         assert not err and cycles_local < cycles
         # a read fault: error reported, the faulted line is not written, the rest is
         await bd_load(dut, 0x30000, np.zeros(4096, np.uint8) + 0x11)
-        dut.cfg_fault_rd_lo.value = src + 640
-        dut.cfg_fault_rd_hi.value = src + 704
+        FaultSlots(dut).add(Fault("read", src + 640, src + 704))
         await RisingEdge(dut.clk)
         cycles, err = await cpu_copy(dut, src, 0x30000, 4096)
         assert err
@@ -294,9 +297,246 @@ if cocotb is not None:
         assert np.array_equal(await bd_dump(dut, NODE_BYTES, data.size), data)
 
 
+    # ------------------------------------------------------------ fault slots (tb_mem)
+    # Port 0 (the AxiMaster) stands for the engine, port 1 is the CPU copy model.
+    EIGHT_FAULTS = [   # (kind, resp, port); slot k's range is inside page k of the test area
+        ("read", "SLVERR", "engine"), ("read", "DECERR", "engine"),
+        ("write", "SLVERR", "engine"), ("write", "DECERR", "both"),
+        ("read", "SLVERR", "cpu"), ("write", "DECERR", "cpu"),
+        ("read", "DECERR", "both"), ("write", "SLVERR", "engine"),
+    ]
+    RESP = {"SLVERR": SLVERR, "DECERR": DECERR}
+
+    @cocotb.test()
+    async def eight_faults_at_once(dut):
+        """8 slots of mixed kind, response and port: each fails exactly the bursts of its
+        kind on its port(s) that touch its range, with its response on the wire (DECERR vs
+        SLVERR); a failing write commits nothing; an engine-only fault does not fail the
+        CPU copy and a CPU-only one does not fail the engine."""
+        axi = await setup(dut)
+        base, scratch, clean = NODE_BYTES + 0x40000, 2 * NODE_BYTES, 3 * NODE_BYTES
+        data = pattern(11, 8 * 4096)
+        await bd_load(dut, base, data)
+        await bd_load(dut, clean, pattern(12, 8 * 4096))
+        slots = FaultSlots(dut)
+        for k, (kind, resp, port) in enumerate(EIGHT_FAULTS):
+            page = base + k * 4096
+            slots.add(Fault(kind, page + 1024, page + 1088, resp=resp, port=port))
+        with pytest.raises(ValueError):
+            slots.add(Fault("read", 0, 64))
+        await RisingEdge(dut.clk)
+        want = data.copy()
+        for k, (kind, resp, port) in enumerate(EIGHT_FAULTS):
+            page = base + k * 4096
+            engine_sees = port in ("engine", "both")
+            # 2 KiB transfers: one burst at every width; the first covers the range
+            r = await axi.read(page, 2048)
+            fails = kind == "read" and engine_sees
+            assert r.resp == (RESP[resp] if fails else OKAY), f"slot {k}: read resp {r.resp}"
+            assert bytes(r.data) == (bytes(2048) if fails else data[k * 4096:k * 4096 + 2048].tobytes())
+            r = await axi.read(page + 2048, 2048)        # the page's other half: untouched
+            assert r.resp == OKAY, f"slot {k}: fault outside its range"
+            w = await axi.write(page, b"\x5a" * 2048)
+            fails = kind == "write" and engine_sees
+            assert w.resp == (RESP[resp] if fails else OKAY), f"slot {k}: write resp {w.resp}"
+            if not fails:
+                want[k * 4096:k * 4096 + 2048] = 0x5A
+            w = await axi.write(page + 2048, b"\x5b" * 2048)
+            assert w.resp == OKAY, f"slot {k}: write fault outside its range"
+            want[k * 4096 + 2048:(k + 1) * 4096] = 0x5B
+        assert np.array_equal(await bd_dump(dut, base, want.size), want), \
+            "a failed engine write committed data, or a good one did not"
+        # the CPU copy model: loads from each page, then stores into it
+        for k, (kind, resp, port) in enumerate(EIGHT_FAULTS):
+            page = base + k * 4096
+            cpu_sees = port in ("cpu", "both")
+            _, err = await cpu_copy(dut, page, scratch + k * 4096, 4096)
+            assert err == (kind == "read" and cpu_sees), f"slot {k}: CPU load error {err}"
+            _, err = await cpu_copy(dut, clean + k * 4096, page, 4096)
+            assert not err                                # store errors are not reported
+            got = await bd_dump(dut, page, 4096)
+            expect = pattern(12, 8 * 4096)[k * 4096:(k + 1) * 4096].copy()
+            if kind == "write" and cpu_sees:              # the faulted line kept its bytes
+                expect[1024:1088] = want[k * 4096 + 1024:k * 4096 + 1088]
+            assert np.array_equal(got, expect), f"slot {k}: CPU stores wrong"
+
+    @cocotb.test()
+    async def fault_arming(dut):
+        """after_beats counts data beats of the fault's kind on its port(s) since it was
+        set; from_cycle arms it at that fabric cycle; setting a slot again restarts it."""
+        axi = await setup(dut)
+        beat = len(dut.s_axi_rdata) // 8
+        per_read = 2048 // beat                      # beats of one 2 KiB read
+        x, other = NODE_BYTES + 0x80000, NODE_BYTES + 0x90000
+        slots = FaultSlots(dut)
+        slow = Fault("read", x + 64, x + 128, port="engine", after_beats=2 * per_read)
+        slots.add(slow)
+        await RisingEdge(dut.clk)
+        assert (await axi.read(x, 2048)).resp == OKAY            # 0 beats before it
+        await axi.write(other, bytes(4096))                       # write beats: not counted
+        await cpu_copy(dut, other, other + 8192, 4096)            # CPU port: not counted
+        assert (await axi.read(x, 2048)).resp == OKAY            # per_read beats before it
+        await ClockCycles(dut.clk, 2)
+        assert (await axi.read(x, 2048)).resp == SLVERR          # 2 x per_read: armed
+        assert (await axi.read(x + 128, 64)).resp == OKAY        # outside the range
+        slots.clear()
+        slots.add(slow)                                           # set again: count restarts
+        await RisingEdge(dut.clk)
+        assert (await axi.read(x, 2048)).resp == OKAY
+        # from_cycle
+        slots.clear()
+        start = cyc(dut) + 300
+        slots.add(Fault("write", x, x + 64, resp="DECERR", port="both", from_cycle=start))
+        await RisingEdge(dut.clk)
+        assert (await axi.write(x, b"\x01" * 64)).resp == OKAY
+        assert cyc(dut) < start
+        await ClockCycles(dut.clk, start - cyc(dut) + 2)
+        assert (await axi.write(x, b"\x02" * 64)).resp == DECERR
+        assert np.all(await bd_dump(dut, x, 64) == 1), "the DECERR write committed data"
+
+    @cocotb.test()
+    async def stray_writes_counted(dut):
+        """With a page bitmap loaded, writes into allowed pages count nothing; each write
+        burst touching another page counts one (either port), the first one's address is
+        latched; allow_all turns counting off and zeroes the count."""
+        axi = await setup(dut)
+        allowed_a, allowed_b, stray = NODE_BYTES + 0x10000, 3 * NODE_BYTES + 0x20000, 0x30000
+        check = WriteAllowMap(dut, MEM_BYTES, os.path.abspath("write_allow.hex"))
+        # byte ranges are rounded out to pages: allowed_b's range is inside one page
+        check.allow([(allowed_a, allowed_a + 4096), (allowed_b + 100, allowed_b + 200)])
+        await ClockCycles(dut.clk, 2)
+        assert int(dut.stray_writes.value) == 0
+        await axi.write(allowed_a, bytes(2048))
+        await axi.write(allowed_b + 2048, bytes(2048))
+        await cpu_copy(dut, stray, allowed_a, 4096)               # CPU stores inside: fine
+        await ClockCycles(dut.clk, 4)
+        assert int(dut.stray_writes.value) == 0
+        await axi.write(stray + 640, bytes(64))                   # engine port, outside
+        await ClockCycles(dut.clk, 4)
+        assert int(dut.stray_writes.value) == 1
+        assert int(dut.stray_addr.value) == stray + 640
+        await cpu_copy(dut, allowed_a, allowed_b + 4096, 128)     # two CPU lines, next page
+        await ClockCycles(dut.clk, 20)
+        assert int(dut.stray_writes.value) == 3
+        assert int(dut.stray_addr.value) == stray + 640           # the first one stays
+        check.allow_all()
+        await ClockCycles(dut.clk, 2)
+        assert int(dut.stray_writes.value) == 0
+        await axi.write(stray, bytes(64))
+        await ClockCycles(dut.clk, 4)
+        assert int(dut.stray_writes.value) == 0
+
+    # ------------------------------------------- SimDevice on tb_top: hangs and recovery
+    TIMEOUT = {"timeout_time": 20, "timeout_unit": "ms"}
+
+    async def tb_top_up(dut, **driver_args):
+        from harness.simdevice import bring_up
+        return await bring_up(dut, **driver_args)
+
+    @cocotb.test(**TIMEOUT)
+    async def engine_hang_then_hard_reset(dut):
+        """A HANG read fault on the engine port: the burst is accepted and never answered
+        (the driver's batch times out, no R beat, the rest of the destination unwritten);
+        hard_reset() clears it and keeps memory, and a fresh driver then copies correctly."""
+        from harness.driver import CopyRequest, DmaTimeoutError, Driver
+        dev, drv = await tb_top_up(dut, timeout_cycles=20_000)
+        src, dst, n = dev.node_bytes + 0x10000, 0x10000, 8192
+        data = np.random.default_rng(21).integers(0, 256, n, dtype=np.uint8)
+        await dev.mem_write(src, data)
+        await dev.mem_write(dst, np.full(n, 0xA5, np.uint8))
+        dev.inject_fault(Fault("read", src + 4096, src + 4160, resp="HANG", port="engine"))
+        with pytest.raises(DmaTimeoutError):
+            await drv.copy_batch([CopyRequest(src, dst, n)])
+        assert dev.engine_busy(), "the engine is not waiting for the hung burst"
+        rbeat = RisingEdge(dut.m_axi_rvalid)
+        assert await First(rbeat, Timer(4000, "ns")) is not rbeat, "a hung read was answered"
+        got = await dev.mem_read(dst, n)
+        assert (got[4096:] == 0xA5).all(), "data behind the hung burst was written"
+        await dev.hard_reset()
+        assert dev.faults == () and not dev.engine_busy()
+        assert np.array_equal(await dev.mem_read(src, n), data), "hard_reset lost memory"
+        drv = Driver(dev, nr_queues=1, ring_order=9)
+        await drv.probe()
+        comps = await drv.copy_batch([CopyRequest(src, dst, n)])
+        assert comps[0].ok, comps
+        assert np.array_equal(await dev.mem_read(dst, n), data)
+        assert dev.protocol_errors == 0
+
+    @cocotb.test(**TIMEOUT)
+    async def register_port_hang(dut):
+        """A register port that stops answering: read_reg raises DeviceHangError after
+        REG_TIMEOUT_CYCLES, later accesses at once; hard_reset() brings it back."""
+        from harness import layout
+        from harness.device import DeviceHangError
+        dev, drv = await tb_top_up(dut)
+        dev.hang_register_port(True)
+        t0 = dev.now()
+        with pytest.raises(DeviceHangError, match=r"register read at 0x0: no answer in 10000 cycles"):
+            await dev.read_reg(layout.global_reg("ID"))
+        assert dev.REG_TIMEOUT_CYCLES <= dev.now() - t0 <= dev.REG_TIMEOUT_CYCLES + 10
+        dev.hang_register_port(False)
+        t0 = dev.now()
+        with pytest.raises(DeviceHangError, match="hard_reset"):
+            await dev.write_reg(layout.global_reg("IRQ_ENABLE"), 1)
+        assert dev.now() - t0 <= 1
+        await dev.hard_reset()
+        assert await dev.read_reg(layout.global_reg("ID")) == layout.ENGINE_ID
+
+    @cocotb.test(**TIMEOUT)
+    async def cpu_copy_hang(dut):
+        """A CPU copy whose stores hit a CPU-port HANG raises DeviceHangError naming the
+        copy within its budget; the engine port is not affected; after hard_reset() the
+        CPU copy works again."""
+        from harness.device import DeviceHangError
+        from harness.driver import CopyRequest
+        dev, drv = await tb_top_up(dut)
+        src, dst, n = dev.node_bytes + 0x20000, 0x20000, 4096
+        data = np.random.default_rng(22).integers(0, 256, n, dtype=np.uint8)
+        await dev.mem_write(src, data)
+        dev.inject_fault(Fault("write", dst + 1024, dst + 1088, resp="HANG", port="cpu"))
+        comps = await drv.copy_batch([CopyRequest(src, dst, n)])        # engine: unaffected
+        assert comps[0].ok and np.array_equal(await dev.mem_read(dst, n), data)
+        t0, budget = dev.now(), dev.cpu_copy_budget(n)
+        with pytest.raises(DeviceHangError, match=rf"CPU copy of 0x1000 bytes {src:#x} -> {dst:#x}"):
+            await dev.cpu_copy(src, dst, n)
+        assert budget <= dev.now() - t0 <= budget + 10
+        await dev.hard_reset()
+        await dev.mem_write(dst, np.zeros(n, np.uint8))
+        assert await dev.cpu_copy(src, dst, n)
+        assert np.array_equal(await dev.mem_read(dst, n), data)
+
+    @cocotb.test(**TIMEOUT)
+    async def engine_stray_writes(dut):
+        """SimDevice.allow_writes: an engine copy whose destination, ring and completion
+        pages are allowed counts no stray write; one into a page left out is counted with
+        its address; allow_all_writes() stops counting."""
+        from harness.driver import CopyRequest
+        dev, drv = await tb_top_up(dut)
+        q = drv.queues[0]
+        src, dst, n = dev.node_bytes + 0x30000, 0x30000, 8192
+        await dev.mem_write(src, np.arange(n, dtype=np.uint32).view(np.uint8)[:n])
+        ring_bytes = q.size * 32
+        dev.allow_writes([(q.ring_base, q.ring_base + ring_bytes),
+                          (q.comp_base, q.comp_base + ring_bytes), (dst, dst + n)])
+        await dev.wait_cycles(2)
+        assert (await drv.copy_batch([CopyRequest(src, dst, n)]))[0].ok
+        assert dev.stray_writes == 0 and dev.first_stray_addr is None
+        comps = await drv.copy_batch([CopyRequest(src, dst + n, n)])   # 2 pages not allowed
+        assert comps[0].ok
+        assert dev.stray_writes == 2, dev.stray_writes          # two 4 KiB write bursts
+        assert dev.first_stray_addr == dst + n
+        dev.allow_all_writes()
+        await dev.wait_cycles(2)
+        assert dev.stray_writes == 0
+        assert (await drv.copy_batch([CopyRequest(src, dst + 2 * n, n)]))[0].ok
+        assert dev.stray_writes == 0 and dev.first_stray_addr is None
+
+
 # ----------------------------------------------------------------------- pytest side
 def _run(data_width: int, testcase=None):
     from cocotb_tools.runner import get_runner
+
+    from harness import sim
 
     runner = get_runner("icarus")
     build_dir = REPO / "sim_build" / f"tb_mem-{data_width}"
@@ -311,22 +551,41 @@ def _run(data_width: int, testcase=None):
     )
     runner.test(
         hdl_toplevel="tb_mem",
-        test_module="test_mem_model",
+        test_module=[sim.TIMEOUT_MODULE, "test_mem_model"],   # default test timeout
         testcase=testcase,
         build_dir=build_dir,
         test_dir=build_dir,
         timescale=("1ns", "1ps"),
-        extra_env={"PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
+        extra_env={sim.TIMEOUT_ENV: str(sim.DEFAULT_TEST_TIMEOUT_MS), "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
                                                    os.environ.get("PYTHONPATH", "")])},
     )
 
 
+#: cocotb tests of this module that run on tb_mem (the memory system alone)
+TB_MEM_TESTS = ["backdoor_and_axi_agree", "latency_per_node", "pipelined_bursts",
+                "bandwidth_halves_rate", "faults_and_decerr", "cpu_copy_4k", "sim_speed",
+                "eight_faults_at_once", "fault_arming", "stray_writes_counted"]
+#: cocotb tests of this module that run on tb_top (engine + memory, through SimDevice)
+TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "cpu_copy_hang",
+                "engine_stray_writes"]
+
+
 def test_mem_model_512():
-    _run(512)
+    _run(512, testcase=TB_MEM_TESTS)
 
 
 @pytest.mark.parametrize("data_width", [64, 1024])
 def test_mem_model_width(data_width):
     """A narrow engine port (one lane of a line) and a 1024-bit one (two lines per beat)."""
     _run(data_width, testcase=["backdoor_and_axi_agree", "faults_and_decerr",
-                               "bandwidth_halves_rate", "latency_per_node"])
+                               "bandwidth_halves_rate", "latency_per_node",
+                               "eight_faults_at_once", "fault_arming"])
+
+
+def test_mem_faults_on_tb_top():
+    """Hangs (memory burst, register port, CPU copy), hard_reset() and stray writes through
+    SimDevice, with the engine (512-bit, one queue)."""
+    from harness import sim
+    sim.run("test_mem_model", testcase=TB_TOP_TESTS,
+            parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
+            config={"bus_bytes": 64, "queues": 1})

@@ -10,12 +10,33 @@
 //     NODE_BYTES = MEM_BYTES/4. A burst's node is the node of its start address.
 //   * Responses (decided when AR/AW is accepted, for the whole burst [addr, addr+(len+1)<<size)):
 //       DECERR  burst touches an address >= MEM_BYTES: reads return zero data, writes not committed
-//       SLVERR  burst overlaps the read (write) fault range [lo, hi) (hi == 0 disables) on a
-//               port whose cfg_fault_ports bit is set, or
-//               burst type is not INCR (a 1-beat FIXED/WRAP burst is accepted), or
+//       SLVERR  burst type is not INCR (a 1-beat FIXED/WRAP burst is accepted), or
 //               size > port width. Reads: every beat SLVERR, data zero. Writes: SLVERR on B
 //               and NONE of the burst's beats are committed.
-//       DECERR takes precedence over SLVERR.
+//       else    the response of an armed fault slot the burst hits (below), else OKAY.
+//       Precedence: DECERR (beyond memory) > SLVERR (illegal burst) > fault slots.
+//   * Fault slots (harness/faults.py says what a Fault is): NUM_FAULTS slots, slot s in bits
+//     [64s +: 64] of cfg_fault_lo / cfg_fault_hi / cfg_fault_from, [32s +: 32] of
+//     cfg_fault_after and [8s +: 8] of cfg_fault_ctl:
+//       ctl[0] enable, ctl[1] kind (0 read, 1 write), ctl[3:2] response (0 SLVERR, 1 DECERR,
+//       2 HANG), ctl[5:4] ports (bit p: port p sees the slot), ctl[7] generation: flipping it
+//       (re)starts the slot (its beat count restarts at 0).
+//     A slot hits a burst of its kind, on a port it names, that overlaps [lo, hi). It is armed
+//     once `after` data beats of its kind have passed on its port(s) since its generation
+//     last changed AND cyc >= `from`. A slot with after == 0 and from == 0 is armed at once
+//     (combinationally); a timed one arms at the clock edge after its condition holds.
+//     Several hits: HANG > DECERR > SLVERR. A hit burst fails whole: every R beat of a read
+//     gets the response (data zero); a write commits nothing and gets it on B.
+//     HANG: the burst is accepted (AR/AW queued) and never answered: a read gets no R beat,
+//     a write's W beats are never accepted (so no B). The port is in order, so nothing queued
+//     behind it is answered either; only rst ends it.
+//   * Stray-write check: while cfg_wr_check is 1, every write burst accepted on either port
+//     whose first or last byte lies in a 4 KiB page not allowed by the bitmap (or beyond
+//     MEM_BYTES) counts one in stray_writes; stray_addr latches the first one's offending
+//     address (its start, or the start of its last page). A toggle of wa_load loads the
+//     bitmap at the next clock edge: $readmemh(WA_FILE, wr_allow), word w bit b = page
+//     64w + b, 16 hex digits per 64-bit word; the same edge clears stray_writes and
+//     stray_addr. cfg_wr_check 0 (default): nothing is counted. rst does not clear them.
 //   * Timing, per node, from run-time inputs (no rebuild for a sweep):
 //       cfg_rd_latency[16n+:16]  read latency L: the first R handshake of a burst happens no
 //                                earlier than L cycles after its AR handshake (L < 2 acts as 2).
@@ -40,7 +61,8 @@
 //       rising edge of bd_load: $readmemh(BD_IN_FILE,  mem, bd_lo, bd_hi)
 //       rising edge of bd_dump: $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi)
 //     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py).
-//   * rst: synchronous, active high; clears queues and buckets (not memory contents).
+//   * rst: synchronous, active high; clears queues (hung bursts included), buckets, R/B
+//     outputs, cyc and the fault slots' beat counts (not memory contents, not the bitmap).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -55,7 +77,9 @@ module numa_mem #(
                                                      // also the B queue depth
     parameter integer TOKEN_CAP = 256,               // bucket saturation, tokens (256 = one line)
     parameter BD_IN_FILE = "backdoor_in.hex",        // backdoor load file (simulator cwd)
-    parameter BD_OUT_FILE = "backdoor_out.hex"       // backdoor dump file (simulator cwd)
+    parameter BD_OUT_FILE = "backdoor_out.hex",      // backdoor dump file (simulator cwd)
+    parameter WA_FILE = "write_allow.hex",           // stray-write bitmap file (simulator cwd)
+    parameter integer NUM_FAULTS = 8                 // fault slots (harness.faults.MAX_FAULTS)
 ) (
     input  wire                       clk,
     input  wire                       rst,
@@ -65,12 +89,17 @@ module numa_mem #(
     input  wire [4*16-1:0]            cfg_rd_latency,
     input  wire [4*16-1:0]            cfg_wr_latency,
     input  wire [4*16-1:0]            cfg_bandwidth,
-    // fault injection: half-open byte ranges [lo, hi), hi == 0 disables
-    input  wire [63:0]                cfg_fault_rd_lo,
-    input  wire [63:0]                cfg_fault_rd_hi,
-    input  wire [63:0]                cfg_fault_wr_lo,
-    input  wire [63:0]                cfg_fault_wr_hi,
-    input  wire [1:0]                 cfg_fault_ports,   // bit p: the faults apply to port p
+    // fault slots (see the contract): slot s in [64s +: 64], [32s +: 32], [8s +: 8]
+    input  wire [NUM_FAULTS*64-1:0]   cfg_fault_lo,
+    input  wire [NUM_FAULTS*64-1:0]   cfg_fault_hi,
+    input  wire [NUM_FAULTS*32-1:0]   cfg_fault_after,
+    input  wire [NUM_FAULTS*64-1:0]   cfg_fault_from,
+    input  wire [NUM_FAULTS*8-1:0]    cfg_fault_ctl,
+    // stray-write check
+    input  wire                       cfg_wr_check,
+    input  wire                       wa_load,           // toggle: load WA_FILE
+    output reg  [31:0]                stray_writes = 32'd0,
+    output reg  [63:0]                stray_addr = 64'd0,
     // backdoor
     input  wire                       bd_load,
     input  wire                       bd_dump,
@@ -152,6 +181,8 @@ localparam integer AWQ_W = $clog2(AW_DEPTH);
 
 localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
 localparam [1:0] BURST_INCR = 2'b01;
+localparam [1:0] FAULT_DECERR = 2'd1, FAULT_HANG = 2'd2;            // cfg_fault_ctl[3:2]
+localparam integer WA_WORDS = (MEM_BYTES >= 262144) ? MEM_BYTES / 262144 : 1;  // 64 pages a word
 
 // ---------------------------------------------------------------- storage and backdoor
 reg [511:0] mem [0:MEM_WORDS-1];
@@ -272,6 +303,38 @@ for (n = 0; n < NUM_NODES; n = n + 1) begin : g_node
 end
 endgenerate
 
+// ---------------------------------------------------------------- fault slots (shared part)
+wire [NUM_FAULTS-1:0]   f_en, f_write, f_gen, f_timed, f_live, f_hang, f_decerr;
+wire [NUM_FAULTS*2-1:0] f_ports;                 // slot s: [2s +: 2], bit p = port p
+wire [NUM_FAULTS*2-1:0] f_inc;                   // slot s: its beats this cycle (0..2)
+reg  [NUM_FAULTS-1:0]   f_gen_seen = {NUM_FAULTS{1'b0}};
+reg  [NUM_FAULTS-1:0]   f_armed = {NUM_FAULTS{1'b0}};       // timed slots whose condition held
+reg  [NUM_FAULTS*32-1:0] f_beats = {NUM_FAULTS*32{1'b0}};   // beats seen since (re)start
+wire [NUM_FAULTS-1:0]   f_waiting = f_en & f_timed & ~f_armed;
+
+genvar fs;
+generate
+for (fs = 0; fs < NUM_FAULTS; fs = fs + 1) begin : g_fault
+    wire [7:0] ctl = cfg_fault_ctl[8*fs +: 8];
+    wire [1:0] fire = ctl[1] ? wr_fire : rd_fire;
+    assign f_en[fs] = ctl[0];
+    assign f_write[fs] = ctl[1];
+    assign f_hang[fs] = (ctl[3:2] == FAULT_HANG);
+    assign f_decerr[fs] = (ctl[3:2] == FAULT_DECERR);
+    assign f_ports[2*fs +: 2] = ctl[5:4];
+    assign f_gen[fs] = ctl[7];
+    assign f_timed[fs] = (cfg_fault_after[32*fs +: 32] != 32'd0) || (cfg_fault_from[64*fs +: 64] != 64'd0);
+    assign f_live[fs] = ctl[0] && (!f_timed[fs] || (f_armed[fs] && f_gen_seen[fs] == ctl[7]));
+    assign f_inc[2*fs +: 2] = {1'b0, fire[0] & ctl[4]} + {1'b0, fire[1] & ctl[5]};
+end
+endgenerate
+
+// ---------------------------------------------------------------- stray-write check
+reg  [63:0] wr_allow [0:WA_WORDS-1];             // bit b of word w: page 64w + b may be written
+reg         wa_seen = 1'b0;                      // wa_load as of the last load
+wire [NUM_PORTS-1:0]    stray_hit;               // port p accepts a stray write burst now
+wire [NUM_PORTS*64-1:0] stray_at;                // ... and its offending address
+
 // Few always blocks on purpose: each one costs a thread wake-up per cycle in Icarus.
 // The cycle counter, the buckets and the write commits of both ports (port 0: P0_LINES
 // lines from wc_idx0, port 1: one line; a line both write in one cycle is merged, port 1's
@@ -282,8 +345,40 @@ wire [511:0] wc_data1 = wc_data[WMAX +: 512];
 wire [511:0] wc_mask1 = wc_mask[WMAX +: 512];
 wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES);   // port 1's line is port 0's
 always @(posedge clk) begin : tick
-    integer l;
+    integer l, k;
     reg [511:0] line;
+    reg [31:0] fb;
+    // fault slots: restart a slot whose generation flipped; arm timed ones (idle otherwise)
+    if (rst) begin
+        f_armed <= {NUM_FAULTS{1'b0}};
+        f_beats <= {NUM_FAULTS*32{1'b0}};
+        f_gen_seen <= f_gen;
+    end else if (f_gen != f_gen_seen || f_waiting != {NUM_FAULTS{1'b0}}) begin
+        for (k = 0; k < NUM_FAULTS; k = k + 1) begin
+            fb = f_beats[32*k +: 32];
+            if (f_gen[k] != f_gen_seen[k]) begin
+                f_beats[32*k +: 32] <= 32'd0;
+                f_armed[k] <= 1'b0;
+            end else if (f_waiting[k]) begin
+                if (fb >= cfg_fault_after[32*k +: 32] && cyc >= cfg_fault_from[64*k +: 64])
+                    f_armed[k] <= 1'b1;
+                else
+                    f_beats[32*k +: 32] <= fb + {30'd0, f_inc[2*k +: 2]};
+            end
+        end
+        f_gen_seen <= f_gen;
+    end
+    // stray-write check: a new bitmap clears the count
+    if (wa_load != wa_seen) begin
+        $readmemh(WA_FILE, wr_allow);
+        wa_seen <= wa_load;
+        stray_writes <= 32'd0;
+        stray_addr <= 64'd0;
+    end else if (cfg_wr_check && stray_hit != {NUM_PORTS{1'b0}}) begin
+        stray_writes <= stray_writes + {31'd0, stray_hit[0]} + {31'd0, stray_hit[1]};
+        if (stray_writes == 32'd0)
+            stray_addr <= stray_hit[0] ? stray_at[0 +: 64] : stray_at[64 +: 64];
+    end
     if (rst) begin
         cyc <= 64'd0;
         rtok <= {NUM_NODES{TOKEN_CAP[31:0]}};
@@ -306,7 +401,7 @@ always @(posedge clk) begin : tick
 end
 
 // ---------------------------------------------------------------- the ports
-genvar p, b;
+genvar p, b, q;
 generate
 for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     localparam integer PW = (p == 0) ? DATA_WIDTH : 512;   // port data width
@@ -321,6 +416,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     reg [1:0]            arq_resp [0:AR_DEPTH-1];
     reg [1:0]            arq_node [0:AR_DEPTH-1];
     reg [63:0]           arq_time [0:AR_DEPTH-1];
+    reg                  arq_hang [0:AR_DEPTH-1];  // HANG fault: never answered
     reg [ARQ_W:0]        ar_wp = 0, ar_rp = 0;
     reg [7:0]            rbeat = 8'd0;
 
@@ -342,7 +438,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [63:0]          rh_time = arq_time[arh];
     wire [ADDR_WIDTH-1:0] rb_addr = rh_addr + ({{(ADDR_WIDTH-8){1'b0}}, rbeat} << rh_size);
 
-    wire r_go = !ar_empty && (cyc >= rh_time) && rtok_ok[rh_node]
+    wire r_go = !ar_empty && !arq_hang[arh] && (cyc >= rh_time) && rtok_ok[rh_node]
                 && (!rvalid_r || in_rready[p]);
 
     assign out_arready[p] = !ar_full;
@@ -358,11 +454,16 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_arsize[p*3 +: 3]);
     wire [1:0]  ar_node_c = (ar_start >= MEM_BYTES) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
+    wire [NUM_FAULTS-1:0] ar_hit;   // armed read slots of this port the burst overlaps
+    wire ar_bad = (ar_end > MEM_BYTES)
+        || (in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || in_arsize[p*3 +: 3] > LB;
     wire [1:0]  ar_resp_c =
         (ar_end > MEM_BYTES) ? RESP_DECERR :
-        ((in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || in_arsize[p*3 +: 3] > LB) ? RESP_SLVERR :
-        (cfg_fault_ports[p] && cfg_fault_rd_hi != 64'd0 && ar_start < cfg_fault_rd_hi && ar_end > cfg_fault_rd_lo) ? RESP_SLVERR :
+        ar_bad ? RESP_SLVERR :
+        ((ar_hit & f_decerr) != {NUM_FAULTS{1'b0}}) ? RESP_DECERR :
+        (ar_hit != {NUM_FAULTS{1'b0}}) ? RESP_SLVERR :
         RESP_OKAY;
+    wire ar_hang_c = !ar_bad && ((ar_hit & f_hang) != {NUM_FAULTS{1'b0}});
     wire [15:0] ar_lat = cfg_rd_latency[16*ar_node_c +: 16];
     wire [15:0] ar_wait = (ar_lat < 16'd2) ? 16'd1 : ar_lat - 16'd1;
 
@@ -373,6 +474,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     reg [2:0]            awq_size [0:AW_DEPTH-1];
     reg [1:0]            awq_resp [0:AW_DEPTH-1];
     reg [1:0]            awq_node [0:AW_DEPTH-1];
+    reg                  awq_hang [0:AW_DEPTH-1];  // HANG fault: W never accepted, no B
     reg [AWQ_W:0]        aw_wp = 0, aw_rp = 0;
     reg [7:0]            wbeat = 8'd0;
 
@@ -401,7 +503,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [AWQ_W:0]       b_used = b_wp - b_rp;
     wire                 b_full = b_used[AWQ_W];
 
-    wire w_ok = !aw_empty && !b_full && wtok_ok[wh_node];
+    wire w_ok = !aw_empty && !awq_hang[awh] && !b_full && wtok_ok[wh_node];
     wire w_go = w_ok && in_wvalid[p];
     wire w_last = (wbeat == wh_len);
     wire b_go = !b_empty && (cyc >= bq_time[bh]) && (!bvalid_r || in_bready[p]);
@@ -429,11 +531,34 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_awsize[p*3 +: 3]);
     wire [1:0]  aw_node_c = (aw_start >= MEM_BYTES) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
+    wire [NUM_FAULTS-1:0] aw_hit;   // armed write slots of this port the burst overlaps
+    wire aw_bad = (aw_end > MEM_BYTES)
+        || (in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || in_awsize[p*3 +: 3] > LB;
     wire [1:0]  aw_resp_c =
         (aw_end > MEM_BYTES) ? RESP_DECERR :
-        ((in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || in_awsize[p*3 +: 3] > LB) ? RESP_SLVERR :
-        (cfg_fault_ports[p] && cfg_fault_wr_hi != 64'd0 && aw_start < cfg_fault_wr_hi && aw_end > cfg_fault_wr_lo) ? RESP_SLVERR :
+        aw_bad ? RESP_SLVERR :
+        ((aw_hit & f_decerr) != {NUM_FAULTS{1'b0}}) ? RESP_DECERR :
+        (aw_hit != {NUM_FAULTS{1'b0}}) ? RESP_SLVERR :
         RESP_OKAY;
+    wire aw_hang_c = !aw_bad && ((aw_hit & f_hang) != {NUM_FAULTS{1'b0}});
+
+    for (q = 0; q < NUM_FAULTS; q = q + 1) begin : g_hit
+        wire [63:0] lo = cfg_fault_lo[64*q +: 64];
+        wire [63:0] hi = cfg_fault_hi[64*q +: 64];
+        wire sees = f_live[q] && f_ports[2*q + p];
+        assign ar_hit[q] = sees && !f_write[q] && ar_start < hi && ar_end > lo;
+        assign aw_hit[q] = sees && f_write[q] && aw_start < hi && aw_end > lo;
+    end
+
+    // stray-write check of the burst being accepted: its first and last byte's pages
+    // (a legal burst stays inside one 4 KiB page)
+    wire [63:0] aw_lastb = aw_end - 64'd1;
+    wire [63:0] wa_first = wr_allow[aw_start[49:18]];
+    wire [63:0] wa_last = wr_allow[aw_lastb[49:18]];
+    wire aw_first_ok = (aw_start < MEM_BYTES) && wa_first[aw_start[17:12]];
+    wire aw_last_ok = (aw_lastb < MEM_BYTES) && wa_last[aw_lastb[17:12]];
+    assign stray_hit[p] = in_awvalid[p] && !aw_full && !(aw_first_ok && aw_last_ok);
+    assign stray_at[64*p +: 64] = aw_first_ok ? {aw_lastb[63:12], 12'd0} : aw_start;
     wire [15:0] w_lat = cfg_wr_latency[16*wh_node +: 16];
     wire [15:0] b_wait = (w_lat < 16'd2) ? 16'd1 : w_lat - 16'd1;
 
@@ -453,6 +578,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                 arq_size[ar_wp[ARQ_W-1:0]] <= in_arsize[p*3 +: 3];
                 arq_resp[ar_wp[ARQ_W-1:0]] <= ar_resp_c;
                 arq_node[ar_wp[ARQ_W-1:0]] <= ar_node_c;
+                arq_hang[ar_wp[ARQ_W-1:0]] <= ar_hang_c;
                 arq_time[ar_wp[ARQ_W-1:0]] <= cyc + {48'd0, ar_wait};
                 ar_wp <= ar_wp + 1'b1;
             end
@@ -494,6 +620,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                 awq_size[aw_wp[AWQ_W-1:0]] <= in_awsize[p*3 +: 3];
                 awq_resp[aw_wp[AWQ_W-1:0]] <= aw_resp_c;
                 awq_node[aw_wp[AWQ_W-1:0]] <= aw_node_c;
+                awq_hang[aw_wp[AWQ_W-1:0]] <= aw_hang_c;
                 aw_wp <= aw_wp + 1'b1;
             end
             if (w_go) begin

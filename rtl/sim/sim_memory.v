@@ -9,7 +9,8 @@ module sim_memory #(
     parameter integer DATA_WIDTH = 512,             // port 0 data width
     parameter integer ADDR_WIDTH = 32,
     parameter integer ID_WIDTH = 8,
-    parameter integer MEM_BYTES = 64*1024*1024
+    parameter integer MEM_BYTES = 64*1024*1024,
+    parameter integer NUM_FAULTS = 8                // fault slots of numa_mem
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -17,11 +18,15 @@ module sim_memory #(
     input  wire [63:0]             cfg_rd_latency,
     input  wire [63:0]             cfg_wr_latency,
     input  wire [63:0]             cfg_bandwidth,
-    input  wire [63:0]             cfg_fault_rd_lo,
-    input  wire [63:0]             cfg_fault_rd_hi,
-    input  wire [63:0]             cfg_fault_wr_lo,
-    input  wire [63:0]             cfg_fault_wr_hi,
-    input  wire [1:0]              cfg_fault_ports,
+    input  wire [NUM_FAULTS*64-1:0] cfg_fault_lo,
+    input  wire [NUM_FAULTS*64-1:0] cfg_fault_hi,
+    input  wire [NUM_FAULTS*32-1:0] cfg_fault_after,
+    input  wire [NUM_FAULTS*64-1:0] cfg_fault_from,
+    input  wire [NUM_FAULTS*8-1:0]  cfg_fault_ctl,
+    input  wire                    cfg_wr_check,
+    input  wire                    wa_load,
+    output wire [31:0]             stray_writes,
+    output wire [63:0]             stray_addr,
     input  wire                    bd_load,
     input  wire                    bd_dump,
     input  wire [31:0]             bd_lo,
@@ -79,14 +84,17 @@ wire [511:0]          c_wdata, c_rdata;
 wire [63:0]           c_wstrb;
 
 numa_mem #(
-    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
+    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES),
+    .NUM_FAULTS(NUM_FAULTS)
 ) u_mem (
     .clk(clk), .rst(rst), .cycle(cycle),
     .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
     .cfg_bandwidth(cfg_bandwidth),
-    .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
-    .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
-        .cfg_fault_ports(cfg_fault_ports),
+    .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
+    .cfg_fault_after(cfg_fault_after), .cfg_fault_from(cfg_fault_from),
+    .cfg_fault_ctl(cfg_fault_ctl),
+    .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
+    .stray_writes(stray_writes), .stray_addr(stray_addr),
     .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
     .s0_axi_awid(s_axi_awid), .s0_axi_awaddr(s_axi_awaddr), .s0_axi_awlen(s_axi_awlen),
     .s0_axi_awsize(s_axi_awsize), .s0_axi_awburst(s_axi_awburst),

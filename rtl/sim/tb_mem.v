@@ -23,11 +23,16 @@ wire [63:0] cycle;   // from the memory model's counter (one less always block)
 reg [63:0] cfg_rd_latency = {4{16'd2}};
 reg [63:0] cfg_wr_latency = {4{16'd2}};
 reg [63:0] cfg_bandwidth  = {4{16'd256}};
-reg [63:0] cfg_fault_rd_lo = 64'd0;
-reg [63:0] cfg_fault_rd_hi = 64'd0;
-reg [63:0] cfg_fault_wr_lo = 64'd0;
-reg [63:0] cfg_fault_wr_hi = 64'd0;
-reg [1:0]  cfg_fault_ports = 2'b11;
+// fault slots and stray-write check (numa_mem.v documents the encoding)
+reg [8*64-1:0] cfg_fault_lo = {8*64{1'b0}};
+reg [8*64-1:0] cfg_fault_hi = {8*64{1'b0}};
+reg [8*32-1:0] cfg_fault_after = {8*32{1'b0}};
+reg [8*64-1:0] cfg_fault_from = {8*64{1'b0}};
+reg [8*8-1:0]  cfg_fault_ctl = {8*8{1'b0}};
+reg        cfg_wr_check = 1'b0;
+reg        wa_load = 1'b0;
+wire [31:0] stray_writes;
+wire [63:0] stray_addr;
 reg        bd_load = 1'b0;
 reg        bd_dump = 1'b0;
 reg [31:0] bd_lo = 32'd0;
@@ -86,9 +91,11 @@ sim_memory #(
     .clk(clk), .rst(rst), .cycle(cycle),
     .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
     .cfg_bandwidth(cfg_bandwidth),
-    .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
-    .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
-    .cfg_fault_ports(cfg_fault_ports),
+    .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
+    .cfg_fault_after(cfg_fault_after), .cfg_fault_from(cfg_fault_from),
+    .cfg_fault_ctl(cfg_fault_ctl),
+    .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
+    .stray_writes(stray_writes), .stray_addr(stray_addr),
     .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
     .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
     .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),

@@ -5,12 +5,20 @@
 //     rst: driven by Python. cycle: clock cycles since rst went low.
 //   * reg_req/reg_write/reg_addr/reg_wdata -> reg_done (toggles), reg_rdata, reg_resp:
 //     one register access on the engine's AXI4-Lite port by an HDL master (axil_request).
+//     cfg_reg_hang = 1: the engine's register port, as that master sees it, stops answering
+//     (every VALID and READY between them held low), so an access never completes; set it
+//     while no access is in flight; only rst frees a master left waiting.
 //   * irq: the engine's interrupt line; dma_busy: some queue has work in flight.
 //   * m_axi_*: the engine's master port as the memory sees it, watched by axi_checker
 //     (axi_error / axi_errors count protocol violations).
 //   * cfg_stall_mask (bits: 0 AW, 1 W, 2 B, 3 AR, 4 R) + cfg_stall_seed: random idle and
 //     backpressure between engine and memory on the chosen channels.
-//   * Memory model numa_mem: cfg_* timing and fault inputs, bd_* backdoor (see numa_mem.v).
+//   * Memory model numa_mem: cfg_* timing, fault slots (cfg_fault_lo/hi/after/from/ctl,
+//     NUM_FAULTS = 8), bd_* backdoor, stray-write check (cfg_wr_check, wa_load toggle loads
+//     the page bitmap file write_allow.hex, stray_writes / stray_addr); see numa_mem.v.
+//   * rst resets the engine, the register master, the stall insertion, the checker, the CPU
+//     copy model and every in-flight state of the memory (hung bursts included), keeping
+//     memory contents, the fault configuration and the stray-write bitmap and count.
 //   * CPU copy model cpu_copy on the memory's second port: cpu_start/src/dst/len,
 //     cpu_max_reads/writes, cpu_done (level), cpu_error, cpu_cycles.
 //   * doorbell_cycle: cycle of the last register write into a queue block (the doorbell);
@@ -59,17 +67,31 @@ module tb_top #(
     wire [1:0]  s_axil_bresp, s_axil_rresp;
     wire        s_axil_bvalid, s_axil_bready, s_axil_arvalid, s_axil_arready;
     wire        s_axil_rvalid, s_axil_rready;
+    // the register master's side of each handshake (h_*), cut off by cfg_reg_hang
+    reg         cfg_reg_hang = 1'b0;
+    wire        h_awvalid, h_awready, h_wvalid, h_wready, h_bvalid, h_bready;
+    wire        h_arvalid, h_arready, h_rvalid, h_rready;
+    assign s_axil_awvalid = h_awvalid && !cfg_reg_hang;
+    assign h_awready = s_axil_awready && !cfg_reg_hang;
+    assign s_axil_wvalid = h_wvalid && !cfg_reg_hang;
+    assign h_wready = s_axil_wready && !cfg_reg_hang;
+    assign h_bvalid = s_axil_bvalid && !cfg_reg_hang;
+    assign s_axil_bready = h_bready && !cfg_reg_hang;
+    assign s_axil_arvalid = h_arvalid && !cfg_reg_hang;
+    assign h_arready = s_axil_arready && !cfg_reg_hang;
+    assign h_rvalid = s_axil_rvalid && !cfg_reg_hang;
+    assign s_axil_rready = h_rready && !cfg_reg_hang;
 
     axil_request #(.ADDR_WIDTH(12)) registers (
         .clk(clk), .rst(rst),
         .req(reg_req), .req_write(reg_write), .req_addr(reg_addr), .req_wdata(reg_wdata),
         .done(reg_done), .resp_rdata(reg_rdata), .resp_resp(reg_resp),
-        .m_axil_awaddr(s_axil_awaddr), .m_axil_awvalid(s_axil_awvalid), .m_axil_awready(s_axil_awready),
-        .m_axil_wdata(s_axil_wdata), .m_axil_wvalid(s_axil_wvalid), .m_axil_wready(s_axil_wready),
-        .m_axil_bresp(s_axil_bresp), .m_axil_bvalid(s_axil_bvalid), .m_axil_bready(s_axil_bready),
-        .m_axil_araddr(s_axil_araddr), .m_axil_arvalid(s_axil_arvalid), .m_axil_arready(s_axil_arready),
-        .m_axil_rdata(s_axil_rdata), .m_axil_rresp(s_axil_rresp), .m_axil_rvalid(s_axil_rvalid),
-        .m_axil_rready(s_axil_rready)
+        .m_axil_awaddr(s_axil_awaddr), .m_axil_awvalid(h_awvalid), .m_axil_awready(h_awready),
+        .m_axil_wdata(s_axil_wdata), .m_axil_wvalid(h_wvalid), .m_axil_wready(h_wready),
+        .m_axil_bresp(s_axil_bresp), .m_axil_bvalid(h_bvalid), .m_axil_bready(h_bready),
+        .m_axil_araddr(s_axil_araddr), .m_axil_arvalid(h_arvalid), .m_axil_arready(h_arready),
+        .m_axil_rdata(s_axil_rdata), .m_axil_rresp(s_axil_rresp), .m_axil_rvalid(h_rvalid),
+        .m_axil_rready(h_rready)
     );
     wire        irq;
     wire        dma_busy;      // the engine has work in flight (its STATUS.BUSY)
@@ -77,11 +99,17 @@ module tb_top #(
     reg  [4*16-1:0] cfg_rd_latency = {4{16'd2}};
     reg  [4*16-1:0] cfg_wr_latency = {4{16'd2}};
     reg  [4*16-1:0] cfg_bandwidth = {4{16'd256}};
-    reg  [63:0]     cfg_fault_rd_lo = 64'd0;
-    reg  [63:0]     cfg_fault_rd_hi = 64'd0;
-    reg  [63:0]     cfg_fault_wr_lo = 64'd0;
-    reg  [63:0]     cfg_fault_wr_hi = 64'd0;
-    reg  [1:0]      cfg_fault_ports = 2'b11;    // bit 0: the engine's port, bit 1: the CPU's
+    // fault slots (numa_mem.v: slot s in [64s +: 64], [32s +: 32], [8s +: 8]; ctl bit 0 enable)
+    reg  [8*64-1:0] cfg_fault_lo = {8*64{1'b0}};
+    reg  [8*64-1:0] cfg_fault_hi = {8*64{1'b0}};
+    reg  [8*32-1:0] cfg_fault_after = {8*32{1'b0}};
+    reg  [8*64-1:0] cfg_fault_from = {8*64{1'b0}};
+    reg  [8*8-1:0]  cfg_fault_ctl = {8*8{1'b0}};
+    // stray-write check: off by default (every write allowed)
+    reg             cfg_wr_check = 1'b0;
+    reg             wa_load = 1'b0;
+    wire [31:0]     stray_writes;
+    wire [63:0]     stray_addr;
     reg  [4:0]      cfg_stall_mask = 5'd0;
     reg  [15:0]     cfg_stall_seed = 16'd1;
     reg             bd_load = 1'b0;
@@ -197,9 +225,11 @@ module tb_top #(
         .clk(clk), .rst(rst), .cycle(),
         .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
         .cfg_bandwidth(cfg_bandwidth),
-        .cfg_fault_rd_lo(cfg_fault_rd_lo), .cfg_fault_rd_hi(cfg_fault_rd_hi),
-        .cfg_fault_wr_lo(cfg_fault_wr_lo), .cfg_fault_wr_hi(cfg_fault_wr_hi),
-        .cfg_fault_ports(cfg_fault_ports),
+        .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
+        .cfg_fault_after(cfg_fault_after), .cfg_fault_from(cfg_fault_from),
+        .cfg_fault_ctl(cfg_fault_ctl),
+        .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
+        .stray_writes(stray_writes), .stray_addr(stray_addr),
         .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
         .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
         .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),
