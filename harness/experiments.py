@@ -14,6 +14,7 @@ Where things go (all under sim_build/, git-ignored):
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import itertools
 import multiprocessing
 import os
@@ -736,11 +737,17 @@ def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
     model_seeds = 20 * seeds if model_seeds is None else model_seeds
     t0 = time.monotonic()
     model_results = []
-    for seed in range(first_seed, first_seed + model_seeds):
-        case = soak_mod.draw_case(seed, max_queues=SOAK_PARAMETERS["NUM_QUEUES"])
-        res = asyncio.run(soak_mod.run_case_on_model(case, mem_bytes=SOAK_MEM_BYTES))
-        res["where"] = "model"
-        model_results.append(res)
+    quiet = logging.getLogger("harness")       # the driver's per-fault warnings: thousands
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        for seed in range(first_seed, first_seed + model_seeds):
+            case = soak_mod.draw_case(seed, max_queues=SOAK_PARAMETERS["NUM_QUEUES"])
+            res = asyncio.run(soak_mod.run_case_on_model(case, mem_bytes=SOAK_MEM_BYTES))
+            res["where"] = "model"
+            model_results.append(res)
+    finally:
+        quiet.setLevel(level)
     model_wall = time.monotonic() - t0
     model_summary = soak_mod.summarize(model_results)
     print(soak_mod.summary_line(model_summary, f"golden model ({model_wall:.0f} s)"))
