@@ -466,6 +466,7 @@ async def run_soak(dut, cfg: dict) -> dict:
                                                  mem_bytes=dev.mem_bytes,
                                                  max_queues=cfg["queues"])
             diffs = soak.compare_outcomes(res, model)
+            res["model_compared"] = 1
             res["model_mismatches"] = len(diffs)
             res["problems"] += [f"model mismatch: {d}" for d in diffs]
         out["cases"].append(res)

@@ -52,7 +52,8 @@ FAULT_CLASSES = ("read", "write", "fetch", "record", "hang")
 FAILURE_KEYS = ("lost", "half_migrated", "stray_writes", "model_mismatches", "hangs", "errors",
                 "axi_violations")
 SOAK_KEYS = ("seeds", "migrations", "folios", "faults", "resets", "aborts", "timeouts",
-             "dead_devices", "quarantined", "migrated", "not_migrated") + FAILURE_KEYS
+             "dead_devices", "quarantined", "migrated", "not_migrated", "model_compared",
+             "protocol_errors") + FAILURE_KEYS
 
 SRC_NODE, DST_NODE = 1, 0
 MAX_CASE_PAGES = 2048       #: pages moved per case at most (8 MiB: half a 64 MiB model's node)
@@ -343,6 +344,7 @@ def summary_line(s: dict, label: str) -> str:
             f" {f['read']} write {f['write']} fetch {f['fetch']} record {f['record']} hang"
             f" {f['hang']}; resets {s['resets']} aborts {s['aborts']} timeouts"
             f" {s['timeouts']} dead {s['dead_devices']} quarantined {s['quarantined']};"
+            f" {s['model_compared']} compared with the model;"
             f" lost {s['lost']} half_migrated {s['half_migrated']} stray_writes"
             f" {s['stray_writes']} model_mismatches {s['model_mismatches']} hangs"
             f" {s['hangs']} errors {s['errors']} axi_violations {s['axi_violations']}")
