@@ -50,10 +50,10 @@ log = logging.getLogger(__name__)
 FAULT_CLASSES = ("read", "write", "fetch", "record", "hang")
 #: the counts that must be 0 for the soak to pass
 FAILURE_KEYS = ("lost", "half_migrated", "stray_writes", "model_mismatches", "hangs", "errors",
-                "axi_violations")
+                "axi_violations", "protocol_errors")
 SOAK_KEYS = ("seeds", "migrations", "folios", "faults", "resets", "aborts", "timeouts",
-             "dead_devices", "quarantined", "migrated", "not_migrated", "model_compared",
-             "protocol_errors") + FAILURE_KEYS
+             "dead_devices", "quarantined", "migrated", "not_migrated",
+             "model_compared") + FAILURE_KEYS
 
 SRC_NODE, DST_NODE = 1, 0
 MAX_CASE_PAGES = 2048       #: pages moved per case at most (8 MiB: half a 64 MiB model's node)
@@ -347,7 +347,8 @@ def summary_line(s: dict, label: str) -> str:
             f" {s['model_compared']} compared with the model;"
             f" lost {s['lost']} half_migrated {s['half_migrated']} stray_writes"
             f" {s['stray_writes']} model_mismatches {s['model_mismatches']} hangs"
-            f" {s['hangs']} errors {s['errors']} axi_violations {s['axi_violations']}")
+            f" {s['hangs']} errors {s['errors']} axi_violations {s['axi_violations']}"
+            f" protocol_errors {s['protocol_errors']}")
 
 
 def failed(s: dict) -> bool:
