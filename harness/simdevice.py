@@ -161,6 +161,7 @@ class SimDevice(Device):
         await self._cycles(cycles)
         self.dut.rst.value = 0
         await RisingEdge(self.dut.clk)
+        self._register_wedged = None       # rst freed the register master
 
     def set_memory(self, node: int | None = None, rd_latency: int | None = None,
                    wr_latency: int | None = None, bandwidth: int | None = None) -> None:
@@ -256,7 +257,6 @@ class SimDevice(Device):
         self.dut.reg_req.value = 0
         self.dut.cpu_start.value = 0
         await self.reset(cycles)
-        self._register_wedged = None
 
     def set_stalls(self, mask: int, seed: int = 1) -> None:
         """Random idle/backpressure on the engine's AXI channels (bit per channel: AW W B AR R)."""
