@@ -82,3 +82,17 @@ def test_write_allow_bitmap_rounds_out_to_pages(tmp_path):
     assert dut.cfg_wr_check.value == 0 and dut.wa_load.value == 0  # toggled again
     assert all(int(line, 16) == (1 << 64) - 1 for line in path.read_text().split())
     assert np.count_nonzero(allow.pages([])) == 0
+
+
+def test_new_device_continues_the_bench_generations(tmp_path, monkeypatch):
+    """A SimDevice built on a bench an earlier test left configured still restarts slots
+    and reloads the bitmap: it flips the bench's bits, not its own idea of them."""
+    monkeypatch.chdir(tmp_path)                  # the bitmap file goes to the cwd
+    dut = FakeTop()
+    dut.cfg_fault_ctl.value = 1 << 7             # slot 0 generation 1, left by a previous test
+    dut.wa_load.value = 1
+    dev = SimDevice(dut, bus_bytes=64, nr_queues=1, mem_bytes=1 << 20)
+    dev.inject_fault("read", 0, 64)
+    assert (dut.cfg_fault_ctl.value >> 7) & 1 == 0
+    dev.allow_all_writes()
+    assert dut.wa_load.value == 0
