@@ -527,6 +527,20 @@ if cocotb is not None:
         assert np.array_equal(await dev.mem_read(dst, n), data)
 
     @cocotb.test(**TIMEOUT)
+    async def irq_wait_bounded(dut):
+        """wait_irq(None) on an engine with nothing to do raises DeviceHangError after
+        IRQ_WAIT_MAX_CYCLES (lowered here), saying what it waited for; with a timeout it
+        returns False as before."""
+        from harness.device import DeviceHangError
+        dev, drv = await tb_top_up(dut)
+        assert await dev.wait_irq(100) is False
+        dev.IRQ_WAIT_MAX_CYCLES = 3000
+        t0 = dev.now()
+        with pytest.raises(DeviceHangError, match="interrupt: the irq line stayed low for 3000 cycles"):
+            await dev.wait_irq()
+        assert 3000 <= dev.now() - t0 <= 3002
+
+    @cocotb.test(**TIMEOUT)
     async def engine_stray_writes(dut):
         """SimDevice.allow_writes: an engine copy whose destination, ring and completion
         pages are allowed counts no stray write; one into a page left out is counted with
@@ -588,7 +602,7 @@ TB_MEM_TESTS = ["backdoor_and_axi_agree", "latency_per_node", "pipelined_bursts"
                 "eight_faults_at_once", "fault_arming", "stray_writes_counted"]
 #: cocotb tests of this module that run on tb_top (engine + memory, through SimDevice)
 TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "register_error_response",
-                "cpu_copy_hang", "engine_stray_writes"]
+                "cpu_copy_hang", "irq_wait_bounded", "engine_stray_writes"]
 
 
 def test_mem_model_512():
