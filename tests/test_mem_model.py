@@ -483,6 +483,27 @@ if cocotb is not None:
         assert await dev.read_reg(layout.global_reg("ID")) == layout.ENGINE_ID
 
     @cocotb.test(**TIMEOUT)
+    async def register_error_response(dut):
+        """An AXI error response on a register access raises DeviceError (not a hang, not a
+        plain RuntimeError) naming the access and the response. The engine answers OKAY
+        to everything, so the response wire is forced (Icarus; Verilator hides it)."""
+        from cocotb.handle import Force, Release
+
+        from harness import layout
+        from harness.device import DeviceError, DeviceHangError
+        dev, drv = await tb_top_up(dut)
+        if "icarus" not in cocotb.SIM_NAME.lower():
+            dut._log.info("register_error_response: forcing needs Icarus; not run")
+            return
+        dut.s_axil_rresp.value = Force(2)
+        with pytest.raises(DeviceError, match=r"register read at 0x4: AXI response SLVERR") as err:
+            await dev.read_reg(layout.global_reg("CONFIG"))
+        assert not isinstance(err.value, DeviceHangError)
+        dut.s_axil_rresp.value = Release()
+        await dev.wait_cycles(1)
+        assert await dev.read_reg(layout.global_reg("ID")) == layout.ENGINE_ID
+
+    @cocotb.test(**TIMEOUT)
     async def cpu_copy_hang(dut):
         """A CPU copy whose stores hit a CPU-port HANG raises DeviceHangError naming the
         copy within its budget; the engine port is not affected; after hard_reset() the
@@ -504,6 +525,20 @@ if cocotb is not None:
         await dev.mem_write(dst, np.zeros(n, np.uint8))
         assert await dev.cpu_copy(src, dst, n)
         assert np.array_equal(await dev.mem_read(dst, n), data)
+
+    @cocotb.test(**TIMEOUT)
+    async def irq_wait_bounded(dut):
+        """wait_irq(None) on an engine with nothing to do raises DeviceHangError after
+        IRQ_WAIT_MAX_CYCLES (lowered here), saying what it waited for; with a timeout it
+        returns False as before."""
+        from harness.device import DeviceHangError
+        dev, drv = await tb_top_up(dut)
+        assert await dev.wait_irq(100) is False
+        dev.IRQ_WAIT_MAX_CYCLES = 3000
+        t0 = dev.now()
+        with pytest.raises(DeviceHangError, match="interrupt: the irq line stayed low for 3000 cycles"):
+            await dev.wait_irq()
+        assert 3000 <= dev.now() - t0 <= 3002
 
     @cocotb.test(**TIMEOUT)
     async def engine_stray_writes(dut):
@@ -566,8 +601,8 @@ TB_MEM_TESTS = ["backdoor_and_axi_agree", "latency_per_node", "pipelined_bursts"
                 "bandwidth_halves_rate", "faults_and_decerr", "cpu_copy_4k", "sim_speed",
                 "eight_faults_at_once", "fault_arming", "stray_writes_counted"]
 #: cocotb tests of this module that run on tb_top (engine + memory, through SimDevice)
-TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "cpu_copy_hang",
-                "engine_stray_writes"]
+TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "register_error_response",
+                "cpu_copy_hang", "irq_wait_bounded", "engine_stray_writes"]
 
 
 def test_mem_model_512():

@@ -51,3 +51,36 @@ def test_default_simulator_from_environment(monkeypatch):
     monkeypatch.setenv(sim.SIM_ENV, "xcelium")
     with pytest.raises(ValueError):
         sim.default_simulator()
+
+
+def test_default_cocotb_timeout_applies_only_without_own(monkeypatch):
+    """harness.cocotb_timeout gives tests registered after it the default timeout from
+    $FOLIODMA_TEST_TIMEOUT_MS; a test's own timeout_time wins; 0 means none."""
+    import logging
+
+    import cocotb
+    from cocotb.regression import RegressionManager
+
+    import harness.cocotb_timeout  # noqa: F401  (patches RegressionManager.register_test)
+
+    @cocotb.test()
+    async def plain(dut):
+        pass
+
+    @cocotb.test(timeout_time=1, timeout_unit="us")
+    async def own(dut):
+        pass
+
+    class Manager:
+        log = logging.getLogger("test")
+
+        def __init__(self):
+            self._test_queue = []
+
+    for value, want in (("5", [(5.0, "ms"), (1, "us")]), ("0", [None, (1, "us")])):
+        monkeypatch.setenv(sim.TIMEOUT_ENV, value)
+        manager = Manager()
+        for generator in (plain, own):
+            for test in generator.generate_tests():
+                RegressionManager.register_test(manager, test)
+        assert [t.timeout for t in manager._test_queue] == want

@@ -116,7 +116,9 @@ module numa_mem #(
     output wire                       s0_axi_awready,
     input  wire [DATA_WIDTH-1:0]      s0_axi_wdata,
     input  wire [DATA_WIDTH/8-1:0]    s0_axi_wstrb,
+    /* verilator lint_off UNUSEDSIGNAL */   // WLAST is not checked (see the contract)
     input  wire                       s0_axi_wlast,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                       s0_axi_wvalid,
     output wire                       s0_axi_wready,
     output wire [ID_WIDTH-1:0]        s0_axi_bid,
@@ -147,7 +149,9 @@ module numa_mem #(
     output wire                       s1_axi_awready,
     input  wire [511:0]               s1_axi_wdata,
     input  wire [63:0]                s1_axi_wstrb,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire                       s1_axi_wlast,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                       s1_axi_wvalid,
     output wire                       s1_axi_wready,
     output wire [ID_WIDTH-1:0]        s1_axi_bid,
@@ -182,6 +186,7 @@ localparam integer AWQ_W = $clog2(AW_DEPTH);
 localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
 localparam [1:0] BURST_INCR = 2'b01;
 localparam [1:0] FAULT_DECERR = 2'd1, FAULT_HANG = 2'd2;            // cfg_fault_ctl[3:2]
+localparam [63:0] MEM_END = {32'd0, MEM_BYTES[31:0]};                             // MEM_BYTES, 64 bits
 localparam integer WA_WORDS = (MEM_BYTES >= 262144) ? MEM_BYTES / 262144 : 1;  // 64 pages a word
 
 // ---------------------------------------------------------------- storage and backdoor
@@ -315,7 +320,9 @@ wire [NUM_FAULTS-1:0]   f_waiting = f_en & f_timed & ~f_armed;
 genvar fs;
 generate
 for (fs = 0; fs < NUM_FAULTS; fs = fs + 1) begin : g_fault
+    /* verilator lint_off UNUSEDSIGNAL */   // ctl[6] is reserved
     wire [7:0] ctl = cfg_fault_ctl[8*fs +: 8];
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [1:0] fire = ctl[1] ? wr_fire : rd_fire;
     assign f_en[fs] = ctl[0];
     assign f_write[fs] = ctl[1];
@@ -453,12 +460,12 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     // AR acceptance: classify the whole burst
     wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_arsize[p*3 +: 3]);
-    wire [1:0]  ar_node_c = (ar_start >= MEM_BYTES) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
+    wire [1:0]  ar_node_c = (ar_start >= MEM_END) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] ar_hit;   // armed read slots of this port the burst overlaps
-    wire ar_bad = (ar_end > MEM_BYTES)
-        || (in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || in_arsize[p*3 +: 3] > LB;
+    wire ar_bad = (ar_end > MEM_END)
+        || (in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || {29'd0, in_arsize[p*3 +: 3]} > LB;
     wire [1:0]  ar_resp_c =
-        (ar_end > MEM_BYTES) ? RESP_DECERR :
+        (ar_end > MEM_END) ? RESP_DECERR :
         ar_bad ? RESP_SLVERR :
         ((ar_hit & f_decerr) != {NUM_FAULTS{1'b0}}) ? RESP_DECERR :
         (ar_hit != {NUM_FAULTS{1'b0}}) ? RESP_SLVERR :
@@ -518,7 +525,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
 
     // commit: the lane of the line selected by the beat address (a 1024-bit port: both
     // lines of its bus word, unshifted)
-    wire [31:0] w_shift = (PW > 512) ? 32'd0 : ((wb_addr & 6'h3f) >> LB) * PW;
+    wire [31:0] w_shift = (PW > 512) ? 32'd0 : ({{(ADDR_WIDTH-6){1'b0}}, wb_addr[5:0]} >> LB) * PW;
     wire [WMAX/8-1:0] w_strb = in_wstrb[p*WMAX/8 +: WMAX/8] << (w_shift >> 3);
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
     assign wc_idx[p*32 +: 32] = (PW > 512) ? (wb_addr >> LB) * (PW / 512) : wb_addr >> 6;
@@ -530,12 +537,12 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     // AW acceptance: classify the whole burst
     wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_awsize[p*3 +: 3]);
-    wire [1:0]  aw_node_c = (aw_start >= MEM_BYTES) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
+    wire [1:0]  aw_node_c = (aw_start >= MEM_END) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] aw_hit;   // armed write slots of this port the burst overlaps
-    wire aw_bad = (aw_end > MEM_BYTES)
-        || (in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || in_awsize[p*3 +: 3] > LB;
+    wire aw_bad = (aw_end > MEM_END)
+        || (in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || {29'd0, in_awsize[p*3 +: 3]} > LB;
     wire [1:0]  aw_resp_c =
-        (aw_end > MEM_BYTES) ? RESP_DECERR :
+        (aw_end > MEM_END) ? RESP_DECERR :
         aw_bad ? RESP_SLVERR :
         ((aw_hit & f_decerr) != {NUM_FAULTS{1'b0}}) ? RESP_DECERR :
         (aw_hit != {NUM_FAULTS{1'b0}}) ? RESP_SLVERR :
@@ -555,8 +562,8 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [63:0] aw_lastb = aw_end - 64'd1;
     wire [63:0] wa_first = wr_allow[aw_start[49:18]];
     wire [63:0] wa_last = wr_allow[aw_lastb[49:18]];
-    wire aw_first_ok = (aw_start < MEM_BYTES) && wa_first[aw_start[17:12]];
-    wire aw_last_ok = (aw_lastb < MEM_BYTES) && wa_last[aw_lastb[17:12]];
+    wire aw_first_ok = (aw_start < MEM_END) && wa_first[aw_start[17:12]];
+    wire aw_last_ok = (aw_lastb < MEM_END) && wa_last[aw_lastb[17:12]];
     assign stray_hit[p] = in_awvalid[p] && !aw_full && !(aw_first_ok && aw_last_ok);
     assign stray_at[64*p +: 64] = aw_first_ok ? {aw_lastb[63:12], 12'd0} : aw_start;
     wire [15:0] w_lat = cfg_wr_latency[16*wh_node +: 16];
@@ -593,7 +600,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                     for (rl = 0; rl < WMAX / 512; rl = rl + 1)
                         rdata_r[rl*512 +: 512] <= mem[(rb_addr >> LB) * (WMAX / 512) + rl];
                 else
-                    rdata_r <= mem[rb_addr >> 6] >> (((rb_addr & 6'h3f) >> LB) * PW);
+                    rdata_r <= mem[rb_addr >> 6] >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
                 if (rbeat == rh_len) begin
                     rbeat <= 8'd0;
                     ar_rp <= ar_rp + 1'b1;
