@@ -1,4 +1,6 @@
-"""Hex files for the memory model's backdoor ($readmemh / $writememh).
+"""The memory's backdoor, as the host side uses it: bulk reads and writes of many ranges
+through any Device (``read_ranges`` / ``write_ranges``), and the hex files of the RTL memory
+model's backdoor ($readmemh / $writememh).
 
 One line per 64-byte memory word, 128 hex digits, most significant first; byte 0 of the
 word is bits [7:0], so a word's digits are its bytes in reverse order.
@@ -46,3 +48,40 @@ def read_hex(path) -> np.ndarray:
     value = _NIBBLE[text]
     nbytes = (value[:, 0::2] << 4) | value[:, 1::2]
     return nbytes[:, ::-1].reshape(-1).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ bulk access
+#: ranges closer than this are read with one backdoor access (each access has a fixed
+#: cost in the simulator: a file written and parsed; one per folio dominated make sim)
+BULK_GAP = 256 << 10
+
+async def read_ranges(dev, ranges: list[tuple[int, int]]) -> list[np.ndarray]:
+    """Memory of every (addr, nbytes), reading runs of nearby ranges at once."""
+    out: list[np.ndarray | None] = [None] * len(ranges)
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i][0])
+    k = 0
+    while k < len(order):
+        lo = ranges[order[k]][0]
+        hi = lo + ranges[order[k]][1]
+        j = k + 1
+        while j < len(order) and ranges[order[j]][0] <= hi + BULK_GAP:
+            hi = max(hi, ranges[order[j]][0] + ranges[order[j]][1])
+            j += 1
+        run = np.asarray(await dev.mem_read(lo, hi - lo), dtype=np.uint8)
+        for i in order[k:j]:
+            a, n = ranges[i]
+            out[i] = run[a - lo:a - lo + n].copy()
+        k = j
+    return out
+
+async def write_ranges(dev, items: list[tuple[int, np.ndarray]]) -> None:
+    """Write every (addr, data), adjacent ranges with one backdoor access."""
+    items = sorted(items, key=lambda it: it[0])
+    k = 0
+    while k < len(items):
+        j, end = k + 1, items[k][0] + items[k][1].size
+        while j < len(items) and items[j][0] == end:
+            end += items[j][1].size
+            j += 1
+        await dev.mem_write(items[k][0], np.concatenate([d for _, d in items[k:j]]))
+        k = j

@@ -325,16 +325,18 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     """move_pages(2) of nr_folios folios from node 1 to node 0 with copy path ``mode``;
     validated; -> one repetition's figures. ``warp``: software steps fast-forward
     (WarpDevice) instead of simulating idle cycles."""
-    from .mm import PAGE_SHIFT, PAGE_SIZE, Kernel, MigrateStats
+    from . import validate
+    from .assemble import make_kernel
+    from .mm import PAGE_SHIFT, PAGE_SIZE, MigrateStats
 
     order = (folio_bytes // PAGE_SIZE).bit_length() - 1
-    kernel = Kernel(WarpDevice(dev, drv) if warp else dev, costs=costs, copy_path=mode,
-                    driver=drv, seed=seed)
+    kernel = make_kernel(WarpDevice(dev, drv) if warp else dev, mode, driver=drv,
+                         costs=costs, seed=seed)
     mm = kernel.mm_alloc("bench")
     base = 1 << 32                       # a user virtual address, 2 MiB aligned
     nr_pages = nr_folios << order
     folios = await kernel.mmap(mm, base, nr_pages, node=1, order=order)
-    snaps = await kernel.snapshot(folios)
+    snaps = await validate.snapshot(kernel, folios)
     pages = [base + (i << (order + PAGE_SHIFT)) for i in range(nr_folios)]
     stats = MigrateStats()
     drv.clear_intervals()
@@ -343,7 +345,7 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     status = await kernel.move_pages(mm, pages, [0] * nr_folios, stats)
     move_pages_cycles = kernel.dev.now() - t_syscall
     wall = time.monotonic() - t_wall
-    check = await kernel.verify_migration(snaps, stats)
+    check = await validate.verify_migration(kernel, snaps, stats)
     per_page = stats.per_page(costs)
     engine = drv.engine_cycles if drv.intervals else None
     return {
@@ -481,7 +483,8 @@ async def _bring_up(dut, cfg):
     """SimDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
     holds the rings and completion areas (default 0), so that a migration can fill node 0."""
     from .driver import default_dma_region
-    from .simdevice import DEFAULT_MEM_BYTES, NR_NODES, bring_up
+    from .assemble import bring_up
+    from .simdevice import DEFAULT_MEM_BYTES, NR_NODES
     ring_order = cfg.get("ring_order", 9)
     driver_args = {}
     if cfg.get("dma_node"):

@@ -442,38 +442,4 @@ class SimDevice(Device):
         return not int(dut.cpu_error.value)
 
 
-# ------------------------------------------------------------------------- bring-up
 DEFAULT_MEM_BYTES = 64 << 20     #: tb_top's default MEM_BYTES
-
-
-async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,
-                   bus_bytes: int | None = None, queues: int | None = None,
-                   latency: int | None = None, mem_bytes: int | None = None,
-                   driver_cls=None, **driver_args):
-    """Start the clock (if needed), build SimDevice + Driver, reset, probe: -> (dev, drv).
-
-    Every setting not given comes from the job's configuration (``sim.load_config()``):
-    ``bus_bytes``, ``queues`` (engine queues, tb_top's NUM_QUEUES), ``latency`` (read and
-    write latency of every node, default 8), ``mem_bytes`` (default 64 MiB). ``nr_queues``:
-    queues the driver uses (default: all). ``driver_cls``: a Driver subclass (default Driver);
-    ``driver_args`` go to its constructor. Faults, stalls and the stray-write check are cleared.
-    """
-    from . import sim
-    from .driver import Driver
-
-    sim.start_clock_if_needed(dut)
-    cfg = sim.load_config()
-    bus_bytes = bus_bytes or cfg["bus_bytes"]
-    queues = queues or cfg.get("queues", 1)
-    latency = cfg.get("latency", 8) if latency is None else latency
-    mem_bytes = mem_bytes or cfg.get("mem_bytes", DEFAULT_MEM_BYTES)
-    dev = SimDevice(dut, bus_bytes=bus_bytes, nr_queues=queues, mem_bytes=mem_bytes)
-    dev.set_memory(rd_latency=latency, wr_latency=latency)
-    dev.clear_faults()
-    dev.allow_all_writes()
-    dev.set_stalls(0)
-    await dev.reset()
-    drv = (driver_cls or Driver)(dev, nr_queues=nr_queues or queues, ring_order=ring_order,
-                                 **driver_args)
-    await drv.probe()
-    return dev, drv

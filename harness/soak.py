@@ -43,6 +43,8 @@ from .copy_paths import COPY_PATHS
 from .device import DeviceHangError, ModelDevice
 from .driver import Driver, DriverError
 from .faults import Fault
+from . import validate
+from .assemble import make_kernel
 from .mm import PAGE_SHIFT, PAGE_SIZE, Kernel, MigrateStats
 
 log = logging.getLogger(__name__)
@@ -235,7 +237,7 @@ async def run_case(dev, case: SoakCase) -> dict:
     edev.driver = drv
     for q in range(case.nr_queues):
         await dev.write_reg(layout.queue_reg(q, "RATE"), case.rate)
-    kernel = Kernel(edev, copy_path=case.mode, driver=drv, seed=case.seed)
+    kernel = make_kernel(edev, case.mode, driver=drv, seed=case.seed)
 
     # the workload: folios of the drawn orders on the source node, random bytes
     mm = kernel.mm_alloc(f"soak{case.seed}")
@@ -244,7 +246,7 @@ async def run_case(dev, case: SoakCase) -> dict:
         va = -(-va // (PAGE_SIZE << order)) * (PAGE_SIZE << order)
         folios += await kernel.mmap(mm, va, 1 << order, node=SRC_NODE, order=order)
         va += PAGE_SIZE << order
-    snaps = await kernel.snapshot(folios)
+    snaps = await validate.snapshot(kernel, folios)
 
     # what may be written: the target node's free pages (destinations), rings and records
     allowed = _free_ranges(kernel, DST_NODE) + [drv.dma_region]
@@ -275,7 +277,7 @@ async def run_case(dev, case: SoakCase) -> dict:
             break
     dev.clear_faults()
 
-    report, problems = await kernel.audit_migration(snaps, stats)
+    report, problems = await validate.audit_migration(kernel, snaps, stats)
     for klass, msg in problems:
         res["half_migrated" if klass == "half_migrated" else "lost"] += 1
         res["problems"].append(f"{klass}: {msg}")

@@ -749,7 +749,9 @@ def _migrate_on_model(warp: bool, n: int = 64):
     """move_pages() of n 4 KiB folios node 1 -> 0 through batch_dma on the ModelDevice;
     -> (stats, kernel device, driver, TAIL writes)."""
     from harness.jobs import WarpDevice
-    from harness.mm import Kernel, MigrateStats
+    from harness import validate
+    from harness.assemble import make_kernel
+    from harness.mm import MigrateStats
 
     async def go():
         dev = ModelDevice(mem_bytes=32 << 20, nr_nodes=2)
@@ -757,14 +759,14 @@ def _migrate_on_model(warp: bool, n: int = 64):
         await drv.probe()
         kdev = WarpDevice(dev, drv) if warp else dev
         spy = Spy(dev)
-        k = Kernel(kdev, copy_path="batch_dma", driver=drv)
+        k = make_kernel(kdev, "batch_dma", driver=drv)
         mm = k.mm_alloc()
         va = 0x4000_0000
         folios = await k.mmap(mm, va, n, node=1)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, [va + i * PAGE for i in range(n)], [0] * n, stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         assert status == [0] * n
         return st, kdev, drv, spy
 

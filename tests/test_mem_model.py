@@ -430,7 +430,7 @@ if cocotb is not None:
     TIMEOUT = {"timeout_time": 20, "timeout_unit": "ms"}
 
     async def tb_top_up(dut, **driver_args):
-        from harness.simdevice import bring_up
+        from harness.assemble import bring_up
         return await bring_up(dut, **driver_args)
 
     @cocotb.test(**TIMEOUT)

@@ -19,8 +19,10 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
+    from harness import validate
+    from harness.assemble import make_kernel
     from harness.mm import PAGE_SIZE, Kernel, MigrateReason, MigrateStats, MovableOps
-    from harness.simdevice import bring_up
+    from harness.assemble import bring_up
 
     VA = 1 << 32                     # user virtual address of the mappings (2 MiB aligned)
 
@@ -36,11 +38,11 @@ if cocotb is not None:
         return mm, folios
 
     async def migrate(k, mm, folios):
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         stats = MigrateStats()
         status = await k.move_pages(mm, [f.rmap[0][1] for f in folios], [0] * len(folios),
                                     stats)
-        report = await k.verify_migration(snaps, stats)   # raises on any wrong byte
+        report = await validate.verify_migration(k, snaps, stats)   # raises on any wrong byte
         return status, stats, report
 
     @cocotb.test()
@@ -50,7 +52,7 @@ if cocotb is not None:
         owner's migrate_page even when the batch is offloaded."""
         dev, drv = await bring_up(dut, latency=20)
         for path in ("generic", "batch_cpu", "batch_dma_v1", "batch_dma"):
-            k = Kernel(dev, copy_path=path, driver=drv, seed=len(path))
+            k = make_kernel(dev, path, driver=drv, seed=len(path))
             mm, folios = await mixed_workload(k)
             pinned = folios[3]
             k.folio_get(pinned)                            # an extra reference: a GUP pin
@@ -71,12 +73,12 @@ if cocotb is not None:
             ops = MovableOps(k)
             movable = [k.alloc_movable(ops, node=1) for _ in range(2)]
             lru = await k.mmap(mm, VA + (64 << 20), 3, node=1)
-            snaps = await k.snapshot(lru + movable)
+            snaps = await validate.snapshot(k, lru + movable)
             stats = MigrateStats()
             frm = [f for f in lru + movable if k.isolate_folio(f)]
             rc = await k.migrate_pages(frm, private=0, reason=MigrateReason.MR_COMPACTION,
                                        stats=stats)
-            await k.verify_migration(snaps, stats)
+            await validate.verify_migration(k, snaps, stats)
             assert rc == 0 and stats.nr_succeeded == 5, path
         assert dev.protocol_errors == 0
 
@@ -85,7 +87,7 @@ if cocotb is not None:
         """A read fault only the engine sees: that folio's completion says READ_ERROR and
         the CPU copies it; every other folio is offloaded; all bytes right."""
         dev, drv = await bring_up(dut, latency=20)
-        k = Kernel(dev, copy_path="batch_dma", driver=drv, seed=7)
+        k = make_kernel(dev, "batch_dma", driver=drv, seed=7)
         mm, folios = await mixed_workload(k)
         bad = folios[9]                                  # a 16 KiB folio
         dev.inject_fault("read", bad.addr + 8192, bad.addr + 8256, ports="dma")
@@ -102,7 +104,7 @@ if cocotb is not None:
         """A source neither the engine nor the CPU can read: that folio is undone and stays
         mapped at its intact source (-EBUSY); the others migrate."""
         dev, drv = await bring_up(dut, latency=20)
-        k = Kernel(dev, copy_path="batch_dma", driver=drv, seed=9)
+        k = make_kernel(dev, "batch_dma", driver=drv, seed=9)
         mm, folios = await mixed_workload(k)
         bad = folios[2]                                  # a 4 KiB anonymous folio
         dev.inject_fault("read", bad.addr, bad.addr + 64, ports="both")
@@ -119,7 +121,7 @@ if cocotb is not None:
         copies that batch with the CPU, and every folio ends migrated with the right bytes;
         the next migration is offloaded again."""
         dev, drv = await bring_up(dut, latency=100)
-        k = Kernel(dev, copy_path="batch_dma", driver=drv, seed=10)
+        k = make_kernel(dev, "batch_dma", driver=drv, seed=10)
         mm, folios = await mixed_workload(k)
         submit = drv.copy_batch
         resets = []
@@ -181,7 +183,7 @@ if cocotb is not None:
                                      ("serial", True, (n,))):
             drv.submit_chunks = schedule or type(drv).submit_chunks
             kdev = WarpDevice(dev, drv) if warp else dev
-            k = Kernel(kdev, copy_path="batch_dma", driver=drv, seed=11)
+            k = make_kernel(kdev, "batch_dma", driver=drv, seed=11)
             mm = k.mm_alloc(name)
             folios = await k.mmap(mm, VA, n, node=1)
             drv.clear_intervals()

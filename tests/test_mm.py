@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from harness import mm as M
+from harness import validate
+from harness.assemble import make_kernel
 from harness.copy_paths import (COPY_PATHS, CopyPath, DmaMigrator, MigrateOffload,
                                 make_copy_path)
 from harness.costs import Costs
@@ -100,7 +102,7 @@ def run(coro):
 def setup(path="generic", nr_nodes=2, nr_pass=3, costs=Costs()):
     dev = FakeDevice(nr_nodes=nr_nodes)
     drv = FakeDriver(dev)
-    k = Kernel(dev, costs=costs, copy_path=path, driver=drv, nr_pass=nr_pass)
+    k = make_kernel(dev, path, driver=drv, costs=costs, nr_pass=nr_pass)
     return dev, drv, k
 
 
@@ -186,10 +188,10 @@ def test_move_pages_migrates_and_validates(path):
     async def go():
         mm, folios = await populate(k, 20)
         free0 = k.nr_free_pages(0)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0] * 20, stats=st)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return mm, folios, status, st, rep, free0
 
     mm, folios, status, st, rep, free0 = run(go())
@@ -267,10 +269,10 @@ def test_pinned_folio_stays_and_counts_failed_after_retries(path):
     async def go():
         mm, folios = await populate(k, 5)
         k.folio_get(folios[2])                       # a GUP pin
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0] * 5, stats=st)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return folios, status, st, rep
 
     folios, status, st, rep = run(go())
@@ -290,13 +292,13 @@ def test_cpu_copy_failure_undoes_the_folio(path):
     async def go():
         mm, folios = await populate(k, 3)
         dev.bad.add(folios[1].addr)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         frm = [f for f in folios if k.isolate_folio(f)]
         rc = await k.migrate_pages(frm, private=0, stats=st)
         assert frm == [folios[1]]                    # left on the list for the caller
         await k.putback_movable_pages(frm)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return rc, st, rep, folios, mm
 
     rc, st, rep, folios, mm = run(go())
@@ -315,10 +317,10 @@ def test_large_folio_is_copied_page_by_page_and_stops_at_a_bad_page(path):
     async def go():
         mm, folios = await populate(k, 2, order=4)
         dev.bad.add(folios[1].addr + 5 * PAGE)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0] * 2, stats=st)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return status, folios, rep
 
     status, folios, rep = run(go())
@@ -336,10 +338,10 @@ def test_dma_failure_falls_back_to_cpu_per_folio():
     async def go():
         mm, folios = await populate(k, 4)
         drv.bad.add(folios[3].addr)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0] * 4, stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         return status, folios
 
     status, folios = run(go())
@@ -360,10 +362,10 @@ def test_a_batch_smaller_than_the_queues_is_cut_into_page_aligned_pieces():
     async def go():
         mm, big = await populate(k, 1, order=4)
         drv.bad.add(big[0].addr + 3 * 4 * PAGE)            # in the last piece
-        snaps = await k.snapshot(big)
+        snaps = await validate.snapshot(k, big)
         st = MigrateStats()
         assert await k.move_pages(mm, addrs(big), [0], stats=st) == [0]
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         mm2, small = await populate(k, 2)
         assert await k.move_pages(mm2, addrs(small), [0, 0], stats=MigrateStats()) == [0, 0]
         return big[0], small
@@ -382,10 +384,10 @@ def test_folio_that_neither_dma_nor_cpu_can_copy_stays_at_source():
         mm, folios = await populate(k, 4)
         drv.bad.add(folios[0].addr)
         dev.bad.add(folios[0].addr)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0] * 4, stats=st)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return status, st, rep
 
     status, st, rep = run(go())
@@ -402,10 +404,10 @@ def test_file_folio_moves_its_page_cache_slot(path):
         cache = folios[0].mapping
         dev.bad.add(folios[1].addr)
         drv.bad.add(folios[1].addr)
-        snaps = await k.snapshot(folios)
+        snaps = await validate.snapshot(k, folios)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios), [0, 0], stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         return cache, folios, status
 
     cache, folios, status = run(go())
@@ -424,12 +426,12 @@ def test_non_lru_movable_folios_take_the_per_folio_path():
         movable = [k.alloc_movable(ops, node=1) for _ in range(2)]
         for f in movable:
             await dev.mem_write(f.addr, np.full(PAGE, 0xA5, np.uint8))
-        snaps = await k.snapshot(lru + movable)
+        snaps = await validate.snapshot(k, lru + movable)
         st = MigrateStats()
         frm = [f for f in lru + movable if k.isolate_folio(f)]
         rc = await k.migrate_pages(frm, private=0, reason=MigrateReason.MR_COMPACTION,
                                    stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         return rc, st, movable
 
     rc, st, movable = run(go())
@@ -464,11 +466,11 @@ def test_a_2m_folio_fills_a_batch_alone():
         mm = k.mm_alloc()
         thp = await k.mmap(mm, VA, 512, node=1, order=9)
         small = await k.mmap(mm, VA + (2 << 20), 2, node=1)
-        snaps = await k.snapshot(thp + small)
+        snaps = await validate.snapshot(k, thp + small)
         st = MigrateStats()
         frm = [f for f in thp + small if k.isolate_folio(f)]
         rc = await k.migrate_pages(frm, private=0, stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         # the kernel's cut includes the folio that reaches 512 pages: 4K + 2M is one batch
         small2 = await k.mmap(mm, VA + (4 << 20), 1, node=1)
         thp2 = await k.mmap(mm, VA + (6 << 20), 512, node=1, order=9)
@@ -530,10 +532,10 @@ def test_migrate_pages_syscall_moves_a_whole_address_space():
         a = await k.mmap(mm, VA, 6, node=1)
         b = await k.mmap(mm, VA + 0x100000, 3, node=2)
         k.folio_get(a[0])                                          # pinned
-        snaps = await k.snapshot(a + b)
+        snaps = await validate.snapshot(k, a + b)
         st = MigrateStats()
         busy = await k.migrate_pages_syscall(mm, [1, 2], [0, 1], stats=st)
-        await k.verify_migration(snaps, st)
+        await validate.verify_migration(k, snaps, st)
         return busy, mm, a, st
 
     busy, mm, a, st = run(go())
@@ -563,11 +565,11 @@ def test_one_migrator_at_a_time():
     dev, drv, k = setup()
     slot = MigrateOffload()
     m1, m2 = DmaMigrator(dev, drv), DmaMigrator(dev, drv)
-    assert slot.migrate_offload_register(m1, M.reason_mask(M.MR_SYSCALL)) == 0
-    assert slot.migrate_offload_register(m2, M.reason_mask(M.MR_SYSCALL)) == -errno.EBUSY
-    assert slot.should_offload(M.MR_SYSCALL) and not slot.should_offload(M.MR_COMPACTION)
+    assert slot.migrate_offload_register(m1, M.reason_mask(MigrateReason.MR_SYSCALL)) == 0
+    assert slot.migrate_offload_register(m2, M.reason_mask(MigrateReason.MR_SYSCALL)) == -errno.EBUSY
+    assert slot.should_offload(MigrateReason.MR_SYSCALL) and not slot.should_offload(MigrateReason.MR_COMPACTION)
     assert slot.migrate_offload_unregister(m2) == -errno.EINVAL
-    assert slot.migrate_offload_unregister(m1) == 0 and not slot.should_offload(M.MR_SYSCALL)
+    assert slot.migrate_offload_unregister(m1) == 0 and not slot.should_offload(MigrateReason.MR_SYSCALL)
     with pytest.raises(ValueError):
         make_copy_path("batch_dma", dev)              # needs a driver
     with pytest.raises(ValueError):
@@ -603,14 +605,14 @@ def test_batch_dma_on_the_golden_model_device():
         dev = ModelDevice(mem_bytes=32 << 20, nr_nodes=2)
         drv = Driver(dev)
         await drv.probe()
-        k = Kernel(dev, copy_path="batch_dma", driver=drv)
+        k = make_kernel(dev, "batch_dma", driver=drv)
         mm, folios = await populate(k, 16)
         thp = await k.mmap(mm, VA + (4 << 20), 512, node=1, order=9)
         dev.inject_fault("read", folios[5].addr, folios[5].addr + 64)
-        snaps = await k.snapshot(folios + thp)
+        snaps = await validate.snapshot(k, folios + thp)
         st = MigrateStats()
         status = await k.move_pages(mm, addrs(folios + thp), [0] * 17, stats=st)
-        rep = await k.verify_migration(snaps, st)
+        rep = await validate.verify_migration(k, snaps, st)
         return k, status, st, rep
 
     k, status, st, rep = run(go())
