@@ -687,8 +687,9 @@ def test_queues_control():
     _run(1, ONE_QUEUE_TESTS)
 
 
-@pytest.mark.parametrize("data_width", [512, 64])
+@pytest.mark.parametrize("data_width", [64, 128, 256, 512, 1024])
 def test_queues_ring_faults(data_width):
     """1 queue: a descriptor fetch fault (FETCH_ERROR per ring granule) and a completion
-    record write fault (REC_FAULT registers), on a wide and on a narrow bus."""
+    record write fault (REC_FAULT registers), on every bus width (the ring granule and
+    the fetch path differ)."""
     _run(1, RING_FAULT_TESTS, data_width)
