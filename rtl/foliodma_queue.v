@@ -347,7 +347,7 @@ module foliodma_queue #(
         end else if (cmd_valid && cmd_ready) begin
             issue_ptr <= (issue_ptr + 16'd1) & mask;
             i_refetched <= 1'b0;
-        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast) begin
+        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr) begin
             i_refetched <= 1'b1;
         end
     end

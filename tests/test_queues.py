@@ -18,6 +18,7 @@ the driver can be used again afterwards. Every test ends with the AXI checker cl
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from harness import layout, sim
 
@@ -565,11 +566,108 @@ if cocotb is not None:
         assert dev.protocol_errors == 0
 
 
+    # ============================================================ ring faults (1 queue)
+    def granule_slots(dev, slot):
+        """Slots sharing ``slot``'s ring granule (layout.ring_granule): they fail together."""
+        per = layout.ring_granule(dev.bus_bytes) // DESC_BYTES
+        return list(range(slot - slot % per, slot - slot % per + per))
+
+    @cocotb.test()
+    async def ring_fetch_fault(dut):
+        """A read fault on one ring slot of a 40-descriptor batch (one doorbell, several
+        fetch bursts): exactly the descriptors of that slot's ring granule complete
+        FETCH_ERROR (cookie 0, bytes 0, fault_addr = their own address, destination
+        untouched), every other one copies, HEAD reaches TAIL, the interrupt is raised,
+        STATUS.ERROR set and RECORD_ERROR clear."""
+        dev, drv = await bring_up(dut)
+        q = drv.queues[0]
+        regions = pages(40, 4096)
+        await fill(dev, regions, seed=71)
+        await settle_irq(dev)
+        bad = granule_slots(dev, q.tail + 21)
+        lo = q.desc_addr(q.tail + 21) + 8
+        dev.inject_fault("read", lo, lo + 1)
+        first = await submit(dev, q, regions)
+        await wait_head(dev, q, q.tail)
+        dev.clear_faults()
+        recs = await records(dev, q, first, len(regions))
+        for i, (rec, region) in enumerate(zip(recs, regions)):
+            slot = first + i
+            if slot in bad:
+                assert (int(rec["status"]), int(rec["cookie"]), int(rec["bytes_completed"]),
+                        int(rec["fault_addr"])) == \
+                    (layout.STATUS_FETCH_ERROR, 0, 0, q.desc_addr(slot)), (i, rec)
+                assert await untouched(dev, region), f"FETCH_ERROR slot {slot} wrote memory"
+            else:
+                assert int(rec["status"]) == SUCCESS and int(rec["cookie"]) == 0x1000 + i, (i, rec)
+                assert await copied(dev, region, 71), f"slot {slot} not copied"
+        assert await greg(dev, "IRQ_STATUS") & 1
+        st = await reg(dev, 0, "STATUS")
+        assert st & layout.QSTATUS_ERROR and not st & layout.QSTATUS_RECORD_ERROR, st
+        assert await reg(dev, 0, "REC_FAULTS") == 0
+        assert await reg(dev, 0, "DESC_DONE") == len(regions)
+        await sources_intact(dev, regions, 71)
+        assert dev.protocol_errors == 0
+
+    @cocotb.test()
+    async def record_write_fault(dut):
+        """A write fault on one completion slot: its granule's records are not written
+        (the slots keep what they held) and not retried; REC_FAULT_LO/HI = the first of
+        them, REC_FAULTS = their number, STATUS.RECORD_ERROR, the interrupt raised, HEAD
+        reaches TAIL, every destination fully copied; then a RING_ORDER write clears the
+        record-fault state and the queue copies again."""
+        dev, drv = await bring_up(dut)
+        q = drv.queues[0]
+        regions = pages(12, 4096)
+        await fill(dev, regions, seed=72)
+        await settle_irq(dev)
+        first = await submit(dev, q, regions, doorbell=False)
+        target = first + 5
+        bad = granule_slots(dev, target)
+        marker = np.full(COMP_BYTES, 0x5A, np.uint8)
+        for slot in bad:
+            await dev.mem_write(q.comp_addr(slot), marker)
+        lo = q.comp_addr(target) + 16
+        dev.inject_fault("write", lo, lo + 1)
+        await dev.write_reg(q.reg("TAIL"), q.tail)
+        await wait_head(dev, q, q.tail)
+        dev.clear_faults()
+        for slot in bad:
+            got = await dev.mem_read(q.comp_addr(slot), COMP_BYTES)
+            assert np.array_equal(got, marker), f"record slot {slot} was written"
+        recs = await records(dev, q, first, len(regions))
+        for i, region in enumerate(regions):
+            assert await copied(dev, region, 72), f"destination {i} not fully copied"
+            if first + i not in bad:
+                assert int(recs[i]["status"]) == SUCCESS, (i, recs[i])
+        assert await greg(dev, "IRQ_STATUS") & 1
+        st = await reg(dev, 0, "STATUS")
+        assert st & layout.QSTATUS_RECORD_ERROR and not st & layout.QSTATUS_ERROR, st
+        addr = q.comp_addr(bad[0])
+        assert await reg(dev, 0, "REC_FAULT_LO") == addr & 0xFFFF_FFFF
+        assert await reg(dev, 0, "REC_FAULT_HI") == addr >> 32
+        assert await reg(dev, 0, "REC_FAULTS") == len(bad)
+        assert await reg(dev, 0, "DESC_DONE") == len(regions)
+        # reprogramming the queue clears the record-fault state; it then works as before
+        await dev.write_reg(q.reg("RING_ORDER"), q.order)
+        q.head = q.tail = 0
+        assert not await reg(dev, 0, "STATUS") & layout.QSTATUS_RECORD_ERROR
+        assert (await reg(dev, 0, "REC_FAULTS"), await reg(dev, 0, "REC_FAULT_LO")) == (0, 0)
+        more = pages(3, 4096, src_node=2, dst_node=3)
+        await fill(dev, more, seed=73)
+        comps = await drv.copy_batch([CopyRequest(*r) for r in more])
+        await check(dev, more, comps, seed=73)
+        assert dev.protocol_errors == 0
+
+
 # ==================================================================== pytest side (runner)
 MULTI_QUEUE_TESTS = ["multi_queue_counters", "queues_saturate_memory", "rate_cap", "irq_every_descriptor",
                      "bad_descriptor_mid_batch", "abort_one_of_four"]
 ONE_QUEUE_TESTS = ["irq_coalescing", "pause_resume", "abort", "soft_reset_mid_batch",
                    "driver_reset_under_copy"]
+
+
+RING_FAULT_TESTS = ["ring_fetch_fault", "record_write_fault"]
 
 
 def _run(queues, testcase, data_width=512):
@@ -587,3 +685,11 @@ def test_queues_multi():
 def test_queues_control():
     """1 queue: coalescing, masking, PAUSE, ABORT, SOFT_RESET mid-batch."""
     _run(1, ONE_QUEUE_TESTS)
+
+
+@pytest.mark.parametrize("data_width", [64, 128, 256, 512, 1024])
+def test_queues_ring_faults(data_width):
+    """1 queue: a descriptor fetch fault (FETCH_ERROR per ring granule) and a completion
+    record write fault (REC_FAULT registers), on every bus width (the ring granule and
+    the fetch path differ)."""
+    _run(1, RING_FAULT_TESTS, data_width)
