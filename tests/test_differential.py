@@ -77,7 +77,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness.device import ModelDevice
     from harness.driver import Completion, CopyRequest, Driver, ring_advance
-    from harness.simdevice import bring_up
+    from harness.assemble import bring_up
 
     def up(x: int, a: int = PAGE) -> int:
         return -(-x // a) * a

@@ -30,7 +30,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness.device import ModelDevice
     from harness.driver import CopyRequest
-    from harness.simdevice import bring_up
+    from harness.assemble import bring_up
 
     def pattern(seed: int, src: int, nbytes: int) -> np.ndarray:
         """The source contents of a region: random, keyed by the test's seed and the address."""

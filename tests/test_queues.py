@@ -35,7 +35,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness.driver import CopyRequest, EngineResetError, ring_advance
     from test_engine import GUARD, NODE, check, fill, pages, pattern
-    from harness.simdevice import bring_up
+    from harness.assemble import bring_up
 
     SUCCESS = layout.STATUS_SUCCESS
     ABORTED = layout.STATUS_ABORTED
