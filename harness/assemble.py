@@ -1,6 +1,6 @@
 """Assembly: the one place that builds the layers and hands each its collaborators.
 
-    device (SimDevice on the RTL, or ModelDevice) -> driver -> copy path -> kernel model
+    device (RtlDevice on the RTL, or ModelDevice) -> driver -> copy path -> kernel model
 
 The layers below know nothing of the ones above: the kernel model receives a copy path
 (``mm.CopyPath``) and the ranges it must not allocate; the copy path receives the device
@@ -8,7 +8,7 @@ and, for the DMA paths, a probed driver; the driver receives the device.
 """
 from __future__ import annotations
 
-from . import sim
+from . import runner
 from .copy_paths import DEFAULT_OFFLOAD_REASONS, make_copy_path
 from .costs import DEFAULT_COSTS, Costs
 from .driver import Driver
@@ -29,23 +29,23 @@ async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,
                    bus_bytes: int | None = None, queues: int | None = None,
                    latency: int | None = None, mem_bytes: int | None = None,
                    driver_cls=None, **driver_args):
-    """Start the clock (if needed), build SimDevice + Driver, reset, probe: -> (dev, drv).
+    """Start the clock (if needed), build RtlDevice + Driver, reset, probe: -> (dev, drv).
 
-    Every setting not given comes from the job's configuration (``sim.load_config()``):
+    Every setting not given comes from the job's configuration (``runner.load_config()``):
     ``bus_bytes``, ``queues`` (engine queues, tb_top's NUM_QUEUES), ``latency`` (read and
     write latency of every node, default 8), ``mem_bytes`` (default 64 MiB). ``nr_queues``:
     queues the driver uses (default: all). ``driver_cls``: a Driver subclass (default Driver);
     ``driver_args`` go to its constructor. Faults, stalls and the stray-write check are cleared.
     """
-    from . import simdevice             # cocotb: only inside a simulation
+    from . import rtl_device             # cocotb: only inside a simulation
 
-    sim.start_clock_if_needed(dut)
-    cfg = sim.load_config()
+    runner.start_clock_if_needed(dut)
+    cfg = runner.load_config()
     bus_bytes = bus_bytes or cfg["bus_bytes"]
     queues = queues or cfg.get("queues", 1)
     latency = cfg.get("latency", 8) if latency is None else latency
-    mem_bytes = mem_bytes or cfg.get("mem_bytes", simdevice.DEFAULT_MEM_BYTES)
-    dev = simdevice.SimDevice(dut, bus_bytes=bus_bytes, nr_queues=queues, mem_bytes=mem_bytes)
+    mem_bytes = mem_bytes or cfg.get("mem_bytes", rtl_device.DEFAULT_MEM_BYTES)
+    dev = rtl_device.RtlDevice(dut, bus_bytes=bus_bytes, nr_queues=queues, mem_bytes=mem_bytes)
     dev.set_memory(rd_latency=latency, wr_latency=latency)
     dev.clear_faults()
     dev.allow_all_writes()

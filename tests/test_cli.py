@@ -74,14 +74,6 @@ def test_bad_arguments_exit_2(argv, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_not_implemented_is_reported(monkeypatch, capsys):
-    def todo(**kwargs):
-        raise NotImplementedError("experiments.sim() is not written yet")
-    monkeypatch.setattr(experiments, "sim", todo)
-    assert cli.main(["sim"]) == 1
-    assert "not implemented" in capsys.readouterr().err
-
-
 def test_gen_markdown(capsys):
     from harness import layout
     assert cli.main(["gen", "--markdown"]) == 0

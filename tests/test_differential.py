@@ -2,7 +2,7 @@
 
 One simulation per bus width (512-bit, and a shorter 64-bit run), one queue. Several rounds;
 each round draws a random batch of descriptors and runs it through the real Driver twice,
-side by side: on the simulated engine (SimDevice) and on a ModelDevice holding the same
+side by side: on the simulated engine (RtlDevice) and on a ModelDevice holding the same
 memory contents and the same injected faults. Then it compares
 
 * every Completion the driver hands back (cookie, status, bytes_completed, fault_addr),
@@ -25,7 +25,7 @@ other); some rounds with random AXI stalls.
 
 Ring faults: round r draws, by r % 3, no ring fault (0), a read fault on a random ring slot
 of its batch (1: FETCH_ERROR for that slot's ring granule; it replaces the round's data
-read fault, as SimDevice holds one range per kind) or a write fault on a random completion
+read fault, as RtlDevice holds one range per kind) or a write fault on a random completion
 slot of it (2: a failed record write; it replaces the data write fault). A FETCH_ERROR
 record has cookie 0 and a failed record write leaves the slot PENDING, which the driver
 refuses as a protocol error, so ring-fault rounds are submitted by hand on both devices
@@ -50,7 +50,7 @@ import random
 import numpy as np
 import pytest
 
-from harness import layout, sim
+from harness import layout, runner
 
 MEM_BYTES = 64 << 20
 NODE = MEM_BYTES // 4
@@ -75,7 +75,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.device import ModelDevice
+    from harness.golden import ModelDevice
     from harness.driver import Completion, CopyRequest, Driver, ring_advance
     from harness.assemble import bring_up
 
@@ -197,7 +197,7 @@ if cocotb is not None:
             await d.mem_write(lo, data)
 
     async def differential_rounds(dut):
-        cfg = sim.load_config()
+        cfg = runner.load_config()
         seed = int(cfg.get("seed", os.environ.get(SEED_ENV, random.randrange(1 << 32))))
         plan = PLANS[cfg["bus_bytes"] * 8]
         dut._log.info(f"differential: seed {seed} ({SEED_ENV}={seed} to reproduce), {plan}")
@@ -314,6 +314,6 @@ def _seed(data_width: int) -> int:
 def test_differential(data_width):
     seed = _seed(data_width)
     print(f"test_differential[{data_width}]: seed {seed} ({SEED_ENV}={seed} to reproduce)")
-    sim.run("test_differential", testcase="differential",
+    runner.run("test_differential", testcase="differential",
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": 1},
             config={"bus_bytes": data_width // 8, "queues": 1, "latency": 8, "seed": seed})

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from harness import layout
-from harness.device import ModelDevice, burst_cuts, bursts, write_bursts
+from harness.device import burst_cuts, bursts, write_bursts
+from harness.golden import ModelDevice
 from harness.driver import (SUBMIT_CHUNKS, CopyRequest, DmaTimeoutError, Driver,
                             EngineResetError, ProbeError, chunk_sizes)
 

@@ -1,4 +1,4 @@
-"""RTL regression of the engine: cocotb tests on tb_top, run through harness.sim.
+"""RTL regression of the engine: cocotb tests on tb_top, run through harness.runner.
 
 The pytest functions at the bottom build one simulation per parameter set (bus width,
 queues) and run the cocotb tests of this module in it. Every cocotb test drives the
@@ -14,7 +14,7 @@ import random
 import numpy as np
 import pytest
 
-from harness import layout, sim
+from harness import layout, runner
 
 MEM_BYTES = 64 << 20
 NODE = MEM_BYTES // 4
@@ -28,7 +28,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.device import ModelDevice
+    from harness.golden import ModelDevice
     from harness.driver import CopyRequest
     from harness.assemble import bring_up
 
@@ -181,7 +181,7 @@ if cocotb is not None:
 
 # ==================================================================== pytest side (runner)
 def _run(data_width, queues=1, testcase=None, latency=8):
-    sim.run("test_engine", testcase=testcase,
+    runner.run("test_engine", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
             config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency})
 

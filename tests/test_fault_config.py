@@ -1,4 +1,4 @@
-"""SimDevice's fault and stray-write configuration, checked without a simulator: what the
+"""RtlDevice's fault and stray-write configuration, checked without a simulator: what the
 packed vectors of numa_mem's fault slots and the page bitmap file hold (the RTL side is
 tests/test_mem_model.py)."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from harness.faults import MAX_FAULTS, Fault
-from harness.simdevice import FaultSlots, SimDevice, WriteAllowMap
+from harness.rtl_device import FaultSlots, RtlDevice, WriteAllowMap
 
 
 class Handle:
@@ -16,7 +16,7 @@ class Handle:
 
 
 class FakeTop:
-    """The tb_top signals SimDevice writes, as plain attributes."""
+    """The tb_top signals RtlDevice writes, as plain attributes."""
 
     def __init__(self):
         for name in ("cfg_fault_lo", "cfg_fault_hi", "cfg_fault_after", "cfg_fault_from",
@@ -49,7 +49,7 @@ def test_fault_slots_encoding_and_generation():
 
 
 def test_inject_fault_forms_and_limit():
-    dev = SimDevice(FakeTop(), bus_bytes=64, nr_queues=1, mem_bytes=64 << 20)
+    dev = RtlDevice(FakeTop(), bus_bytes=64, nr_queues=1, mem_bytes=64 << 20)
     dev.inject_fault("read", 0x100, 0x140, ports="dma")              # old form
     dev.inject_fault("write", 0x200, 0x240)
     dev.inject_fault(Fault("read", 0x300, 0x340, resp="DECERR", port="cpu"))
@@ -85,13 +85,13 @@ def test_write_allow_bitmap_rounds_out_to_pages(tmp_path):
 
 
 def test_new_device_continues_the_bench_generations(tmp_path, monkeypatch):
-    """A SimDevice built on a bench an earlier test left configured still restarts slots
+    """A RtlDevice built on a bench an earlier test left configured still restarts slots
     and reloads the bitmap: it flips the bench's bits, not its own idea of them."""
     monkeypatch.chdir(tmp_path)                  # the bitmap file goes to the cwd
     dut = FakeTop()
     dut.cfg_fault_ctl.value = 1 << 7             # slot 0 generation 1, left by a previous test
     dut.wa_load.value = 1
-    dev = SimDevice(dut, bus_bytes=64, nr_queues=1, mem_bytes=1 << 20)
+    dev = RtlDevice(dut, bus_bytes=64, nr_queues=1, mem_bytes=1 << 20)
     dev.inject_fault("read", 0, 64)
     assert (dut.cfg_fault_ctl.value >> 7) & 1 == 0
     dev.allow_all_writes()

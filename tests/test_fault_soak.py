@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 
-from harness import report, sim, soak
+from harness import report, runner, soak
 
 try:
     import cocotb
@@ -26,12 +26,12 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.simdevice import NR_NODES, SimDevice
+    from harness.rtl_device import NR_NODES, RtlDevice
 
-    async def fresh_device(dut) -> SimDevice:
-        sim.start_clock_if_needed(dut)
-        cfg = sim.load_config()
-        dev = SimDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
+    async def fresh_device(dut) -> RtlDevice:
+        runner.start_clock_if_needed(dut)
+        cfg = runner.load_config()
+        dev = RtlDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
                         mem_bytes=64 << 20)
         await dev.hard_reset()
         for node in range(NR_NODES):
@@ -71,7 +71,7 @@ if cocotb is not None:
     async def soak_seeds(dut):
         """The soak job on the seeds of the configuration (run_soak, as `make soak`)."""
         from harness import jobs
-        await jobs.run_soak(dut, sim.load_config())
+        await jobs.run_soak(dut, runner.load_config())
 
 
 #: RTL seeds of `make test`: fixed, and together they draw every fault class, resets,
@@ -81,7 +81,7 @@ CONFIG = {"bus_bytes": 64, "queues": 4, "mem_bytes": 64 << 20}
 
 
 def test_fault_reproductions():
-    sim.run("test_fault_soak", testcase=["ring_and_record_faults_under_move_pages",
+    runner.run("test_fault_soak", testcase=["ring_and_record_faults_under_move_pages",
                                          "thp_on_a_slow_queue_then_more_folios"],
             parameters={"NUM_QUEUES": 4}, config=CONFIG)
 
@@ -89,7 +89,7 @@ def test_fault_reproductions():
 def test_soak_fixed_seeds_on_the_rtl(tmp_path):
     out = tmp_path / "soak.json"
     cfg = {**CONFIG, "kind": "soak", "seeds": RTL_SEEDS, "out": str(out)}
-    sim.run("test_fault_soak", testcase="soak_seeds", parameters={"NUM_QUEUES": 4},
+    runner.run("test_fault_soak", testcase="soak_seeds", parameters={"NUM_QUEUES": 4},
             config=cfg)
     cases = report.read_json(out)["cases"]
     assert [c["seed"] for c in cases] == RTL_SEEDS

@@ -41,7 +41,7 @@ if cocotb is not None:
     from cocotb.triggers import First
 
     from harness.faults import Fault
-    from harness.simdevice import FaultSlots, WriteAllowMap
+    from harness.rtl_device import FaultSlots, WriteAllowMap
 
     log = logging.getLogger("cocotb.test_mem_model")
 
@@ -426,7 +426,7 @@ if cocotb is not None:
         await ClockCycles(dut.clk, 4)
         assert int(dut.stray_writes.value) == 0
 
-    # ------------------------------------------- SimDevice on tb_top: hangs and recovery
+    # ------------------------------------------- RtlDevice on tb_top: hangs and recovery
     TIMEOUT = {"timeout_time": 20, "timeout_unit": "ms"}
 
     async def tb_top_up(dut, **driver_args):
@@ -542,7 +542,7 @@ if cocotb is not None:
 
     @cocotb.test(**TIMEOUT)
     async def engine_stray_writes(dut):
-        """SimDevice.allow_writes: an engine copy whose destination, ring and completion
+        """RtlDevice.allow_writes: an engine copy whose destination, ring and completion
         pages are allowed counts no stray write; one into a page left out is counted with
         its address; allow_all_writes() stops counting."""
         from harness.driver import CopyRequest
@@ -571,11 +571,11 @@ if cocotb is not None:
 def _run(data_width: int, testcase=None):
     from cocotb_tools.runner import get_runner
 
-    from harness import sim
+    from harness import runner
 
-    runner = get_runner("icarus")
+    icarus = get_runner("icarus")
     build_dir = REPO / "sim_build" / f"tb_mem-{data_width}"
-    runner.build(
+    icarus.build(
         sources=[REPO / "rtl/sim/tb_mem.v", REPO / "rtl/sim/sim_memory.v", REPO / "rtl/sim/numa_mem.v",
                  REPO / "rtl/sim/cpu_copy.v"],
         hdl_toplevel="tb_mem",
@@ -584,14 +584,14 @@ def _run(data_width: int, testcase=None):
         timescale=("1ns", "1ps"),
         always=True,
     )
-    runner.test(
+    icarus.test(
         hdl_toplevel="tb_mem",
-        test_module=[sim.TIMEOUT_MODULE, "test_mem_model"],   # default test timeout
+        test_module=[runner.TIMEOUT_MODULE, "test_mem_model"],   # default test timeout
         testcase=testcase,
         build_dir=build_dir,
         test_dir=build_dir,
         timescale=("1ns", "1ps"),
-        extra_env={sim.TIMEOUT_ENV: str(sim.DEFAULT_TEST_TIMEOUT_MS), "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
+        extra_env={runner.TIMEOUT_ENV: str(runner.DEFAULT_TEST_TIMEOUT_MS), "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
                                                    os.environ.get("PYTHONPATH", "")])},
     )
 
@@ -600,7 +600,7 @@ def _run(data_width: int, testcase=None):
 TB_MEM_TESTS = ["backdoor_and_axi_agree", "latency_per_node", "pipelined_bursts",
                 "bandwidth_halves_rate", "faults_and_decerr", "cpu_copy_4k", "sim_speed",
                 "eight_faults_at_once", "fault_arming", "stray_writes_counted"]
-#: cocotb tests of this module that run on tb_top (engine + memory, through SimDevice)
+#: cocotb tests of this module that run on tb_top (engine + memory, through RtlDevice)
 TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "register_error_response",
                 "cpu_copy_hang", "irq_wait_bounded", "engine_stray_writes"]
 
@@ -619,8 +619,8 @@ def test_mem_model_width(data_width):
 
 def test_mem_faults_on_tb_top():
     """Hangs (memory burst, register port, CPU copy), hard_reset() and stray writes through
-    SimDevice, with the engine (512-bit, one queue)."""
-    from harness import sim
-    sim.run("test_mem_model", testcase=TB_TOP_TESTS,
+    RtlDevice, with the engine (512-bit, one queue)."""
+    from harness import runner
+    runner.run("test_mem_model", testcase=TB_TOP_TESTS,
             parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
             config={"bus_bytes": 64, "queues": 1})

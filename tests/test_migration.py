@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 
-from harness import sim
+from harness import runner
 
 try:
     import cocotb
@@ -21,7 +21,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness import validate
     from harness.assemble import make_kernel
-    from harness.mm import PAGE_SIZE, Kernel, MigrateReason, MigrateStats, MovableOps
+    from harness.mm import PAGE_SIZE, MigrateReason, MigrateStats, MovableOps
     from harness.assemble import bring_up
 
     VA = 1 << 32                     # user virtual address of the mappings (2 MiB aligned)
@@ -216,5 +216,5 @@ if cocotb is not None:
 
 def test_migration_paths():
     """Each copy path on the simulated engine and CPU copy model (512-bit, 1 queue)."""
-    sim.run("test_migration", parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
+    runner.run("test_migration", parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
             config={"bus_bytes": 64, "queues": 1})

@@ -15,10 +15,10 @@ import pytest
 from harness import mm as M
 from harness import validate
 from harness.assemble import make_kernel
-from harness.copy_paths import (COPY_PATHS, CopyPath, DmaMigrator, MigrateOffload,
+from harness.copy_paths import (COPY_PATHS, DmaMigrator, MigrateOffload,
                                 make_copy_path)
 from harness.costs import Costs
-from harness.mm import (MIGRATE_SYNC, NR_MAX_BATCHED_MIGRATION, PTE, Kernel, MigrateReason,
+from harness.mm import (NR_MAX_BATCHED_MIGRATION, PTE, MigrateReason,
                         MigrateStats, MigrationEntry, MigrationEntryWait, MovableOps, PageTable)
 
 PAGE = 4096
@@ -598,7 +598,7 @@ def test_dma_paths_charge_driver_software_costs():
 # ============================================================================== golden model
 def test_batch_dma_on_the_golden_model_device():
     """The real driver on the pure-Python ModelDevice, with a read fault on one folio."""
-    from harness.device import ModelDevice
+    from harness.golden import ModelDevice
     from harness.driver import Driver
 
     async def go():

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from harness import faults, layout
-from harness.device import DeviceHangError, ModelDevice
+from harness.device import DeviceHangError
+from harness.golden import ModelDevice
 from harness.driver import Driver, ring_advance
 from harness.faults import Fault
 

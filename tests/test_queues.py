@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import layout, sim
+from harness import layout, runner
 
 DESC_BYTES = layout.DESCRIPTOR.itemsize
 COMP_BYTES = layout.COMPLETION.itemsize
@@ -671,7 +671,7 @@ RING_FAULT_TESTS = ["ring_fetch_fault", "record_write_fault"]
 
 
 def _run(queues, testcase, data_width=512):
-    sim.run("test_queues", testcase=testcase,
+    runner.run("test_queues", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
             config={"bus_bytes": data_width // 8, "queues": queues, "latency": 8})
 

@@ -1,56 +1,56 @@
-"""harness/sim.py helpers that need no simulator: build keys, config passing, sources."""
+"""harness/runner.py helpers that need no simulator: build keys, config passing, sources."""
 import json
 
 import pytest
 
-from harness import sim
+from harness import runner
 
 
 def test_build_key_per_parameter_set():
-    a = sim.build_key("icarus", {"NUM_QUEUES": 2, "DATA_WIDTH": 512})
-    b = sim.build_key("icarus", {"DATA_WIDTH": 512, "NUM_QUEUES": 2})
+    a = runner.build_key("icarus", {"NUM_QUEUES": 2, "DATA_WIDTH": 512})
+    b = runner.build_key("icarus", {"DATA_WIDTH": 512, "NUM_QUEUES": 2})
     assert a == b == "icarus-DATA_WIDTH=512-NUM_QUEUES=2"  # order-independent, readable
-    assert sim.build_key("icarus", {"NUM_QUEUES": 4, "DATA_WIDTH": 512}) != a
-    assert sim.build_key("verilator", {"NUM_QUEUES": 2, "DATA_WIDTH": 512}) != a
-    assert sim.build_key("icarus", {"NUM_QUEUES": 2, "DATA_WIDTH": 512}, waves=True) != a
-    assert sim.build_key("icarus") == "icarus-default"
-    assert sim.build_dir_for("icarus").parent == sim.BUILD_ROOT
+    assert runner.build_key("icarus", {"NUM_QUEUES": 4, "DATA_WIDTH": 512}) != a
+    assert runner.build_key("verilator", {"NUM_QUEUES": 2, "DATA_WIDTH": 512}) != a
+    assert runner.build_key("icarus", {"NUM_QUEUES": 2, "DATA_WIDTH": 512}, waves=True) != a
+    assert runner.build_key("icarus") == "icarus-default"
+    assert runner.build_dir_for("icarus").parent == runner.BUILD_ROOT
 
 
 def test_build_key_long_is_hashed_and_distinct():
     p1 = {f"PARAM_{i}": i for i in range(20)}
     p2 = dict(p1, PARAM_19=99)
-    k1, k2 = sim.build_key("icarus", p1), sim.build_key("icarus", p2)
+    k1, k2 = runner.build_key("icarus", p1), runner.build_key("icarus", p2)
     assert k1 != k2 and len(k1) < 100 and "/" not in k1
 
 
 def test_load_config_roundtrip(monkeypatch):
-    monkeypatch.delenv(sim.CONFIG_ENV, raising=False)
-    assert sim.load_config() == {}
+    monkeypatch.delenv(runner.CONFIG_ENV, raising=False)
+    assert runner.load_config() == {}
     cfg = {"folio_size": 2 << 20, "queues": [0, 1], "name": "x"}
-    monkeypatch.setenv(sim.CONFIG_ENV, json.dumps(cfg))
-    assert sim.load_config() == cfg
+    monkeypatch.setenv(runner.CONFIG_ENV, json.dumps(cfg))
+    assert runner.load_config() == cfg
 
 
 def test_sources_exclude_headers_and_include_sim_models():
-    srcs = sim.sources()
+    srcs = runner.sources()
     assert all(p.suffix == ".v" for p in srcs)
-    assert sim.RTL_DIR / "foliodma_top.v" in srcs
+    assert runner.RTL_DIR / "foliodma_top.v" in srcs
 
 
 def test_unknown_simulator_rejected():
     with pytest.raises(ValueError):
-        sim.build(simulator="xcelium")
+        runner.build(simulator="xcelium")
 
 
 def test_default_simulator_from_environment(monkeypatch):
-    monkeypatch.delenv(sim.SIM_ENV, raising=False)
-    assert sim.default_simulator() == "icarus"
-    monkeypatch.setenv(sim.SIM_ENV, "Verilator")
-    assert sim.default_simulator() == "verilator"
-    monkeypatch.setenv(sim.SIM_ENV, "xcelium")
+    monkeypatch.delenv(runner.SIM_ENV, raising=False)
+    assert runner.default_simulator() == "icarus"
+    monkeypatch.setenv(runner.SIM_ENV, "Verilator")
+    assert runner.default_simulator() == "verilator"
+    monkeypatch.setenv(runner.SIM_ENV, "xcelium")
     with pytest.raises(ValueError):
-        sim.default_simulator()
+        runner.default_simulator()
 
 
 def test_default_cocotb_timeout_applies_only_without_own(monkeypatch):
@@ -78,7 +78,7 @@ def test_default_cocotb_timeout_applies_only_without_own(monkeypatch):
             self._test_queue = []
 
     for value, want in (("5", [(5.0, "ms"), (1, "us")]), ("0", [None, (1, "us")])):
-        monkeypatch.setenv(sim.TIMEOUT_ENV, value)
+        monkeypatch.setenv(runner.TIMEOUT_ENV, value)
         manager = Manager()
         for generator in (plain, own):
             for test in generator.generate_tests():

@@ -9,7 +9,6 @@ import pytest
 
 from harness import soak
 from harness.copy_paths import DmaMigrator
-from harness.device import ModelDevice
 from harness.mm import Kernel
 
 SEEDS = range(0, 200)

@@ -3,13 +3,13 @@
 Everything that starts a simulator (pytest regressions, ``python -m harness sim|bench``)
 goes through :func:`run`::
 
-    from harness import sim
-    results_xml = sim.run(
+    from harness import runner
+    results_xml = runner.run(
         "test_engine",                      # cocotb test module (importable: repo root, tests/)
         testcase="test_copy_4k",            # None: every @cocotb.test in the module
         parameters={"NUM_QUEUES": 2},       # tb_top Verilog parameters (compile time)
         simulator="icarus",                 # or "verilator"; None: $FOLIODMA_SIM or icarus
-        config={"folio_size": 4096},        # JSON-able; the cocotb test reads sim.load_config()
+        config={"folio_size": 4096},        # JSON-able; the cocotb test reads runner.load_config()
     )
 
 What it does:

@@ -1,4 +1,4 @@
-"""SimDevice: the Device interface backed by the cocotb simulation of rtl/sim/tb_top.v.
+"""RtlDevice: the Device interface backed by the cocotb simulation of rtl/sim/tb_top.v.
 
 Only importable inside a cocotb test (it drives simulator handles). Registers go through an
 HDL AXI4-Lite master in tb_top (one Python wake-up per access); memory goes through the
@@ -136,7 +136,7 @@ class WriteAllowMap:
         self.dut.wa_load.value = self._toggle
 
 
-class SimDevice(Device):
+class RtlDevice(Device):
     """The engine in tb_top, its NUMA memory model and the CPU copy model."""
 
     #: bound of one register access: no answer within this many fabric cycles raises
