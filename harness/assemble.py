@@ -37,7 +37,7 @@ async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,
     queues the driver uses (default: all). ``driver_cls``: a Driver subclass (default Driver);
     ``driver_args`` go to its constructor. Faults, stalls and the stray-write check are cleared.
     """
-    from . import rtl_device             # cocotb: only inside a simulation
+    from . import rtl_device  # cocotb: only inside a simulation
 
     runner.start_clock_if_needed(dut)
     cfg = runner.load_config()

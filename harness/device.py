@@ -15,7 +15,6 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-
 PAGE_4K = 4096
 MAX_BURST_BEATS = 256
 MASK32 = 0xFFFF_FFFF

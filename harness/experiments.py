@@ -14,16 +14,15 @@ Where things go (all under sim_build/, git-ignored):
 from __future__ import annotations
 
 import concurrent.futures
-import logging
 import itertools
+import logging
 import multiprocessing
 import os
 import sys
 import time
 from pathlib import Path
 
-from . import report
-from . import runner
+from . import jobspec, report, runner
 
 BUILD = runner.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
@@ -87,6 +86,33 @@ SIM_SEED_ROWS = [(mode, 4096, n) for mode in ("generic", "batch_cpu", "batch_dma
 SIM_REPETITIONS = 5
 
 
+# ------------------------------------------------------------------------ job builders
+def make_sim_memory(cpu: dict | None = None, mem_bytes: int = jobspec.DEFAULT_MEM_BYTES
+                    ) -> jobspec.Memory:
+    """`make sim`'s memory system (latencies, jitter, CPU copy model ``cpu`` or SIM_CPU)."""
+    cpu = SIM_CPU if cpu is None else cpu
+    return jobspec.Memory(node_latency=tuple(SIM_NODE_LATENCY),
+                          latency_jitter=SIM_LATENCY_JITTER, cpu_max_reads=cpu["max_reads"],
+                          cpu_max_writes=cpu["max_writes"], mem_bytes=mem_bytes)
+
+
+def migrate_job(runs: list[dict], out: Path, *, queues: int = 1, bus_bytes: int = BUS_BYTES,
+                memory: jobspec.Memory | None = None, dma_node: int = 0) -> jobspec.Job:
+    """A migrate job: ``runs`` are MigrateRun fields; make sim's memory unless given."""
+    return jobspec.Job(kind="migrate", out=str(out),
+                       engine=jobspec.Engine(bus_bytes=bus_bytes, queues=queues,
+                                             dma_node=dma_node),
+                       memory=memory or make_sim_memory(),
+                       runs=tuple(jobspec.MigrateRun(**r) for r in runs))
+
+
+def bench_job(points: list[dict], out: Path, *, queues: int) -> jobspec.Job:
+    """A bench job: ``points`` are BenchPoint fields, on the default memory."""
+    return jobspec.Job(kind="bench", out=str(out),
+                       engine=jobspec.Engine(bus_bytes=BUS_BYTES, queues=queues),
+                       points=tuple(jobspec.BenchPoint(**p) for p in points))
+
+
 def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         waves: bool = False, repetitions: int = SIM_REPETITIONS,
         seed_rows: bool = True) -> int:
@@ -112,10 +138,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     jobs = []
     for i, part in enumerate(p for p in split if p):
         out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
-        jobs.append(({"kind": kind, "bus_bytes": BUS_BYTES, "queues": 1, "runs": part,
-                      "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-                      "cpu": SIM_CPU, "out": str(out)},
-                     {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out))
+        jobs.append(migrate_job(part, out))
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
                       for r in runs) + f"; {repetitions} repetitions each; "
@@ -238,16 +261,14 @@ def run_bench_points(groups: dict[int, list[dict]], simulator: str,
     for queues, plist in sorted(groups.items()):
         for i, part in enumerate(split_jobs(plist)):
             out = BUILD / "jobs" / f"{tag}-{simulator}-q{queues}-{i}.json"
-            jobs.append(({"kind": "bench", "bus_bytes": BUS_BYTES, "queues": queues,
-                          "points": part, "out": str(out)},
-                         {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": queues}, out))
+            jobs.append(bench_job(part, out, queues=queues))
             total = sum(p["folio_bytes"] * p["nr_folios"] for p in part)
             names.append(f"{len(part)} points with {queues} queue(s), {report.fmt_mib(total)}")
     print(f"{tag}: {len(jobs)} simulations on {simulator}, {min(PARALLEL, len(jobs))} at a time: "
           + "; ".join(names), flush=True)
     points, errors = [], []
-    for ((config, _, _), (error, result)) in zip(jobs, run_jobs(jobs, simulator)):
-        queues = config["queues"]
+    for job, (error, result) in zip(jobs, run_jobs(jobs, simulator)):
+        queues = job.engine.queues
         ok = [p for p in result.get("points", []) if "error" not in p]
         bad = [p for p in result.get("points", []) if "error" in p]
         points += ok
@@ -414,10 +435,8 @@ def seed_engine(simulator: str) -> tuple[dict, list[dict]]:
              "rate": rate} for n in sizes for mode, rate in (("batch_dma_v1", SEED_ENGINE_RATE),
                                                              ("batch_cpu", 0))]
     out = BUILD / "jobs" / f"seed-engine-{simulator}.json"
-    job = ({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": 1, "runs": runs,
-            "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-            "cpu": SIM_CPU, "out": str(out)}, {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out)
-    records, errors = migrate_records(run_jobs([job], simulator), "seed_engine", BUS_BYTES)
+    records, errors = migrate_records(run_jobs([migrate_job(runs, out)], simulator),
+                                      "seed_engine", BUS_BYTES)
     rows = {(r["mode"], r["nr_folios"]): r for r in records}
     md = (f"\nThe seed's pathology: batch_dma_v1 on a queue capped like its PTDMA channel "
           f"(RATE={SEED_ENGINE_RATE}, {SEED_ENGINE_RATE / 256 * 64:.2f} GB/s at 1 GHz), "
@@ -480,14 +499,10 @@ def folio_size_table(simulator: str) -> tuple[dict, list[dict]]:
                 continue
             run = {"mode": mode, "folio_bytes": folio, "nr_folios": n,
                    "repetitions": FOLIO_SIZE_REPETITIONS, "rate": rate, "seed_key": 100 + i,
-                   "column": column}
+                   "label": column}
             out = BUILD / "jobs" / (f"folio-sizes-{simulator}-{column}-"
                                     f"{report.fmt_bytes(folio)}.json")
-            jobs.append(({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": queues,
-                          "runs": [run], "node_latency": SIM_NODE_LATENCY,
-                          "latency_jitter": SIM_LATENCY_JITTER, "cpu": SIM_CPU,
-                          "out": str(out)},
-                         {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": queues}, out))
+            jobs.append(migrate_job([run], out, queues=queues))
     print("folio sizes: move_pages of "
           + ", ".join(f"{n} x {report.fmt_bytes(f)}" for f, n in FOLIO_SIZE_ROWS) + " by "
           + ", ".join(c for c, *_ in FOLIO_SIZE_RUNS) + f"; {FOLIO_SIZE_REPETITIONS} "
@@ -505,13 +520,13 @@ def folio_size_table(simulator: str) -> tuple[dict, list[dict]]:
             size = r["folio_bytes"] * r["nr_folios"]
             if "error" in r or any(x["nr_failed"] or x["bytes_validated"] != size
                                    for x in r["reps"]):
-                errors.append({"folio_sizes": True, "column": r["column"],
+                errors.append({"folio_sizes": True, "column": r["label"],
                                "folio_bytes": r["folio_bytes"],
                                "error": r.get("error", "not every folio migrated and validated")})
                 continue
-            gbps[r["folio_bytes"]][r["column"]] = report.migrate_gbps(
+            gbps[r["folio_bytes"]][r["label"]] = report.migrate_gbps(
                 r, costs.cpu_hz, costs.cpu_per_fabric)
-            gbps_migrate_pages[r["folio_bytes"]][r["column"]] = report.migrate_gbps(
+            gbps_migrate_pages[r["folio_bytes"]][r["label"]] = report.migrate_gbps(
                 r, costs.cpu_hz, costs.cpu_per_fabric, cycles_key="migrate_cycles")
     rows = [{"folio_bytes": folio, "nr_folios": n, "gbps": gbps[folio],
              "gbps_migrate_pages": gbps_migrate_pages[folio],
@@ -551,11 +566,7 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
     jobs = []
     for i, mode in enumerate(("batch_cpu", "batch_dma")):
         out = BUILD / "jobs" / f"crossover-{simulator}-{i}.json"
-        jobs.append(({"kind": "migrate", "bus_bytes": BUS_BYTES, "queues": 1,
-                      "runs": [r for r in runs if r["mode"] == mode],
-                      "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-                      "cpu": SIM_CPU, "out": str(out)},
-                     {"DATA_WIDTH": DATA_WIDTH, "NUM_QUEUES": 1}, out))
+        jobs.append(migrate_job([r for r in runs if r["mode"] == mode], out))
     print(f"crossover: batch_cpu vs batch_dma, 4 KiB folios, batches {CROSSOVER_BATCHES}",
           flush=True)
     records, errors = migrate_records(run_jobs(jobs, simulator), "crossover", BUS_BYTES)
@@ -612,10 +623,7 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
                  "repetitions": SIM_REPETITIONS, "seed_key": 200 + k}
                 for k, (folio, n) in enumerate(TARGET_ROWS)]
         out = BUILD / "jobs" / f"dma-target-{simulator}-{i}.json"
-        jobs.append(({"kind": "migrate", "bus_bytes": bus_bytes, "queues": 1, "runs": runs,
-                      "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-                      "cpu": SIM_CPU, "out": str(out)},
-                     {"DATA_WIDTH": TARGET_DATA_WIDTH, "NUM_QUEUES": 1}, out))
+        jobs.append(migrate_job(runs, out, bus_bytes=bus_bytes))
     print(f"dma target: batch_cpu vs batch_dma on a {TARGET_DATA_WIDTH}-bit engine, "
           + ", ".join(f"{n} x {report.fmt_bytes(f)}" for f, n in TARGET_ROWS)
           + f"; {SIM_REPETITIONS} repetitions", flush=True)
@@ -625,14 +633,11 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
         rows_run.append(LARGE_ROW)
         for i, mode in enumerate(("generic", "batch_cpu", "batch_dma")):
             out = BUILD / "jobs" / f"dma-target-{simulator}-large-{i}.json"
-            jobs.insert(i, ({"kind": "migrate", "bus_bytes": bus_bytes, "queues": 1,
-                          "runs": [{"mode": mode, "folio_bytes": folio, "nr_folios": n,
-                                    "repetitions": LARGE_REPETITIONS, "seed_key": 300}],
-                          "mem_bytes": LARGE_MEM_BYTES, "dma_node": 3,
-                          "node_latency": SIM_NODE_LATENCY, "latency_jitter": SIM_LATENCY_JITTER,
-                          "cpu": cpu_setting(folio * n), "out": str(out)},
-                         {"DATA_WIDTH": TARGET_DATA_WIDTH, "NUM_QUEUES": 1,
-                          "MEM_BYTES": LARGE_MEM_BYTES}, out))
+            run = {"mode": mode, "folio_bytes": folio, "nr_folios": n,
+                   "repetitions": LARGE_REPETITIONS, "seed_key": 300}
+            memory = make_sim_memory(cpu_setting(folio * n), mem_bytes=LARGE_MEM_BYTES)
+            jobs.insert(i, migrate_job([run], out, bus_bytes=bus_bytes, memory=memory,
+                                       dma_node=3))
         print(f"  and the seed's 256MB row ({n} x {report.fmt_bytes(folio)}) for generic, "
               f"batch_cpu, batch_dma, {LARGE_REPETITIONS} repetitions", flush=True)
     else:
@@ -683,35 +688,45 @@ def migrate_records(results, study: str, bus_bytes: int) -> tuple[list[dict], li
     return records, errors
 
 
+def job_parameters(job: jobspec.Job) -> dict[str, int]:
+    """tb_top's parameters for ``job``: the engine's, and MEM_BYTES when not the default."""
+    params = dict(job.engine.parameters)
+    if job.memory.mem_bytes != jobspec.DEFAULT_MEM_BYTES:
+        params["MEM_BYTES"] = job.memory.mem_bytes
+    return params
+
+
 def _job_process(args):
-    config, parameters, simulator, waves, out = args
-    error = _run_job(config, parameters, simulator, waves=waves, out=out)
+    job, simulator, waves = args
+    error = _run_job(job, simulator, waves=waves)
+    out = Path(job.out)
     return error, (report.read_json(out) if out.exists() else {})
 
 
-def run_jobs(jobs, simulator: str, waves: bool = False) -> list[tuple[str | None, dict]]:
-    """Run [(config, parameters, out)] jobs, PARALLEL at a time (separate processes: the
-    cocotb runner changes os.environ). -> [(error or None, the job's JSON result)] in order."""
-    args = [(config, parameters, simulator, waves, out) for config, parameters, out in jobs]
+def run_jobs(jobs: list[jobspec.Job], simulator: str,
+             waves: bool = False) -> list[tuple[str | None, dict]]:
+    """Run jobs, PARALLEL at a time (separate processes: the cocotb runner changes
+    os.environ). -> [(error or None, the job's JSON result)] in order."""
+    args = [(job, simulator, waves) for job in jobs]
     if PARALLEL == 1 or len(args) == 1:
         return [_job_process(a) for a in args]
     # build every parameter set first, one at a time (the builds would only queue on locks)
-    for parameters in {tuple(sorted(p.items())) for _, p, _ in jobs}:
+    for parameters in {tuple(sorted(job_parameters(j).items())) for j in jobs}:
         runner.build(dict(parameters), simulator, waves=waves)
     ctx = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(PARALLEL, mp_context=ctx) as pool:
         return list(pool.map(_job_process, args))
 
 
-def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False,
-             out: Path | None = None) -> str | None:
+def _run_job(job: jobspec.Job, simulator: str, waves: bool = False) -> str | None:
     """Run the cocotb job; None on success, else the error message (the job's JSON keeps
     whatever it finished)."""
-    if out is not None and out.exists():
+    out = Path(job.out)
+    if out.exists():
         out.unlink()
     try:
-        runner.run(JOB_MODULE, testcase="job", parameters=parameters, simulator=simulator,
-                waves=waves, config=config)
+        runner.run(JOB_MODULE, testcase="job", parameters=job_parameters(job),
+                   simulator=simulator, waves=waves, config=job.to_dict())
         return None
     except (runner.SimulationError, RuntimeError) as exc:
         return str(exc)
@@ -719,9 +734,16 @@ def _run_job(config: dict, parameters: dict, simulator: str, waves: bool = False
 
 # ============================================================================== soak
 SOAK_DIR = BUILD / "soak"
-#: the soak's RTL build: make sim's 512-bit engine with 4 queues
-SOAK_PARAMETERS = {"NUM_QUEUES": 4}
-SOAK_MEM_BYTES = 64 << 20
+#: the soak's RTL engine: make sim's 512-bit bus with 4 queues; its memory: 20 cycles
+#: everywhere (short, so that a case spends its time on the faults, not on latency)
+SOAK_ENGINE = jobspec.Engine(bus_bytes=BUS_BYTES, queues=4)
+SOAK_MEMORY = jobspec.Memory(node_latency=((20, 20),) * 4)
+
+
+def soak_job(seeds: list[int], out: Path) -> jobspec.Job:
+    """A soak job: the fault soak's ``seeds`` on the RTL."""
+    return jobspec.Job(kind="soak", out=str(out), engine=SOAK_ENGINE, memory=SOAK_MEMORY,
+                       seeds=tuple(seeds))
 
 
 def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
@@ -742,8 +764,8 @@ def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
     quiet.setLevel(logging.CRITICAL)
     try:
         for seed in range(first_seed, first_seed + model_seeds):
-            case = soak_mod.draw_case(seed, max_queues=SOAK_PARAMETERS["NUM_QUEUES"])
-            res = asyncio.run(soak_mod.run_case_on_model(case, mem_bytes=SOAK_MEM_BYTES))
+            case = soak_mod.draw_case(seed, max_queues=SOAK_ENGINE.queues)
+            res = asyncio.run(soak_mod.run_case_on_model(case, mem_bytes=SOAK_MEMORY.mem_bytes))
             res["where"] = "model"
             model_results.append(res)
     finally:
@@ -761,17 +783,14 @@ def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
         jobs = []
         for i, part in enumerate(parts):
             out = SOAK_DIR / f"soak-{simulator}-{first_seed}-{i}.json"
-            config = {"kind": "soak", "seeds": part, "bus_bytes": BUS_BYTES,
-                      "queues": SOAK_PARAMETERS["NUM_QUEUES"], "mem_bytes": SOAK_MEM_BYTES,
-                      "out": str(out)}
-            jobs.append((config, dict(SOAK_PARAMETERS), out))
-        for (config, _, out), (error, result) in zip(jobs, run_jobs(jobs, simulator)):
+            jobs.append(soak_job(part, out))
+        for job, (error, result) in zip(jobs, run_jobs(jobs, simulator)):
             cases = result.get("cases", [])
             rtl_results += cases
             done = {c["seed"] for c in cases}
-            missing = [s for s in config["seeds"] if s not in done]
+            missing = [s for s in job.seeds if s not in done]
             if error or missing:
-                errors.append(f"simulation {out.name}: {error or 'ended early'};"
+                errors.append(f"simulation {Path(job.out).name}: {error or 'ended early'};"
                               f" seeds not run: {missing}")
     rtl_wall = time.monotonic() - t1
     rtl_summary = soak_mod.summarize(rtl_results)

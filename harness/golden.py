@@ -141,7 +141,7 @@ import numpy as np
 
 from . import faults as faults_mod
 from . import layout
-from .device import (MASK32, Device, DeviceHangError, burst_cuts, bursts)
+from .device import MASK32, Device, DeviceHangError, burst_cuts, bursts
 from .faults import Fault
 
 

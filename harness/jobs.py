@@ -1,27 +1,26 @@
 """Simulation jobs: the cocotb test module the experiment layer runs INSIDE the simulator.
 
 ``harness.experiments`` starts one simulation per engine build with
-``runner.run("harness.jobs", "job", parameters, config={...})``; the single cocotb test
-:func:`job` reads that config (``runner.load_config()``), brings up RtlDevice + Driver, runs every
-item of the job and writes a JSON result file (``config["out"]``), rewritten after each item so
-a long sweep keeps what it measured. Any item that fails validation raises: the cocotb test
-fails, ``runner.run`` raises SimulationError, the command exits non-zero, and the failed item is
-in the file as ``{"error": ...}`` without figures.
+``runner.run("harness.jobs", "job", parameters, config=job.to_dict())``; the single cocotb
+test :func:`job` reads the ``jobspec.Job`` back, brings up RtlDevice + Driver, runs every item
+of the job and writes a JSON result file (``job.out``), rewritten after each item so a long
+sweep keeps what it measured. Any item that fails validation raises: the cocotb test fails,
+``runner.run`` raises SimulationError, the command exits non-zero, and the failed item is in
+the file as ``{"error": ...}`` without figures.
 
-Job kinds (``config["kind"]``):
+Job kinds (harness/jobspec.py):
 
-``bench``     ``points``: [{folio_bytes, nr_folios, mem_latency, seed, rate}] on one engine build
-              (``queues`` engine queues, ``bus_bytes``). Each point copies nr_folios folios
+``bench``     ``points`` (BenchPoint) on one engine build. Each point copies nr_folios folios
               from node 1 to node 2 with one ``copy_batch`` (split over the queues), memory at
-              latency L (read and write, every node) and one line per cycle each way, and
-              measures fabric cycles from the first doorbell (TAIL write) to the interrupt of
-              the last completion, the engine's counters, and doorbell -> first data AR;
-              ``rate`` (optional) caps every queue (the RATE register) for that point.
-``migrate``   ``runs``: [{mode, folio_bytes, nr_folios, repetitions, rate}]: move_pages(2) of an
-              mm's folios from node 1 to node 0 through harness.mm with copy path ``mode``
-              (generic, batch_cpu, batch_dma_v1, batch_dma); every repetition is validated
-              byte for byte (Kernel.verify_migration) and reports the seed's t1..t4 metrics
-              and the whole move_pages() call's simulated time (move_pages_cycles).
+              latency mem_latency (read and write, every node) and one line per cycle each
+              way, and measures fabric cycles from the first doorbell (TAIL write) to the
+              interrupt of the last completion, the engine's counters, and doorbell -> first
+              data AR; ``rate`` caps every queue (the RATE register) for that point.
+``migrate``   ``runs`` (MigrateRun): move_pages(2) of an mm's folios from node 1 to node 0
+              through harness.mm with copy path ``mode``; every repetition is validated byte
+              for byte (validate.verify_migration) and reports the seed's t1..t4 metrics and
+              the whole move_pages() call's simulated time (move_pages_cycles).
+``soak``      ``seeds``: the fault soak's cases (harness.soak) on the RTL, hard reset between.
 
 Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
 probe waits on AR signal changes (a handful of events, no per-cycle polling).
@@ -35,12 +34,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from . import layout, report, runner
 from .driver import CopyRequest, Driver
+from .jobspec import DEFAULT_LATENCY, BenchPoint, Job
 
 try:
     import cocotb
@@ -233,19 +233,19 @@ async def compare_big(dev, addr: int, want: np.ndarray) -> int:
 
 
 # ========================================================================= bench points
-async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> dict:
-    """Copy p["nr_folios"] folios of p["folio_bytes"] from node 1 to node 2 in one batch."""
-    folio, n, lat = p["folio_bytes"], p["nr_folios"], p["mem_latency"]
+async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int) -> dict:
+    """Copy p.nr_folios folios of p.folio_bytes from node 1 to node 2 in one batch."""
+    folio, n, lat = p.folio_bytes, p.nr_folios, p.mem_latency
     total = folio * n
     src_lo, dst_lo = 1 * dev.node_bytes, 2 * dev.node_bytes
     if total > dev.node_bytes:
         raise ValueError(f"{n} x {folio} B does not fit one {dev.node_bytes >> 20} MiB node")
     dev.set_memory(rd_latency=lat, wr_latency=lat, bandwidth=mem_bandwidth(dev.bus_bytes))
-    data = pattern([p.get("seed", 0), folio, n, lat], total)
+    data = pattern([p.seed, folio, n, lat], total)
     await write_big(dev, src_lo, data)
     requests = [CopyRequest(src_lo + i * folio, dst_lo + i * folio, folio) for i in range(n)]
 
-    rate = p.get("rate", 0)                       # per-queue throughput cap (RATE register)
+    rate = p.rate                                 # per-queue throughput cap (RATE register)
     for q in range(drv.nr_queues):
         await dev.write_reg(layout.queue_reg(q, "RATE"), rate)
     await dev.wait_cycles(2 * lat + 16)          # memory idle, new latency settled
@@ -278,43 +278,43 @@ async def bench_point(dut, dev, drv: TimedDriver, p: dict, bus_bytes: int) -> di
         counters=counters, first_read_note=probe.get("missing"))
 
 
-async def run_bench(dut, cfg: dict) -> dict:
-    dev, drv = await _bring_up(dut, cfg)
-    out = {"kind": "bench", "queues": cfg["queues"], "bus_bytes": cfg["bus_bytes"],
+async def run_bench(dut, job: Job) -> dict:
+    dev, drv = await _bring_up(dut, job)
+    out = {"kind": "bench", "queues": job.engine.queues, "bus_bytes": job.engine.bus_bytes,
            "simulator": cocotb.SIM_NAME, "points": []}
     failures = []
-    for p in cfg["points"]:
+    for p in job.points:
         t0 = time.monotonic()
         try:
-            point = await bench_point(dut, dev, drv, p, cfg["bus_bytes"])
+            point = await bench_point(dut, dev, drv, p, job.engine.bus_bytes)
         except Exception as exc:
             # no figure for this point; soft-reset the engine and go on with the next one,
             # the job still fails at the end
             failures.append(exc)
-            out["points"].append({**p, "queues": cfg["queues"], "error": f"{exc!r}",
-                                  "traceback": traceback.format_exc()})
-            _write(cfg, out)
+            out["points"].append({**asdict(p), "queues": job.engine.queues,
+                                  "error": f"{exc!r}", "traceback": traceback.format_exc()})
+            _write(job, out)
             dut._log.error("bench point %s failed: %r", p, exc)
             try:
                 await drv.reset()
             except Exception as exc2:
-                left = len(cfg["points"]) - len(out["points"])
+                left = len(job.points) - len(out["points"])
                 out["aborted"] = (f"engine did not recover after the failed point ({exc2!r}):"
                                   f" {left} points not run")
-                _write(cfg, out)
+                _write(job, out)
                 raise
             continue
         point["wall_seconds"] = time.monotonic() - t0
         out["points"].append(point)
-        _write(cfg, out)
+        _write(job, out)
         dut._log.info("bench %d x %d B, %d queues, L=%d: %d cycles, efficiency %.3f "
                       "(ideal %.3f), %.1f s", point["nr_folios"], point["folio_bytes"],
                       point["queues"], point["mem_latency"], point["fabric_cycles"],
                       point["bus_efficiency"], point["ideal_efficiency"],
                       point["wall_seconds"])
-    check_axi(dev, cfg, out)
+    check_axi(dev, job, out)
     if failures:
-        raise AssertionError(f"{len(failures)} of {len(cfg['points'])} bench points failed;"
+        raise AssertionError(f"{len(failures)} of {len(job.points)} bench points failed;"
                              f" first: {failures[0]!r}")
     return out
 
@@ -383,63 +383,60 @@ def set_node_latency(dev, node_latency, jitter: float = 0.0, seed=0) -> list:
     return used
 
 
-async def run_migrate(dut, cfg: dict) -> dict:
+async def run_migrate(dut, job: Job) -> dict:
     from .costs import DEFAULT_COSTS
 
-    dev, drv = await _bring_up(dut, cfg)
-    if cfg.get("cpu") and hasattr(dev, "set_cpu"):
-        dev.set_cpu(**cfg["cpu"])          # CPU copy model: max_reads / max_writes
+    dev, drv = await _bring_up(dut, job)
+    if job.memory.cpu:
+        dev.set_cpu(**job.memory.cpu)          # CPU copy model: max_reads / max_writes
     out = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
     failures = []
-    for k, run in enumerate(cfg["runs"]):
+    for run in job.runs:
         reps = []
         for q in range(drv.nr_queues):            # optional per-queue cap: a slower engine
-            await dev.write_reg(layout.queue_reg(q, "RATE"), run.get("rate", 0))
+            await dev.write_reg(layout.queue_reg(q, "RATE"), run.rate)
         try:
-            # "seed_key" / "first_rep": a row's repetitions may be split over simulations
-            # and keep the seeds they would have in one
-            key, first = run.get("seed_key", k), run.get("first_rep", 0)
-            for rep in range(first, first + run.get("repetitions", 1)):
-                latency = set_node_latency(dev, cfg.get("node_latency", []),
-                                           cfg.get("latency_jitter", 0.0), seed=[key, rep])
-                reps.append(await migrate_once(dev, drv, run["mode"], run["folio_bytes"],
-                                               run["nr_folios"], seed=1000 * key + rep,
-                                               costs=DEFAULT_COSTS,
-                                               warp=cfg.get("warp_software", True)))
+            for rep in range(run.first_rep, run.first_rep + run.repetitions):
+                latency = set_node_latency(dev, job.memory.node_latency,
+                                           job.memory.latency_jitter, seed=[run.seed_key, rep])
+                reps.append(await migrate_once(dev, drv, run.mode, run.folio_bytes,
+                                               run.nr_folios, seed=1000 * run.seed_key + rep,
+                                               costs=DEFAULT_COSTS, warp=job.warp_software))
                 reps[-1]["node_latency"] = latency
                 reps[-1]["rep"] = rep
-                dut._log.info("migrate %s %d x %d B rep %d: %s", run["mode"], run["nr_folios"],
-                              run["folio_bytes"], rep, reps[-1])
+                dut._log.info("migrate %s %d x %d B rep %d: %s", run.mode, run.nr_folios,
+                              run.folio_bytes, rep, reps[-1])
         except Exception as exc:
             # no figures for this run; soft-reset the engine and go on with the next run,
             # the job still fails at the end
             failures.append(exc)
-            out["runs"].append({**run, "error": f"{exc!r}", "traceback": traceback.format_exc()})
-            _write(cfg, out)
+            out["runs"].append({**asdict(run), "error": f"{exc!r}",
+                                "traceback": traceback.format_exc()})
+            _write(job, out)
             dut._log.error("migrate run %s failed: %r", run, exc)
             await drv.reset()
             continue
-        out["runs"].append({**run, "repetitions": len(reps), "reps": reps})
-        _write(cfg, out)
-    check_axi(dev, cfg, out)
+        out["runs"].append({**asdict(run), "repetitions": len(reps), "reps": reps})
+        _write(job, out)
+    check_axi(dev, job, out)
     if failures:
-        raise AssertionError(f"{len(failures)} of {len(cfg['runs'])} runs failed;"
+        raise AssertionError(f"{len(failures)} of {len(job.runs)} runs failed;"
                              f" first: {failures[0]!r}")
     return out
 
 
-def check_axi(dev, cfg: dict, out: dict) -> None:
+def check_axi(dev, job: Job, out: dict) -> None:
     """Record the AXI checker's violations on the engine's port in the job's result, and
     fail the job if there were any (a figure measured on an illegal bus is no figure)."""
     out["axi_violations"] = dev.protocol_errors
-    _write(cfg, out)
+    _write(job, out)
     if out["axi_violations"]:
         raise AssertionError(f"AXI protocol checker: {out['axi_violations']} violation(s) on"
                              " the engine's master port (see the simulator log)")
 
 
 # ===================================================================== soak
-async def run_soak(dut, cfg: dict) -> dict:
+async def run_soak(dut, job: Job) -> dict:
     """The fault soak's RTL seeds (harness.soak): one case per seed on this simulation, the
     test bench hard-reset between cases (a hung bus or a dead engine ends with the case);
     cases whose outcome does not depend on timing also run on the golden model and must
@@ -448,15 +445,13 @@ async def run_soak(dut, cfg: dict) -> dict:
     from .rtl_device import NR_NODES, RtlDevice
 
     runner.start_clock_if_needed(dut)
-    dev = RtlDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
-                    mem_bytes=cfg["mem_bytes"])
+    dev = RtlDevice(dut, bus_bytes=job.engine.bus_bytes, nr_queues=job.engine.queues,
+                    mem_bytes=job.memory.mem_bytes)
     out = {"kind": "soak", "simulator": cocotb.SIM_NAME, "cases": []}
-    for seed in cfg["seeds"]:
+    for seed in job.seeds:
         await dev.hard_reset()
-        for node in range(NR_NODES):
-            dev.set_memory(node=node, rd_latency=cfg.get("latency", 20),
-                           wr_latency=cfg.get("latency", 20))
-        case = soak.draw_case(seed, max_queues=cfg["queues"], small=True)
+        set_node_latency(dev, job.memory.node_latency or ((DEFAULT_LATENCY,) * 2,) * NR_NODES)
+        case = soak.draw_case(seed, max_queues=job.engine.queues, small=True)
         axi_before = dev.protocol_errors
         res = await soak.run_case(dev, case)
         res["where"] = "rtl"
@@ -466,51 +461,46 @@ async def run_soak(dut, cfg: dict) -> dict:
         if not case.timing_dependent:
             model = await soak.run_case_on_model(case, bus_bytes=dev.bus_bytes,
                                                  mem_bytes=dev.mem_bytes,
-                                                 max_queues=cfg["queues"])
+                                                 max_queues=job.engine.queues)
             diffs = soak.compare_outcomes(res, model)
             res["model_compared"] = 1
             res["model_mismatches"] = len(diffs)
             res["problems"] += [f"model mismatch: {d}" for d in diffs]
         out["cases"].append(res)
-        _write(cfg, out)
+        _write(job, out)
         dut._log.info("soak seed %d (%s, %d folios): %s", seed, case.mode, len(case.orders),
                       "ok" if not soak.failed(res) else res["problems"][:3])
     return out
 
 
 # ================================================================================ entry
-async def _bring_up(dut, cfg):
-    """RtlDevice + TimedDriver for the job. ``cfg["dma_node"]`` (optional): the node whose top
-    holds the rings and completion areas (default 0), so that a migration can fill node 0."""
-    from .driver import default_dma_region
+async def _bring_up(dut, job: Job):
+    """RtlDevice + TimedDriver for the job; the rings sit at the top of ``engine.dma_node``
+    (node 0 by default; another node lets a migration fill node 0)."""
     from .assemble import bring_up
-    from .rtl_device import DEFAULT_MEM_BYTES, NR_NODES
-    ring_order = cfg.get("ring_order", 9)
+    from .driver import default_dma_region
+    from .rtl_device import NR_NODES
+    engine = job.engine
     driver_args = {}
-    if cfg.get("dma_node"):
-        node_bytes = cfg.get("mem_bytes", DEFAULT_MEM_BYTES) // NR_NODES
-        lo, _ = default_dma_region(node_bytes, cfg["queues"], ring_order)
-        driver_args["ring_base"] = cfg["dma_node"] * node_bytes + lo
-    dev, drv = await bring_up(dut, ring_order=ring_order, driver_cls=TimedDriver,
-                              bus_bytes=cfg["bus_bytes"], queues=cfg["queues"],
-                              latency=cfg.get("latency"), mem_bytes=cfg.get("mem_bytes"),
-                              **driver_args)
-    return dev, drv
+    if engine.dma_node:
+        node_bytes = job.memory.mem_bytes // NR_NODES
+        lo, _ = default_dma_region(node_bytes, engine.queues, engine.ring_order)
+        driver_args["ring_base"] = engine.dma_node * node_bytes + lo
+    return await bring_up(dut, ring_order=engine.ring_order, driver_cls=TimedDriver,
+                          bus_bytes=engine.bus_bytes, queues=engine.queues,
+                          mem_bytes=job.memory.mem_bytes, **driver_args)
 
 
-def _write(cfg, out) -> None:
-    if cfg.get("out"):
-        report.write_json(cfg["out"], out)
+def _write(job: Job, out) -> None:
+    if job.out:
+        report.write_json(job.out, out)
 
 
-JOB_KINDS = {"bench": "run_bench", "migrate": "run_migrate", "soak": "run_soak"}
+JOB_KINDS = {"bench": run_bench, "migrate": run_migrate, "soak": run_soak}
 
 if cocotb is not None:
     @cocotb.test()
     async def job(dut):
         """Run the job described by the configuration (see the module docstring)."""
-        cfg = runner.load_config()
-        kind = cfg.get("kind")
-        if kind not in JOB_KINDS:
-            raise ValueError(f"job kind {kind!r}: choose from {sorted(JOB_KINDS)}")
-        await globals()[JOB_KINDS[kind]](dut, cfg)
+        spec = Job.from_dict(runner.load_config())
+        await JOB_KINDS[spec.kind](dut, spec)

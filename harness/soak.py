@@ -38,14 +38,13 @@ import random
 import traceback
 from dataclasses import dataclass, field
 
-from . import layout
+from . import layout, validate
+from .assemble import make_kernel
 from .copy_paths import COPY_PATHS
 from .device import DeviceHangError
-from .golden import ModelDevice
 from .driver import Driver, DriverError
 from .faults import Fault
-from . import validate
-from .assemble import make_kernel
+from .golden import ModelDevice
 from .mm import PAGE_SHIFT, PAGE_SIZE, Kernel, MigrateStats
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ import numpy as np
 from .backdoor import read_ranges
 from .mm import PAGE_SHIFT, PTE, Folio, Kernel, MigrateStats
 
+
 class MigrationValidationError(AssertionError):
     """Bytes or mappings after a migration are not what they must be."""
 

@@ -75,9 +75,9 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.golden import ModelDevice
-    from harness.driver import Completion, CopyRequest, Driver, ring_advance
     from harness.assemble import bring_up
+    from harness.driver import Completion, CopyRequest, Driver, ring_advance
+    from harness.golden import ModelDevice
 
     def up(x: int, a: int = PAGE) -> int:
         return -(-x // a) * a

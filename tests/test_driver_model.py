@@ -6,9 +6,16 @@ import pytest
 
 from harness import layout
 from harness.device import burst_cuts, bursts, write_bursts
+from harness.driver import (
+    SUBMIT_CHUNKS,
+    CopyRequest,
+    DmaTimeoutError,
+    Driver,
+    EngineResetError,
+    ProbeError,
+    chunk_sizes,
+)
 from harness.golden import ModelDevice
-from harness.driver import (SUBMIT_CHUNKS, CopyRequest, DmaTimeoutError, Driver,
-                            EngineResetError, ProbeError, chunk_sizes)
 
 PAGE = 4096
 MEM = 16 << 20          # 4 nodes of 4 MiB
@@ -749,9 +756,9 @@ def test_warp_device_skips_only_while_the_engine_is_idle():
 def _migrate_on_model(warp: bool, n: int = 64):
     """move_pages() of n 4 KiB folios node 1 -> 0 through batch_dma on the ModelDevice;
     -> (stats, kernel device, driver, TAIL writes)."""
-    from harness.jobs import WarpDevice
     from harness import validate
     from harness.assemble import make_kernel
+    from harness.jobs import WarpDevice
     from harness.mm import MigrateStats
 
     async def go():

@@ -28,9 +28,9 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.golden import ModelDevice
-    from harness.driver import CopyRequest
     from harness.assemble import bring_up
+    from harness.driver import CopyRequest
+    from harness.golden import ModelDevice
 
     def pattern(seed: int, src: int, nbytes: int) -> np.ndarray:
         """The source contents of a region: random, keyed by the test's seed and the address."""

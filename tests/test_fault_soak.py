@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 
-from harness import report, runner, soak
+from harness import experiments, report, runner, soak
+from harness.jobspec import Job
 
 try:
     import cocotb
@@ -30,9 +31,9 @@ if cocotb is not None:
 
     async def fresh_device(dut) -> RtlDevice:
         runner.start_clock_if_needed(dut)
-        cfg = runner.load_config()
-        dev = RtlDevice(dut, bus_bytes=cfg["bus_bytes"], nr_queues=cfg["queues"],
-                        mem_bytes=64 << 20)
+        job = Job.from_dict(runner.load_config())
+        dev = RtlDevice(dut, bus_bytes=job.engine.bus_bytes, nr_queues=job.engine.queues,
+                        mem_bytes=job.memory.mem_bytes)
         await dev.hard_reset()
         for node in range(NR_NODES):
             dev.set_memory(node=node, rd_latency=20, wr_latency=20)
@@ -71,26 +72,24 @@ if cocotb is not None:
     async def soak_seeds(dut):
         """The soak job on the seeds of the configuration (run_soak, as `make soak`)."""
         from harness import jobs
-        await jobs.run_soak(dut, runner.load_config())
+        await jobs.run_soak(dut, Job.from_dict(runner.load_config()))
 
 
 #: RTL seeds of `make test`: fixed, and together they draw every fault class, resets,
 #: aborts, slow queues with timeouts and a dead device (checked below)
 RTL_SEEDS = [0, 2, 13, 16, 24, 32, 38, 40, 41, 47, 48, 50]
-CONFIG = {"bus_bytes": 64, "queues": 4, "mem_bytes": 64 << 20}
-
-
-def test_fault_reproductions():
+def test_fault_reproductions(tmp_path):
+    job = experiments.soak_job([], tmp_path / "unused.json")
     runner.run("test_fault_soak", testcase=["ring_and_record_faults_under_move_pages",
-                                         "thp_on_a_slow_queue_then_more_folios"],
-            parameters={"NUM_QUEUES": 4}, config=CONFIG)
+                                            "thp_on_a_slow_queue_then_more_folios"],
+               parameters=job.parameters, config=job.to_dict())
 
 
 def test_soak_fixed_seeds_on_the_rtl(tmp_path):
     out = tmp_path / "soak.json"
-    cfg = {**CONFIG, "kind": "soak", "seeds": RTL_SEEDS, "out": str(out)}
-    runner.run("test_fault_soak", testcase="soak_seeds", parameters={"NUM_QUEUES": 4},
-            config=cfg)
+    job = experiments.soak_job(RTL_SEEDS, out)
+    runner.run("test_fault_soak", testcase="soak_seeds", parameters=job.parameters,
+               config=job.to_dict())
     cases = report.read_json(out)["cases"]
     assert [c["seed"] for c in cases] == RTL_SEEDS
     s = soak.summarize(cases)

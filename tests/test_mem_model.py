@@ -36,9 +36,8 @@ except ImportError:  # pragma: no cover - pytest side without cocotb
     cocotb = None
 
 if cocotb is not None:
-    from cocotbext.axi import AxiBus, AxiMaster
-
     from cocotb.triggers import First
+    from cocotbext.axi import AxiBus, AxiMaster
 
     from harness.faults import Fault
     from harness.rtl_device import FaultSlots, WriteAllowMap

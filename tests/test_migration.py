@@ -20,9 +20,8 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 
 if cocotb is not None:
     from harness import validate
-    from harness.assemble import make_kernel
+    from harness.assemble import bring_up, make_kernel
     from harness.mm import PAGE_SIZE, MigrateReason, MigrateStats, MovableOps
-    from harness.assemble import bring_up
 
     VA = 1 << 32                     # user virtual address of the mappings (2 MiB aligned)
 

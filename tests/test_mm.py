@@ -15,11 +15,18 @@ import pytest
 from harness import mm as M
 from harness import validate
 from harness.assemble import make_kernel
-from harness.copy_paths import (COPY_PATHS, DmaMigrator, MigrateOffload,
-                                make_copy_path)
+from harness.copy_paths import COPY_PATHS, DmaMigrator, MigrateOffload, make_copy_path
 from harness.costs import Costs
-from harness.mm import (NR_MAX_BATCHED_MIGRATION, PTE, MigrateReason,
-                        MigrateStats, MigrationEntry, MigrationEntryWait, MovableOps, PageTable)
+from harness.mm import (
+    NR_MAX_BATCHED_MIGRATION,
+    PTE,
+    MigrateReason,
+    MigrateStats,
+    MigrationEntry,
+    MigrationEntryWait,
+    MovableOps,
+    PageTable,
+)
 
 PAGE = 4096
 VA = 0x4000_0000
@@ -491,7 +498,7 @@ def test_move_pages_status_values():
     async def go():
         mm = k.mm_alloc()
         on1 = await k.mmap(mm, VA, 2, node=1)
-        on0 = await k.mmap(mm, VA + 0x10000, 1, node=0)
+        await k.mmap(mm, VA + 0x10000, 1, node=0)
         await k.mmap(mm, VA + 0x20000, 1, node=1, populate=False)       # not faulted in
         other = k.mm_alloc("other")
         k.map_folio(other, VA, on1[1])                                  # shared
@@ -518,7 +525,7 @@ def test_move_pages_second_page_of_an_isolated_folio_is_busy():
 
     async def go():
         mm = k.mm_alloc()
-        thp = await k.mmap(mm, VA, 512, node=1, order=9)
+        await k.mmap(mm, VA, 512, node=1, order=9)
         return await k.move_pages(mm, [VA, VA + PAGE], [0, 0])
 
     assert run(go()) == [0, -errno.EBUSY]         # as the kernel: already isolated
@@ -598,8 +605,8 @@ def test_dma_paths_charge_driver_software_costs():
 # ============================================================================== golden model
 def test_batch_dma_on_the_golden_model_device():
     """The real driver on the pure-Python ModelDevice, with a read fault on one folio."""
-    from harness.golden import ModelDevice
     from harness.driver import Driver
+    from harness.golden import ModelDevice
 
     async def go():
         dev = ModelDevice(mem_bytes=32 << 20, nr_nodes=2)

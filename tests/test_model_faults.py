@@ -12,9 +12,9 @@ import pytest
 
 from harness import faults, layout
 from harness.device import DeviceHangError
-from harness.golden import ModelDevice
 from harness.driver import Driver, ring_advance
 from harness.faults import Fault
+from harness.golden import ModelDevice
 
 PAGE = 4096
 MEM = 16 << 20

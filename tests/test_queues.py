@@ -33,9 +33,10 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.driver import CopyRequest, EngineResetError, ring_advance
     from test_engine import GUARD, NODE, check, fill, pages, pattern
+
     from harness.assemble import bring_up
+    from harness.driver import CopyRequest, EngineResetError, ring_advance
 
     SUCCESS = layout.STATUS_SUCCESS
     ABORTED = layout.STATUS_ABORTED

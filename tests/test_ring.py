@@ -1,8 +1,15 @@
 """Ring arithmetic of the driver: pure functions, no device."""
 import pytest
 
-from harness.driver import (Queue, ring_advance, ring_free, ring_size, ring_spans,
-                            ring_used, default_dma_region)
+from harness.driver import (
+    Queue,
+    default_dma_region,
+    ring_advance,
+    ring_free,
+    ring_size,
+    ring_spans,
+    ring_used,
+)
 
 
 def test_empty_and_full():

@@ -54,13 +54,39 @@ from __future__ import annotations
 
 from .kernel import Kernel
 from .page_alloc import BuddyAllocator
-from .types import (DEFAULT_NR_PASS, EHWPOISON, HPAGE_PMD_ORDER, MAX_PAGE_ORDER, MIGRATE_ASYNC,
-                    MIGRATE_SYNC, MIGRATEPAGE_SUCCESS, MIGRATEPAGE_UNMAP, MPOL_MF_MOVE,
-                    MPOL_MF_MOVE_ALL, NR_MAX_BATCHED_MIGRATION, PAGE_SHIFT, PAGE_SIZE, PTE, VMA,
-                    AddressSpace, AnonVma, CopyPath, CopyResult, Folio, MigrateMode,
-                    MigrateReason, MigrateStats, MigrationEntry, MigrationEntryWait,
-                    MigrationTargetControl, MMStruct, MovableOps, PageTable,
-                    folio_expected_refs, reason_mask)
+from .types import (
+                    DEFAULT_NR_PASS,
+                    EHWPOISON,
+                    HPAGE_PMD_ORDER,
+                    MAX_PAGE_ORDER,
+                    MIGRATE_ASYNC,
+                    MIGRATE_SYNC,
+                    MIGRATEPAGE_SUCCESS,
+                    MIGRATEPAGE_UNMAP,
+                    MPOL_MF_MOVE,
+                    MPOL_MF_MOVE_ALL,
+                    NR_MAX_BATCHED_MIGRATION,
+                    PAGE_SHIFT,
+                    PAGE_SIZE,
+                    PTE,
+                    VMA,
+                    AddressSpace,
+                    AnonVma,
+                    CopyPath,
+                    CopyResult,
+                    Folio,
+                    MigrateMode,
+                    MigrateReason,
+                    MigrateStats,
+                    MigrationEntry,
+                    MigrationEntryWait,
+                    MigrationTargetControl,
+                    MMStruct,
+                    MovableOps,
+                    PageTable,
+                    folio_expected_refs,
+                    reason_mask,
+)
 
 __all__ = [
     "BuddyAllocator", "CopyPath", "CopyResult", "DEFAULT_NR_PASS", "EHWPOISON",

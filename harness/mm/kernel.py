@@ -10,8 +10,17 @@ from .migrate import Migrate
 from .page_alloc import BuddyAllocator, PageAlloc
 from .rmap import Rmap
 from .syscalls import Syscalls
-from .types import (DEFAULT_NR_PASS, PAGE_SHIFT, PTE, VMA, AddressSpace, CopyPath, Folio,
-                    MMStruct, MovableOps)
+from .types import (
+    DEFAULT_NR_PASS,
+    PAGE_SHIFT,
+    PTE,
+    VMA,
+    AddressSpace,
+    CopyPath,
+    Folio,
+    MMStruct,
+    MovableOps,
+)
 
 
 class Kernel(PageAlloc, Rmap, Migrate, Syscalls):

@@ -6,10 +6,23 @@ from __future__ import annotations
 import errno
 from typing import Callable
 
-from .types import (EHWPOISON, HPAGE_PMD_ORDER, MIGRATE_FLAGS, MIGRATE_SYNC,
-                    MIGRATEPAGE_SUCCESS, MIGRATEPAGE_UNMAP, NR_MAX_BATCHED_MIGRATION,
-                    AddressSpace, CopyResult, Folio, MigrateMode, MigrateReason, MigrateStats,
-                    MigrationTargetControl, folio_expected_refs)
+from .types import (
+    EHWPOISON,
+    HPAGE_PMD_ORDER,
+    MIGRATE_FLAGS,
+    MIGRATE_SYNC,
+    MIGRATEPAGE_SUCCESS,
+    MIGRATEPAGE_UNMAP,
+    NR_MAX_BATCHED_MIGRATION,
+    AddressSpace,
+    CopyResult,
+    Folio,
+    MigrateMode,
+    MigrateReason,
+    MigrateStats,
+    MigrationTargetControl,
+    folio_expected_refs,
+)
 
 
 class Migrate:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import errno
 
-from .types import (MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, Folio,
-                    MigrateReason, MigrateStats, MigrationTargetControl, MMStruct)
+from .types import (
+    MIGRATE_SYNC,
+    MPOL_MF_MOVE,
+    MPOL_MF_MOVE_ALL,
+    Folio,
+    MigrateReason,
+    MigrateStats,
+    MigrationTargetControl,
+    MMStruct,
+)
 
 
 class Syscalls:
