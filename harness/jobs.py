@@ -267,14 +267,15 @@ async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int)
     validated = await compare_big(dev, dst_lo, data)
     (iv,) = drv.intervals
     first = probe.get("cycle")
-    first_read = None if first is None else first - iv.doorbell
+    probe_latency = None if first is None else first - iv.doorbell
+    first_read = probe_latency
     if drv.dev.nr_doorbells == 1 and hasattr(dut, "first_read_cycle"):
         # tb_top's latches: TAIL write handshake -> first data AR handshake (exact)
         first_read = int(dut.first_read_cycle.value) - int(dut.doorbell_cycle.value)
     counters = {k.lower(): (after[k] - before[k]) & 0xFFFF_FFFF for k in COUNTERS}
     return report.point_figures(
         folio, n, drv.nr_queues, lat, iv.cycles, bus_bytes, validated,
-        first_read_latency=first_read, rate=rate,
+        first_read_latency=first_read, first_read_probe=probe_latency, rate=rate,
         counters=counters, first_read_note=probe.get("missing"))
 
 

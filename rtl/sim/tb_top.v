@@ -21,7 +21,7 @@
 //     memory contents, the fault configuration and the stray-write bitmap and count.
 //   * CPU copy model cpu_copy on the memory's second port: cpu_start/src/dst/len,
 //     cpu_max_reads/writes, cpu_done (level), cpu_error, cpu_cycles.
-//   * doorbell_cycle: cycle of the last register write into a queue block (the doorbell);
+//   * doorbell_cycle: cycle of the last TAIL write of any queue (the doorbell);
 //     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd).
 `resetall
 `timescale 1ns / 1ps
@@ -205,11 +205,13 @@ module tb_top #(
     );
 
     // -------------------------------------------------------------- launch latency
+`include "rtl/foliodma_layout.vh"
     reg [63:0] doorbell_cycle = 64'd0;
     reg [63:0] first_read_cycle = 64'd0;
     reg        awaiting_read = 1'b0;
     always @(posedge clk) begin
-        if (s_axil_awvalid && s_axil_awready && s_axil_awaddr >= 12'h100) begin
+        if (s_axil_awvalid && s_axil_awready && s_axil_awaddr >= QUEUE_BASE
+                && s_axil_awaddr[6:0] == QREG_TAIL) begin
             doorbell_cycle <= cycle;
             awaiting_read <= 1'b1;
         end else if (awaiting_read && m_axi_arvalid && m_axi_arready && m_axi_arid[0]) begin
