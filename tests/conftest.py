@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from harness import runner
 
 
@@ -22,6 +24,14 @@ def pytest_configure(config):
     name = config.getoption("--sim")
     if name:
         os.environ[runner.SIM_ENV] = name
+
+
+def pytest_sessionstart(session):
+    """The regressions need their simulator: say so in one line, not in a traceback per test."""
+    from harness.cli import missing_simulator
+    problem = missing_simulator(runner.default_simulator())
+    if problem:
+        pytest.exit(problem, returncode=4)
 
 
 def pytest_report_header(config):

@@ -34,6 +34,7 @@ def _bench_args(argv, monkeypatch):
         seen.update(kwargs)
         return 0
     monkeypatch.setattr(experiments, "bench", fake_bench)
+    monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
     assert cli.main(["bench"] + argv) == 0
     return seen
 
@@ -63,6 +64,12 @@ def test_bench_defaults(monkeypatch):
     ["bench", "--nr-folios", "0"],
     ["bench", "--mem-latency", "-1"],
     ["bench", "--mem-latency", "fast"],
+    ["bench", "--mem-latency", "0"],                 # the memory model runs it as 2
+    ["bench", "--mem-latency", "70000"],             # beyond the model's 16-bit latency
+    ["bench", "--folio-size", "-4K"],
+    ["bench", "--json", "/nonexistent-dir/out.json"],
+    ["bench", "--json", "/"],
+    ["soak", "--seeds", "-3"],
     ["bench", "--sim", "xcelium"],
     ["sim", "--bogus"],
     ["gen", "--markdown", "--check"],
@@ -78,3 +85,16 @@ def test_gen_markdown(capsys):
     from harness import layout
     assert cli.main(["gen", "--markdown"]) == 0
     assert capsys.readouterr().out == layout.markdown_tables()
+
+
+def test_negative_value_is_reported_as_a_bad_value(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "--folio-size", "-4K"])
+    assert "invalid size '-4K'" in capsys.readouterr().err
+
+
+def test_missing_simulator_is_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(cli.shutil, "which", lambda tool: None)
+    assert cli.main(["bench"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "iverilog" in err and "Traceback" not in err

@@ -84,3 +84,33 @@ def test_default_cocotb_timeout_applies_only_without_own(monkeypatch):
             for test in generator.generate_tests():
                 RegressionManager.register_test(manager, test)
         assert [t.timeout for t in manager._test_queue] == want
+
+
+def test_an_empty_or_truncated_vvp_is_rebuilt(tmp_path):
+    vvp = tmp_path / "sim.vvp"
+    assert runner._complete_vvp(vvp)                    # absent: the build makes it
+    vvp.write_bytes(b"")
+    assert not runner._complete_vvp(vvp)
+    vvp.write_bytes(b"#! /usr/bin/vvp\n" + b":ivl_version x;\n" * 8)
+    assert runner._complete_vvp(vvp)
+    vvp.write_bytes(b"#! /usr/bin/vvp\n" + b":ivl_version x;\n" * 8 + b"S_0x55")   # cut
+    assert not runner._complete_vvp(vvp)
+
+
+def test_two_identical_runs_get_their_own_run_directories(tmp_path, monkeypatch):
+    """The run directory (where the memory model's backdoor files live) is unique per run."""
+    made = []
+
+    class FakeRunner:
+        def build(self, **kw):
+            pass
+
+        def test(self, test_dir, results_xml, **kw):
+            made.append(test_dir)
+            (test_dir / "results.xml").write_text(
+                '<testsuites><testsuite><testcase name="t"/></testsuite></testsuites>')
+
+    monkeypatch.setattr(runner, "build", lambda *a, **k: (FakeRunner(), tmp_path))
+    for _ in range(2):
+        runner.run("harness.jobs", "job", config={"kind": "bench"})
+    assert len(made) == 2 and made[0] != made[1]
