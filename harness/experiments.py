@@ -13,16 +13,14 @@ Where things go (all under sim_build/, git-ignored):
 """
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import logging
-import multiprocessing
 import os
 import sys
 import time
 from pathlib import Path
 
-from . import jobspec, report, runner
+from . import cluster, jobspec, report, runner
 
 BUILD = runner.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
@@ -697,6 +695,7 @@ def job_parameters(job: jobspec.Job) -> dict[str, int]:
 
 
 def _job_process(args):
+    """One job, where a worker runs it: -> (error or None, its JSON result as data)."""
     job, simulator, waves = args
     error = _run_job(job, simulator, waves=waves)
     out = Path(job.out)
@@ -705,17 +704,17 @@ def _job_process(args):
 
 def run_jobs(jobs: list[jobspec.Job], simulator: str,
              waves: bool = False) -> list[tuple[str | None, dict]]:
-    """Run jobs, PARALLEL at a time (separate processes: the cocotb runner changes
-    os.environ). -> [(error or None, the job's JSON result)] in order."""
+    """Run jobs, PARALLEL at a time, on a local or an existing Dask cluster (harness.cluster;
+    each in a process of its own: the cocotb runner changes os.environ).
+    -> [(error or None, the job's JSON result)] in order."""
     args = [(job, simulator, waves) for job in jobs]
-    if PARALLEL == 1 or len(args) == 1:
-        return [_job_process(a) for a in args]
-    # build every parameter set first, one at a time (the builds would only queue on locks)
-    for parameters in {tuple(sorted(job_parameters(j).items())) for j in jobs}:
-        runner.build(dict(parameters), simulator, waves=waves)
-    ctx = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(PARALLEL, mp_context=ctx) as pool:
-        return list(pool.map(_job_process, args))
+    if len(args) > 1:
+        # build every parameter set first, one at a time (the builds would only queue on
+        # locks); on a cluster of several machines each worker builds in its own checkout
+        for parameters in {tuple(sorted(job_parameters(j).items())) for j in jobs}:
+            runner.build(dict(parameters), simulator, waves=waves)
+    return cluster.map_jobs(_job_process, args, parallel=PARALLEL,
+                            desc=f"{len(args)} simulations")
 
 
 def _run_job(job: jobspec.Job, simulator: str, waves: bool = False) -> str | None:
