@@ -197,16 +197,17 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
           f" +- {SIM_LATENCY_JITTER:.0%} jitter per repetition")
     print(f"wrote {REPORT_JSON.relative_to(runner.REPO_ROOT)}"
           + (f" and {json_path}" if json_path else "") + f"; wall time {wall:.1f} s")
+    details = json_path or REPORT_JSON
     if error or failed:
-        print(f"FAILED: {error or failed[0]['error']}", file=sys.stderr)
+        for e in doc["errors"]:
+            print(failed_line(e, details), file=sys.stderr)
         return 1
     not_valid = [r for r in records if r["bytes_validated"] != r["size_bytes"] * r["repetitions"]
                  or r["nr_failed"]]
-    if not_valid:
-        print(f"FAILED: {len(not_valid)} runs did not migrate and validate every byte",
+    for r in not_valid:
+        print(failed_line({**r, "error": "not every folio migrated and validated"}, details),
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if not_valid else 0
 
 
 def _clock_note() -> str:
@@ -388,8 +389,21 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     print(f"wrote {BENCH_DIR.relative_to(runner.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
     for e in errors:
-        print(f"FAILED: {e}", file=sys.stderr)
+        print(failed_line(e, json_path or BENCH_DIR / "bench.json"), file=sys.stderr)
     return 1 if errors else 0
+
+
+def failed_line(err: dict, details: Path) -> str:
+    """One line naming the failed row or point, its error, and the file with details."""
+    what = [str(err[k]) for k in ("mode",) if err.get(k)]
+    if err.get("nr_folios") and err.get("folio_bytes"):
+        what.append(f"{err['nr_folios']} x {report.fmt_bytes(err['folio_bytes'])}")
+    for key, fmt in (("queues", "{} queue(s)"), ("mem_latency", "L={}")):
+        if err.get(key) is not None:
+            what.append(fmt.format(err[key]))
+    what += [k for k, v in err.items() if v is True]          # the study it belongs to
+    message = str(err.get("error", "")).splitlines()[0][:200] if err.get("error") else ""
+    return f"FAILED: {', '.join(what) or 'simulation'}: {message} (details: {details})"
 
 
 # ------------------------------------------------------------------ channel scaling

@@ -98,3 +98,12 @@ def test_missing_simulator_is_one_line(monkeypatch, capsys):
     assert cli.main(["bench"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "iverilog" in err and "Traceback" not in err
+
+
+def test_failed_line_names_the_point_and_the_file():
+    from pathlib import Path
+    line = experiments.failed_line({"queues": 4, "folio_bytes": 4096, "nr_folios": 64,
+                                    "mem_latency": 100, "error": "timeout\ntraceback..."},
+                                   Path("sim_build/bench/bench.json"))
+    assert line == ("FAILED: 64 x 4K, 4 queue(s), L=100: timeout"
+                    " (details: sim_build/bench/bench.json)")
