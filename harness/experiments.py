@@ -176,6 +176,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
                          "overlap its work (batch_dma's descriptor preparation) run cycle by "
                          "cycle",
         "wall_seconds": wall,
+        "run_fields": report.RUN_FIELDS,
         "runs": records,
         "errors": [{"mode": r.get("mode"), "folio_bytes": r.get("folio_bytes"),
                     "nr_folios": r.get("nr_folios"), "error": r["error"]} for r in failed]

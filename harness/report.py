@@ -342,6 +342,19 @@ def bench_markdown(points: Sequence[Mapping[str, Any]]) -> str:
 
 
 # ============================================================================ make sim
+#: report.json: what each run field is, over a run's repetitions (written into the report)
+RUN_FIELDS = {
+    "summed over repetitions": ["bytes_validated", "nr_succeeded", "nr_failed",
+                                "nr_fallback_folios", "wall_seconds"],
+    "mean over repetitions": ["fabric_cycles", "copy_cycles", "bytes_per_cycle",
+                              "bus_efficiency"],
+    "mean and SD over repetitions": ["migrate_pages_cycles_per_page",
+                                     "folio_copy_cycles_per_page", "F", "first_folio_cycles"],
+    "one per repetition": ["fabric_cycles_per_rep"],
+    "per run": ["mode", "folio_bytes", "nr_folios", "size_bytes", "repetitions", "seed"],
+}
+
+
 def run_record(run: Mapping[str, Any], bus_bytes: int) -> dict[str, Any]:
     """One report.json run from a job's run (its per-repetition results in ``run["reps"]``).
 

@@ -381,3 +381,19 @@ def test_migrate_records_reports_every_kind_of_failure():
     assert {"study": True, "mode": "batch_dma",
             "error": "not every folio migrated and validated"} in errors
     assert len(errors) == 3
+
+
+def test_run_fields_cover_every_key_of_a_run_record():
+    """report.json says, for every field of a run, whether it is summed, averaged or per
+    repetition."""
+    from harness import report as R
+    reps = [{"engine_cycles": 100 + i, "copy_cycles": 90, "bytes_validated": 4096,
+             "nr_succeeded": 1, "nr_failed": 0, "wall_seconds": 1.0,
+             "migrate_pages_cycles_per_page": 10.0, "folio_copy_cycles_per_page": 5.0,
+             "F": 0.5, "first_folio_cycles": 7, "nr_fallback_folios": 0} for i in range(3)]
+    rec = R.run_record({"mode": "batch_dma", "folio_bytes": 4096, "nr_folios": 1,
+                        "reps": reps}, 64)
+    described = {k for keys in R.RUN_FIELDS.values() for k in keys}
+    assert set(rec) <= described, \
+        set(rec) - described
+    assert rec["bytes_validated"] == 3 * 4096            # summed, as RUN_FIELDS says
