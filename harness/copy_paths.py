@@ -45,7 +45,7 @@ from collections import Counter
 from .costs import DEFAULT_COSTS, Costs
 from .device import DeviceError
 from .driver import CopyRequest, DriverError
-from .mm import PAGE_SIZE, CopyResult, MigrateReason, reason_mask
+from .mm_types import PAGE_SIZE, CopyResult, MigrateReason, reason_mask
 
 log = logging.getLogger(__name__)
 

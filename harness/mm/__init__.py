@@ -15,10 +15,9 @@ What a kernel developer should recognize here (same names, same phases):
                                      restore for all
           migrate_folio_undo_src/dst()    a folio that fails stays mapped at its source
 
-Where each part lives, as in the kernel's tree:
+Where each part lives, as in the kernel's tree (the types, as include/linux/mm_types.h,
+migrate.h and migrate_mode.h are, sit below in harness/mm_types.py):
 
-    types.py       include/linux/mm_types.h, migrate.h, migrate_mode.h: folios, page tables,
-                   migration entries, modes, reasons, statistics, CopyResult
     page_alloc.py  mm/page_alloc.c: the buddy allocator per node, folio get/put/free
     rmap.py        mm/rmap.c: try_to_migrate(), try_to_unmap_flush(), remove_migration_ptes()
     migrate.py     mm/migrate.c: isolation, migrate_pages() and everything below it
@@ -52,9 +51,7 @@ Simplifications (each one is on purpose, see the function that makes it):
 """
 from __future__ import annotations
 
-from .kernel import Kernel
-from .page_alloc import BuddyAllocator
-from .types import (
+from ..mm_types import (
                     DEFAULT_NR_PASS,
                     EHWPOISON,
                     HPAGE_PMD_ORDER,
@@ -87,6 +84,8 @@ from .types import (
                     folio_expected_refs,
                     reason_mask,
 )
+from .kernel import Kernel
+from .page_alloc import BuddyAllocator
 
 __all__ = [
     "BuddyAllocator", "CopyPath", "CopyResult", "DEFAULT_NR_PASS", "EHWPOISON",

@@ -6,11 +6,7 @@ import numpy as np
 
 from .. import backdoor
 from ..costs import DEFAULT_COSTS, Costs
-from .migrate import Migrate
-from .page_alloc import BuddyAllocator, PageAlloc
-from .rmap import Rmap
-from .syscalls import Syscalls
-from .types import (
+from ..mm_types import (
     DEFAULT_NR_PASS,
     PAGE_SHIFT,
     PTE,
@@ -21,6 +17,10 @@ from .types import (
     MMStruct,
     MovableOps,
 )
+from .migrate import Migrate
+from .page_alloc import BuddyAllocator, PageAlloc
+from .rmap import Rmap
+from .syscalls import Syscalls
 
 
 class Kernel(PageAlloc, Rmap, Migrate, Syscalls):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 from typing import Callable
 
-from .types import (
+from ..mm_types import (
     EHWPOISON,
     HPAGE_PMD_ORDER,
     MIGRATE_FLAGS,

@@ -2,7 +2,7 @@
 lifecycle (allocate, get, put, free) on top of it."""
 from __future__ import annotations
 
-from .types import MAX_PAGE_ORDER, PAGE_SHIFT, Folio
+from ..mm_types import MAX_PAGE_ORDER, PAGE_SHIFT, Folio
 
 
 class BuddyAllocator:

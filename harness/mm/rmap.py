@@ -3,7 +3,7 @@ entries with the TLB flush deferred (the batched flush, try_to_unmap_flush()), a
 remove_migration_ptes() turns them into PTEs to the new folio (or back to the old one)."""
 from __future__ import annotations
 
-from .types import PAGE_SHIFT, PTE, Folio, MigrateStats, MigrationEntry
+from ..mm_types import PAGE_SHIFT, PTE, Folio, MigrateStats, MigrationEntry
 
 
 class Rmap:

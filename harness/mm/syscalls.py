@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from .types import (
+from ..mm_types import (
     MIGRATE_SYNC,
     MPOL_MF_MOVE,
     MPOL_MF_MOVE_ALL,

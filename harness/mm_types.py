@@ -1,4 +1,5 @@
-"""The kernel's types the model needs (include/linux/mm_types.h, migrate.h, migrate_mode.h):
+"""The kernel's types (include/linux/mm_types.h, migrate.h, migrate_mode.h), below every layer
+that uses them (the mm model, the copy paths, validation), as headers are in the kernel:
 page-size constants, folios and their owners, page tables with migration entries and a TLB,
 VMAs and mm_structs, migration modes, reasons and statistics, and CopyResult, the content
 copy's answer to the move phase."""
@@ -7,12 +8,9 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from ..costs import DEFAULT_COSTS, Costs
-
-if TYPE_CHECKING:
-    from .kernel import Kernel
+from .costs import DEFAULT_COSTS, Costs
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -197,8 +195,8 @@ class MovableOps:
     contents with the CPU and moves the owner's reference to the new folio.
     """
 
-    def __init__(self, kernel: Kernel):
-        self.kernel = kernel
+    def __init__(self, kernel):
+        self.kernel = kernel            #: the Kernel: its device does the owner's copy
         self.pages: set[Folio] = set()
 
     def isolate_page(self, folio: Folio, mode) -> bool:
