@@ -15,9 +15,12 @@ migrations for other reasons copy with the CPU. One migrator at a time, as in th
 
 A copy path is duck-typed by harness/mm.py: ``batched`` (which move phase to run),
 ``folio_copy(dst, src) -> CopyResult`` and ``folios_copy(dst_list, src_list, reason) ->
-list[CopyResult]`` (mm.CopyResult: COPIED, FAILED, DST_UNSAFE). Anything but COPIED means
-the folio was not copied: mm undoes it (it stays at its source), and quarantines a
-DST_UNSAFE destination. Folios are used through ``.addr`` and ``.nbytes`` only.
+list[CopyResult]`` (mm.CopyResult: COPIED, FAILED, DST_UNSAFE), and
+``batch_copy_allowed(reason)`` (which folios join the batch copy). A folio the batch copy
+left FAILED is copied again by ``folio_copy()`` in the move phase (__migrate_folio(), RFC
+v6's per-folio fallback); a per-folio copy that fails makes mm undo the folio (it stays at
+its source); a DST_UNSAFE destination is quarantined. Folios are used through ``.addr`` and
+``.nbytes`` only.
 
 Faults never cross into mm as exceptions. Whatever the driver or the device raises for
 hardware behaviour (driver.DriverError: timeouts, ring-protocol violations, a reset under
