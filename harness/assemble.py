@@ -12,17 +12,17 @@ from . import runner
 from .copy_paths import DEFAULT_OFFLOAD_REASONS, make_copy_path
 from .costs import DEFAULT_COSTS, Costs
 from .driver import Driver
-from .mm import DEFAULT_NR_PASS, Kernel
+from .mm import Kernel
 
 
 def make_kernel(dev, mode: str, driver: Driver | None = None, costs: Costs = DEFAULT_COSTS,
-                seed: int = 0, nr_pass: int = DEFAULT_NR_PASS,
+                seed: int = 0,
                 reasons: int = DEFAULT_OFFLOAD_REASONS) -> Kernel:
     """The kernel model migrating with copy path ``mode`` (copy_paths.COPY_PATHS) on
     ``dev``; the DMA paths need a probed ``driver``, whose rings no folio may use."""
     path = make_copy_path(mode, dev, costs=costs, driver=driver, reasons=reasons)
     reserved = [driver.dma_region] if driver is not None else []
-    return Kernel(dev, path, reserved=reserved, costs=costs, nr_pass=nr_pass, seed=seed)
+    return Kernel(dev, path, reserved=reserved, costs=costs, seed=seed)
 
 
 async def bring_up(dut, ring_order: int = 9, nr_queues: int | None = None, *,

@@ -6,17 +6,21 @@
                    submit, busy-wait (poll) -- one copy_batch() of a single request per page
     batch_dma      batched move; one copy_batch() for the whole batch, submitted in growing
                    chunks (driver.SUBMIT_CHUNKS) so that the engine copies while the driver
-                   prepares the rest, one interrupt at the end, per-folio CPU fallback for
-                   any folio whose completion is not ok (the series' FOLIO_CONTENT_COPIED)
+                   prepares the rest, one interrupt at the end; a folio whose completion is
+                   not ok is not marked FOLIO_CONTENT_COPIED and __migrate_folio() copies it
+                   with the CPU (RFC v6's per-folio fallback)
 
 The DMA paths register a migrator with a reason mask (migrate_offload_register(m, mask)):
 migrations for other reasons copy with the CPU. One migrator at a time, as in the series.
 
 A copy path is duck-typed by harness/mm.py: ``batched`` (which move phase to run),
 ``folio_copy(dst, src) -> CopyResult`` and ``folios_copy(dst_list, src_list, reason) ->
-list[CopyResult]`` (mm.CopyResult: COPIED, FAILED, DST_UNSAFE). Anything but COPIED means
-the folio was not copied: mm undoes it (it stays at its source), and quarantines a
-DST_UNSAFE destination. Folios are used through ``.addr`` and ``.nbytes`` only.
+list[CopyResult]`` (mm.CopyResult: COPIED, FAILED, DST_UNSAFE), and
+``batch_copy_allowed(reason)`` (which folios join the batch copy). A folio the batch copy
+left FAILED is copied again by ``folio_copy()`` in the move phase (__migrate_folio(), RFC
+v6's per-folio fallback); a per-folio copy that fails makes mm undo the folio (it stays at
+its source); a DST_UNSAFE destination is quarantined. Folios are used through ``.addr`` and
+``.nbytes`` only.
 
 Faults never cross into mm as exceptions. Whatever the driver or the device raises for
 hardware behaviour (driver.DriverError: timeouts, ring-protocol violations, a reset under
@@ -221,13 +225,14 @@ class CopyPath:
         self.nr_cpu_folios = 0        #: folios copied by the CPU (incl. fallbacks)
         self.nr_offloaded_folios = 0  #: folios handed to the migrator
         self.nr_fallback_folios = 0   #: offloaded folios the CPU had to copy again
+        self._not_copied: set = set() #: dsts the offload did not copy (fallback pending)
 
     def batch_start(self) -> None:
         """A batch's move phase begins: its first CPU copy pays costs.copy_cold."""
         self.cold = True
 
-    async def folio_copy(self, dst, src) -> CopyResult:
-        """folio_copy() / folio_mc_copy(): the CPU copy model, one 4 KiB page after the other
+    async def cpu_folio_copy(self, dst, src) -> CopyResult:
+        """folio_mc_copy(): the CPU copy model, one 4 KiB page after the other
         as the kernel's loop of copy_highpage() does (a core's L2 prefetcher does not cross
         a page either); FAILED on a bus error, at the first page that fails (folio_mc_copy);
         DST_UNSAFE if the copy did not finish (the CPU copy model stopped answering)."""
@@ -248,18 +253,35 @@ class CopyPath:
                 return CopyResult.FAILED
         return CopyResult.COPIED
 
+    def batch_copy_allowed(self, reason: MigrateReason) -> bool:
+        """Whether folios migrated for ``reason`` join the batch copy (RFC v6: the reason is
+        allowed by the registered migrator; with none registered, batch_cpu's CPU batch
+        copy takes every reason). Not whether the device is alive: a dead device's batch is
+        copied by the CPU in folios_copy()."""
+        if self.offload.migrator is None:
+            return True
+        return bool(self.offload.reason_mask >> int(reason) & 1)
+
+    async def folio_copy(self, dst, src) -> CopyResult:
+        """folio_mc_copy() in __migrate_folio(): see cpu_folio_copy; a folio the batch copy
+        left uncopied (FAILED) counts as a per-folio fallback."""
+        if dst in self._not_copied:
+            self._not_copied.discard(dst)
+            self.nr_fallback_folios += 1
+        return await self.cpu_folio_copy(dst, src)
+
     async def folios_copy(self, dst_list, src_list, reason: MigrateReason) -> list[CopyResult]:
-        """Copy a batch: offload if a migrator takes this reason, else the CPU one by one.
-        An offloaded folio that FAILED is copied again by the CPU (not FOLIO_CONTENT_COPIED);
-        a DST_UNSAFE one is not (its destination may still be written)."""
+        """The batch copy: the migrator's offload_copy() if one is registered for this
+        reason and its device is alive, else the CPU, folio by folio. No fallback here: a
+        folio that is not COPIED is copied again by __migrate_folio() (RFC v6's per-folio
+        fallback through FOLIO_CONTENT_COPIED), unless it is DST_UNSAFE."""
         if not self.offload.should_offload(reason):
-            return [await self.folio_copy(d, s) for d, s in zip(dst_list, src_list)]
+            return [await self.cpu_folio_copy(d, s) for d, s in zip(dst_list, src_list)]
         self.nr_offloaded_folios += len(src_list)
         copied = await self.offload.migrator.offload_copy(dst_list, src_list)
-        for i, result in enumerate(copied):
+        for dst, result in zip(dst_list, copied):
             if result is CopyResult.FAILED:
-                self.nr_fallback_folios += 1
-                copied[i] = await self.folio_copy(dst_list[i], src_list[i])
+                self._not_copied.add(dst)
         return copied
 
 

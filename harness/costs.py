@@ -40,8 +40,28 @@ row and stands for everything a single small call pays once inside migrate_pages
 zone/pcp structures, memcg, rmap locks on first touch); the seed's SD there is 24 %.
 
 Costs outside t1..t4 (syscall entry/exit, per-page lookup + isolation in move_pages, putback of
-failed folios) do not enter the seed's numbers; they are estimates and only matter for
-end-to-end syscall time.
+failed folios, lru_cache_disable()/lru_cache_enable() around the call) do not enter the seed's
+numbers; they are estimates and only matter for end-to-end syscall time.
+
+lru_cache_disable() (mm/swap.c; do_pages_move() and do_migrate_pages() call it once per
+call): atomic_inc, then synchronize_rcu_expedited() (on SMP; it lets every CPU see the count
+before draining) and __lru_add_drain_all(true), which queues lru_add_drain work on every CPU
+and flush_work()s it. An ESTIMATE, not a measurement: an expedited grace period costs
+IPIs to every online CPU and a wait for the slowest one, and the drain is a workqueue round
+trip per CPU; on a 2-socket, 64-thread box we take ~10 us for the two together = 20000 CPU
+cycles at 2 GHz. It is paid once per move_pages(2) call, outside t1..t4: it does not move
+the seed's rows, but it does weigh on small calls' end-to-end time (1 x 4 KiB: ~25%).
+lru_cache_enable() is an atomic_dec: ~20 cycles.
+
+Waits (the sync modes): ``folio_wait`` is how long the model's other holder keeps a folio
+locked or under writeback before the waiter runs on (folio_lock() / folio_wait_writeback()):
+an ESTIMATE of a short critical section or a fast device write, 5 us; it only matters for
+folios given a would-block state.
+
+Large-folio split (split_folio_to_list(), mm/huge_memory.c): ``split_folio`` per folio
+(unmap to migration entries, freeze, remap) and ``split_page`` per base page (struct page
+set-up of each new folio, its LRU and rmap accounting): ESTIMATES, ~2 us + ~50 cycles per
+page; they only matter when a large folio is split (-ENOMEM for its destination).
 
 The content copy itself is simulated (rtl/sim/cpu_copy.v, the DMA engine), but one copy-side
 cost lives here: ``copy_cold``, charged inside t2..t3 by the FIRST CPU copy of every batch's move
@@ -61,6 +81,11 @@ of driver software on a host CPU, without an IOMMU:
   * desc_prep (per descriptor): fill one 32-byte descriptor (src, dst, len, flags+cookie: four
     8-byte stores, half a cache line, into a ring slot that is cache-resident) and advance the
     ring index: ~30 cycles.  The engine reads the descriptor from memory itself.
+Driver variants (``VARIANTS``, selected per run with ``with_overrides``): the defaults are the
+bespoke ring driver of harness/driver.py; ``dmaengine`` prices the same work through the
+DMAEngine client API, ``*_iommu`` adds an IOMMU to dma_map. See ``VARIANTS`` for each
+figure's basis (all are ESTIMATES; none is fitted to a seed row).
+
 The seed's DMA row (10.4k-11k cycles per page of folio_copy, 768 MB/s) is mostly per-page
 round-trip latency of the PTDMA hardware and its completion path; the simulation, not this table,
 produces the engine's part.
@@ -72,7 +97,7 @@ are even numbers so that they convert to fabric cycles exactly at that ratio.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -87,6 +112,9 @@ class Costs:
     syscall: int = 1200          #: move_pages/migrate_pages(2) entry + exit, incl. mitigations
     isolate: int = 500           #: per page: follow_page lookup + folio_isolate_lru()
                                  #: (or queue_pages_range() per folio for migrate_pages(2))
+    lru_cache_disable: int = 20000  #: per move_pages/migrate_pages(2) call (ESTIMATE, see
+                                 #: above): synchronize_rcu_expedited + __lru_add_drain_all
+    lru_cache_enable: int = 20   #: per call: atomic_dec (estimate)
 
     # -- inside migrate_pages(): calibrated against the seed's generic-kernel rows ------
     migrate_pages_setup: int = 6670  #: per migrate_pages() call; FITTED to the 4KB rows: the
@@ -104,11 +132,17 @@ class Costs:
                                  #: putback_movable_pages() of a failed folio
     # per-folio total P = alloc + unmap + metadata + remap + putback = 2900
 
+    # -- waits and splits (estimates, see above) ----------------------------------------
+    folio_wait: int = 10000      #: folio_lock() / folio_wait_writeback() on a folio someone
+                                 #: else holds (the model's would-block states), 5 us
+    split_folio: int = 4000      #: per large folio split: unmap, freeze, remap (~2 us)
+    split_page: int = 50         #: per base page of a split folio: new folio set-up
+
     # -- content copy: cold start of the first CPU copy of a batch (FITTED, see above) ----
     copy_cold: int = 250         #: first folio_copy() of each batch's move phase: cold
                                  #: direct-map TLB entries, prefetcher, copy loop
 
-    # -- copy offload driver software (estimates) --------------------------------------
+    # -- copy offload driver software (estimates; VARIANTS below re-price them) --------
     dma_map: int = 40            #: per descriptor: dma_map_page() + unmap for src and dst,
                                  #: dma-direct (no IOMMU): 4 address computations, ~10 each
     desc_prep: int = 30          #: per descriptor: fill one 32 B descriptor (four 8 B stores
@@ -151,6 +185,61 @@ class Costs:
 
 
 DEFAULT_COSTS = Costs()
+
+#: named driver-cost variants: name -> overrides of DEFAULT_COSTS (use ``with_overrides``).
+#: The copy paths charge dma_map + desc_prep per descriptor, doorbell per submitted chunk
+#: (per batch for a one-chunk submit), irq per interrupt-driven batch wait; the variants
+#: re-price those four. Every figure is an ESTIMATE (none is fitted to a seed row):
+#:
+#: ring              the bespoke ring driver of harness/driver.py (the defaults): 40 + 30
+#:                   per descriptor, 200 per doorbell, 4000 per interrupt.
+#: dmaengine         a DMAEngine client (the series' dcbm / V2-V3 drivers): per descriptor
+#:                   device_prep_dma_memcpy() (take a descriptor from the channel's pool
+#:                   under its lock, fill the hardware descriptor: ~250) + dmaengine_submit()
+#:                   -> tx_submit() (lock, cookie assignment, list add: ~120) + the ring
+#:                   write (30) = desc_prep 400; per chunk dma_async_issue_pending()
+#:                   (channel lock, move submitted to issued, the MMIO doorbell: ~400);
+#:                   per batch the interrupt plus the provider's tasklet that runs the
+#:                   client callback and complete() (dmaengine_desc_callback_invoke):
+#:                   irq 4000 + ~2000 = 6000. Sources: the call chain of
+#:                   include/linux/dmaengine.h and drivers/dma/virt-dma.c (vchan_tx_submit,
+#:                   vchan_cookie_complete -> tasklet); the cycle figures are estimates of
+#:                   those lock/list/tasklet steps, not measurements.
+#: *_iommu           dma_map_page()/dma_unmap_page() through an IOMMU in lazy (flush-queue)
+#:                   mode: IOVA allocation from the per-CPU rcache, an IOMMU page-table
+#:                   update, and on unmap a deferred IOTLB invalidation: ~400 per call, 4
+#:                   calls (src + dst, map + unmap) = dma_map 1600 per descriptor instead of
+#:                   dma-direct's 40. ESTIMATE; published measurements of Linux IOMMU
+#:                   map/unmap (e.g. Peleg, Morrison, Serebrin, Tsafrir, "Utilizing the
+#:                   IOMMU Scalably", USENIX ATC 2015) put one map+unmap pair from several
+#:                   hundred cycles (lazy, after their fixes) to thousands (strict IOTLB
+#:                   invalidation); we take the lazy end.
+VARIANTS: dict[str, dict[str, float]] = {
+    "ring": {},
+    "ring_iommu": {"dma_map": 1600},
+    "dmaengine": {"desc_prep": 400, "doorbell": 400, "irq": 6000},
+    "dmaengine_iommu": {"dma_map": 1600, "desc_prep": 400, "doorbell": 400, "irq": 6000},
+}
+
+
+def with_overrides(base: Costs, overrides: dict | None) -> Costs:
+    """``base`` with the named fields replaced (``overrides``: field name -> value; an int
+    field keeps an integral value as int). Unknown names raise ValueError."""
+    if not overrides:
+        return base
+    known = {f.name: f for f in fields(Costs)}
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        raise ValueError(f"unknown cost(s) {unknown}; choose from {sorted(known)}")
+    values = {}
+    for name, value in overrides.items():
+        value = float(value)
+        if value < 0:
+            raise ValueError(f"cost {name} = {value}: must be >= 0")
+        if known[name].type in (int, "int") and value.is_integer():
+            value = int(value)
+        values[name] = value
+    return replace(base, **values)
 
 
 def cpu_to_fabric(cpu_cycles: float, costs: Costs = DEFAULT_COSTS) -> int:

@@ -385,8 +385,9 @@ def set_node_latency(dev, node_latency, jitter: float = 0.0, seed=0) -> list:
 
 
 async def run_migrate(dut, job: Job) -> dict:
-    from .costs import DEFAULT_COSTS
+    from .costs import DEFAULT_COSTS, with_overrides
 
+    costs = with_overrides(DEFAULT_COSTS, job.costs)
     dev, drv = await _bring_up(dut, job)
     if job.memory.cpu:
         dev.set_cpu(**job.memory.cpu)          # CPU copy model: max_reads / max_writes
@@ -402,7 +403,7 @@ async def run_migrate(dut, job: Job) -> dict:
                                            job.memory.latency_jitter, seed=[run.seed_key, rep])
                 reps.append(await migrate_once(dev, drv, run.mode, run.folio_bytes,
                                                run.nr_folios, seed=1000 * run.seed_key + rep,
-                                               costs=DEFAULT_COSTS, warp=job.warp_software))
+                                               costs=costs, warp=job.warp_software))
                 reps[-1]["node_latency"] = latency
                 reps[-1]["rep"] = rep
                 dut._log.info("migrate %s %d x %d B rep %d: %s", run.mode, run.nr_folios,

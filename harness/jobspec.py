@@ -97,6 +97,8 @@ class Job:
     seeds: tuple[int, ...] = ()
     warp_software: bool = True     #: software time fast-forwarded while the engine is idle
     extra: dict = field(default_factory=dict)   #: anything a study adds for its own report
+    costs: dict[str, float] = field(default_factory=dict)  #: overrides of DEFAULT_COSTS by
+                                   #: field name (harness.costs.with_overrides), this run's
 
     def __post_init__(self):
         if self.kind not in JOB_KINDS:
@@ -124,4 +126,5 @@ class Job:
                    points=tuple(BenchPoint(**p) for p in d.get("points", ())),
                    runs=tuple(MigrateRun(**r) for r in d.get("runs", ())),
                    seeds=tuple(d.get("seeds", ())),
-                   warp_software=d.get("warp_software", True), extra=d.get("extra", {}))
+                   warp_software=d.get("warp_software", True), extra=d.get("extra", {}),
+                   costs=dict(d.get("costs", {})))

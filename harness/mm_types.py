@@ -17,11 +17,21 @@ PAGE_SIZE = 1 << PAGE_SHIFT
 HPAGE_PMD_ORDER = 9                  #: 2 MiB folio
 MAX_PAGE_ORDER = 10                  #: largest buddy block (4 MiB), as on x86-64
 NR_MAX_BATCHED_MIGRATION = 512       #: pages per migrate_pages_batch() (mm/migrate.c)
-NR_MAX_MIGRATE_PAGES_RETRY = 10      #: the kernel's pass count; the model defaults to fewer
-DEFAULT_NR_PASS = 3
+#: passes of migrate_pages_batch() (mm/migrate.c): MIGRATE_ASYNC batches get
+#: NR_MAX_MIGRATE_PAGES_RETRY; migrate_pages_sync() splits it into the async batch's
+#: NR_MAX_MIGRATE_ASYNC_RETRY and each folio's own sync retry, NR_MAX_MIGRATE_SYNC_RETRY
+NR_MAX_MIGRATE_PAGES_RETRY = 10
+NR_MAX_MIGRATE_ASYNC_RETRY = 3
+NR_MAX_MIGRATE_SYNC_RETRY = NR_MAX_MIGRATE_PAGES_RETRY - NR_MAX_MIGRATE_ASYNC_RETRY
 
 MIGRATEPAGE_SUCCESS = 0
 MIGRATEPAGE_UNMAP = 1
+
+#: dst->migrate_info state bits (include/linux/migrate.h in the offload series, RFC v6):
+#: recorded at unmap time on the destination folio, consumed by the move / undo phase
+FOLIO_WAS_MAPPED = 1 << 0
+FOLIO_WAS_MLOCKED = 1 << 1
+FOLIO_CONTENT_COPIED = 1 << 2        #: set by the batch copy; __migrate_folio() skips its copy
 
 MPOL_MF_MOVE = 1 << 1
 MPOL_MF_MOVE_ALL = 1 << 2
@@ -71,7 +81,13 @@ class CopyPath(Protocol):
 
 
 class MigrateMode(Enum):
-    """include/linux/migrate_mode.h (the model does not wait on locks: all behave alike)."""
+    """include/linux/migrate_mode.h. What the modes change in the model, as in the kernel:
+    a folio locked by someone else (``PG_locked`` in its flags) makes MIGRATE_ASYNC give up
+    with -EAGAIN (retried in the next pass) while the sync modes wait for the lock
+    (MIGRATE_SYNC_LIGHT only for an uptodate folio); a folio under writeback
+    (``PG_writeback``) fails MIGRATE_ASYNC and MIGRATE_SYNC_LIGHT with -EBUSY while
+    MIGRATE_SYNC waits for the writeback to end. The wait is the model's: the other holder
+    lets go (the flag is cleared) after ``Costs.folio_wait`` CPU cycles."""
     MIGRATE_ASYNC = 0
     MIGRATE_SYNC_LIGHT = 1
     MIGRATE_SYNC = 2
@@ -328,13 +344,15 @@ class MigrateStats:
     nr_failed_pages: int = 0     #: pages not migrated
     nr_thp_succeeded: int = 0
     nr_thp_failed: int = 0
+    nr_thp_split: int = 0        #: PMD-sized folios split before migrating (THP_MIGRATION_SPLIT)
+    nr_split: int = 0            #: large folios of any order split before migrating
     nr_failed: int = 0           #: folios not migrated (sum of migrate_pages() returns)
     nr_pages: int = 0            #: pages handed to migrate_pages()
     nr_folios: int = 0
     nr_calls: int = 0
     nr_batches: int = 0
     nr_tlb_flushes: int = 0
-    nr_retries: int = 0          #: -EAGAIN results that were retried
+    nr_retries: int = 0          #: -EAGAIN results of the unmap or move step
     nr_copies: int = 0           #: content-copy invocations timed (folio_copy or folios_copy)
     nr_quarantined: int = 0      #: destination folios quarantined (CopyResult.DST_UNSAFE)
     t1: int | None = None

@@ -242,7 +242,8 @@ def test_reset_that_cannot_drain_declares_the_device_dead():
 
 def test_failed_batch_with_a_working_reset_falls_back_to_the_cpu():
     """A batch that times out on a paused queue: the reset drains (nothing started), so
-    every folio is FAILED (not DST_UNSAFE) and folios_copy() copies it with the CPU."""
+    every folio is FAILED (not DST_UNSAFE); the move phase's per-folio copy
+    (__migrate_folio() -> folio_copy(), RFC v6's fallback) then copies it with the CPU."""
     from harness.copy_paths import make_copy_path
     from harness.mm import CopyResult, MigrateReason
 
@@ -255,8 +256,11 @@ def test_failed_batch_with_a_working_reset_falls_back_to_the_cpu():
             self.addr, self.nbytes = addr, PAGE
     data = np.arange(PAGE, dtype=np.uint8)
     run(dev.mem_write(src_page(2), data))
-    out = run(path.folios_copy([F(dst_page(2))], [F(src_page(2))], MigrateReason.MR_SYSCALL))
-    assert out == [CopyResult.COPIED] and path.nr_fallback_folios == 1 and not drv.dead
+    dst, src = F(dst_page(2)), F(src_page(2))
+    out = run(path.folios_copy([dst], [src], MigrateReason.MR_SYSCALL))
+    assert out == [CopyResult.FAILED] and not drv.dead
+    assert run(path.folio_copy(dst, src)) is CopyResult.COPIED
+    assert path.nr_fallback_folios == 1
     assert np.array_equal(run(dev.mem_read(dst_page(2), PAGE)), data)
 
 

@@ -7,7 +7,6 @@ import numpy as np
 from .. import backdoor
 from ..costs import DEFAULT_COSTS, Costs
 from ..mm_types import (
-    DEFAULT_NR_PASS,
     PAGE_SHIFT,
     PTE,
     VMA,
@@ -17,29 +16,32 @@ from ..mm_types import (
     MMStruct,
     MovableOps,
 )
+from .huge_memory import HugeMemory
 from .migrate import Migrate
 from .page_alloc import BuddyAllocator, PageAlloc
 from .rmap import Rmap
+from .swap import Swap
 from .syscalls import Syscalls
 
 
-class Kernel(PageAlloc, Rmap, Migrate, Syscalls):
+class Kernel(PageAlloc, Rmap, Migrate, HugeMemory, Swap, Syscalls):
     """The part of the kernel this harness plays: node allocators, mem_map, migration.
 
     ``copy_path``: how the move phase copies contents (a CopyPath).
     ``reserved``: [lo, hi) byte ranges no folio may use (a driver's rings and records).
-    ``nr_pass``: unmap / move retries of -EAGAIN folios. ``seed``: of the workload's bytes.
+    ``seed``: of the workload's bytes. Pass counts are the kernel's constants
+    (types.NR_MAX_MIGRATE_*_RETRY), not settings.
     """
 
     def __init__(self, dev, copy_path: CopyPath, reserved=(), costs: Costs = DEFAULT_COSTS,
-                 nr_pass: int = DEFAULT_NR_PASS, seed: int = 0):
+                 seed: int = 0):
         self.dev = dev
         self.costs = costs
         self.reserved = list(reserved)
         self.node_data = [BuddyAllocator(n, n * dev.node_bytes, (n + 1) * dev.node_bytes,
                                          self.reserved) for n in range(dev.nr_nodes)]
         self.mem_map: dict[int, Folio] = {}      # every pfn of a live folio -> the folio
-        self.nr_pass = nr_pass
+        self.lru_disable_count = 0               # lru_cache_disable() nesting (mm/swap.c)
         self.rng = np.random.default_rng(seed)
         self.tlb_ubc: dict[MMStruct, set[int]] = {}   # pending deferred TLB flushes
         self.quarantined: list[Folio] = []       # destinations never to be freed (DST_UNSAFE)

@@ -9,9 +9,13 @@ from ..mm_types import PAGE_SHIFT, PTE, Folio, MigrateStats, MigrationEntry
 class Rmap:
     """The Kernel's rmap side."""
 
-    def try_to_migrate(self, folio: Folio) -> None:
-        """Replace every PTE mapping ``folio`` by a migration entry; defer the TLB flush
-        (TTU_BATCH_FLUSH: the mm and pages are queued on tlb_ubc)."""
+    def try_to_migrate(self, folio: Folio, batch_flush: bool = True) -> int:
+        """Replace every PTE mapping ``folio`` by a migration entry. With TTU_BATCH_FLUSH
+        (``batch_flush``, what migrate_folio_unmap() passes in MIGRATE_ASYNC only) the TLB
+        flush is deferred: the mm and pages are queued on tlb_ubc for try_to_unmap_flush().
+        Without it each mapping is flushed at once (ptep_clear_flush()): -> the number of
+        such immediate shootdowns, for the caller to charge."""
+        flushes = 0
         for mm, va in folio.rmap:
             pt = mm.pgtable
             vpn = va >> PAGE_SHIFT
@@ -20,9 +24,15 @@ class Rmap:
                 continue
             for i in range(folio.nr_pages):
                 pt.ptes[vpn + i] = MigrationEntry(folio.pfn + i)
-            self.tlb_ubc.setdefault(mm, set()).update(range(vpn, vpn + folio.nr_pages))
+            vpns = range(vpn, vpn + folio.nr_pages)
+            if batch_flush:
+                self.tlb_ubc.setdefault(mm, set()).update(vpns)
+            else:
+                pt.flush_tlb(vpns)
+                flushes += 1
             folio.mapcount -= 1
             self.folio_put(folio)
+        return flushes
 
     async def try_to_unmap_flush(self, stats: MigrateStats) -> None:
         """Flush every deferred TLB entry in one go (one shootdown for the batch)."""
