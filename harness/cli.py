@@ -13,6 +13,7 @@ Bad arguments give an argparse error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -57,6 +58,19 @@ def folio_size(text: str) -> int:
             f"invalid folio size {text!r}: larger than one descriptor "
             f"({layout.DESC_MAX_LENGTH >> 20}M)")
     return size
+
+
+def cost_setting(text: str) -> tuple[str, float]:
+    """NAME=VALUE for --cost: a cost table field and a number of CPU cycles >= 0."""
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not sep or not name or number < 0:
+        raise argparse.ArgumentTypeError(f"invalid cost {text!r}: use NAME=CYCLES, e.g."
+                                         " tlb_flush=3000")
+    return name.strip(), number
 
 
 def writable_json(text: str) -> Path:
@@ -120,9 +134,33 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------ experiments
+def cost_overrides(args: argparse.Namespace) -> dict:
+    """The cost table changes a run asks for: a driver variant (costs.VARIANTS), then a JSON
+    file of {name: CPU cycles}, then each --cost NAME=VALUE; unknown names are refused."""
+    from harness import costs
+    out: dict = {}
+    if args.driver_costs:
+        out.update(costs.VARIANTS[args.driver_costs])
+    if args.costs:
+        try:
+            data = json.loads(args.costs.read_text())
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"error: --costs {args.costs}: {exc}") from None
+        if not isinstance(data, dict):
+            raise SystemExit(f"error: --costs {args.costs}: a JSON object of name: cycles")
+        out.update(data)
+    out.update(dict(args.cost or []))
+    try:
+        costs.with_overrides(costs.DEFAULT_COSTS, out)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    return out
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from harness import experiments
-    return experiments.main_job(simulator=args.sim, json_path=args.json, waves=args.waves)
+    return experiments.main_job(simulator=args.sim, json_path=args.json, waves=args.waves,
+                                costs=cost_overrides(args))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -134,7 +172,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     from harness import experiments
-    return experiments.bench_sweep(json_path=args.json, simulator=args.sim, full=args.full)
+    return experiments.bench_sweep(json_path=args.json, simulator=args.sim, full=args.full,
+                                   costs=cost_overrides(args))
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
@@ -168,8 +207,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", type=writable_json, metavar="PATH",
                        help="also write results as JSON to PATH")
 
+    def cost_options(p: argparse.ArgumentParser) -> None:
+        from harness import costs
+        p.add_argument("--driver-costs", choices=sorted(costs.VARIANTS), default=None,
+                       help="the DMA driver's software costs: a documented variant"
+                            " (harness/costs.py VARIANTS; default: ring)")
+        p.add_argument("--costs", type=Path, metavar="FILE", default=None,
+                       help="a JSON file {cost name: CPU cycles} overriding the cost table")
+        p.add_argument("--cost", type=cost_setting, action="append", metavar="NAME=VALUE",
+                       help="override one cost (CPU cycles), e.g. --cost tlb_flush=3000;"
+                            " repeatable")
+
     p = sub.add_parser("sim", help="the main job: run the seed's comparison (`make sim`)")
     common(p)
+    cost_options(p)
     p.add_argument("--waves", action="store_true", help="dump waveforms")
     p.set_defaults(func=cmd_sim)
 
@@ -191,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--full", action="store_true",
                    help="every point of the sweep (default: a subset that runs in minutes)")
+    cost_options(p)
     p.set_defaults(func=cmd_bench_sweep)
 
     p = sub.add_parser("soak", help="fault soak: random migrations under random faults")

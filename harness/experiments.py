@@ -13,6 +13,7 @@ Where things go (all under sim_build/, git-ignored):
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import os
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from . import cluster, jobspec, report, runner
+from . import costs as costs_mod
 
 BUILD = runner.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
@@ -95,9 +97,11 @@ def make_sim_memory(cpu: dict | None = None, mem_bytes: int = jobspec.DEFAULT_ME
 
 
 def migrate_job(runs: list[dict], out: Path, *, queues: int = 1, bus_bytes: int = BUS_BYTES,
-                memory: jobspec.Memory | None = None, dma_node: int = 0) -> jobspec.Job:
-    """A migrate job: ``runs`` are MigrateRun fields; make sim's memory unless given."""
-    return jobspec.Job(kind="migrate", out=str(out),
+                memory: jobspec.Memory | None = None, dma_node: int = 0,
+                costs: dict | None = None) -> jobspec.Job:
+    """A migrate job: ``runs`` are MigrateRun fields; make sim's memory unless given;
+    ``costs``: overrides of the cost table (harness.costs field name -> CPU cycles)."""
+    return jobspec.Job(kind="migrate", out=str(out), costs=dict(costs or {}),
                        engine=jobspec.Engine(bus_bytes=bus_bytes, queues=queues,
                                              dma_node=dma_node),
                        memory=memory or make_sim_memory(),
@@ -111,9 +115,18 @@ def bench_job(points: list[dict], out: Path, *, queues: int) -> jobspec.Job:
                        points=tuple(jobspec.BenchPoint(**p) for p in points))
 
 
+def cost_record(overrides: dict | None) -> dict:
+    """What a report says of the costs it used: the overrides and the whole table."""
+    table = costs_mod.with_overrides(costs_mod.DEFAULT_COSTS, overrides)
+    return {"overrides": dict(overrides or {}), "table": dataclasses.asdict(table),
+            "basis": "harness/costs.py: each figure says whether it was fitted to a seed row"
+                     " (generic and batch_cpu rows are then agreement by construction) or is"
+                     " an estimate (every DMA figure is a prediction)"}
+
+
 def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         waves: bool = False, repetitions: int = SIM_REPETITIONS,
-        seed_rows: bool = True) -> int:
+        seed_rows: bool = True, costs: dict | None = None) -> int:
     """`make sim`: migrate the default workload node 1 -> node 0 through the engine (and the
     seed's rows for every copy path), validate every byte, print the tables and write
     sim_build/report.json. Returns 0, or 1 if anything failed validation or the simulation."""
@@ -136,7 +149,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     jobs = []
     for i, part in enumerate(p for p in split if p):
         out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
-        jobs.append(migrate_job(part, out))
+        jobs.append(migrate_job(part, out, costs=costs))
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
                       for r in runs) + f"; {repetitions} repetitions each; "
@@ -177,6 +190,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
                          "cycle",
         "wall_seconds": wall,
         "run_fields": report.RUN_FIELDS,
+        "costs": cost_record(costs),
         "runs": records,
         "errors": [{"mode": r.get("mode"), "folio_bytes": r.get("folio_bytes"),
                     "nr_folios": r.get("nr_folios"), "error": r["error"]} for r in failed]
@@ -337,7 +351,7 @@ def sweep_points(full: bool, cap_bytes: int) -> tuple[dict[int, list[dict]], lis
 
 
 def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
-                full: bool = False) -> int:
+                full: bool = False, costs: dict | None = None) -> int:
     """`make bench`: the benchmark sweep (folio sizes x folios x queues x memory latency)."""
     cap = point_cap_bytes(simulator)
     groups, skipped = sweep_points(full, cap)
@@ -354,7 +368,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     wall = time.monotonic() - t0
     points.sort(key=lambda p: (p["queues"], p["folio_bytes"], p["nr_folios"], p["mem_latency"]))
     doc = {"simulator": simulator, "bus_bytes": BUS_BYTES, "full": full,
-           "cap_bytes": cap, "wall_seconds": wall, "points": points,
+           "costs": cost_record(costs), "cap_bytes": cap, "wall_seconds": wall, "points": points,
            "skipped": skipped, "errors": errors}
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     report.write_json(BENCH_DIR / "bench.json", doc)
@@ -371,18 +385,21 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     studies = ""                  # the series' studies, after the sweep: (bench.json key, fn)
     for key, study in (("channels", channel_scaling), ("seed_engine", seed_engine),
                        ("folio_sizes", folio_size_table), ("dma_target", dma_target)):
-        result, study_errors = study(simulator)
+        result, study_errors = study(simulator, costs=costs)
         doc[key] = result
         errors += study_errors
         studies += result["markdown"]
     md += studies
-    cross, cross_err = crossover(simulator)
+    cross, cross_err = crossover(simulator, costs=costs)
     errors += cross_err
     doc["crossover"] = cross
+    sens, sens_err = sensitivity(simulator, cross, costs=costs)
+    errors += sens_err
+    doc["sensitivity"] = sens
     report.write_json(BENCH_DIR / "bench.json", doc)
     if json_path:
         report.write_json(json_path, doc)
-    cross_md = report.crossover_markdown(cross)
+    cross_md = report.crossover_markdown(cross) + sens["markdown"]
     report.plot_crossover(cross, BENCH_DIR / "crossover.png")
     with open(BENCH_DIR / "bench.md", "a") as f:
         f.write(studies + "\n" + cross_md)
@@ -419,7 +436,7 @@ CHANNEL_QUEUES = (1, 2, 4, 8, 16)
 CHANNEL_POINT = {"folio_bytes": 256 << 10, "nr_folios": 16, "seed": 3}
 
 
-def channel_scaling(simulator: str) -> tuple[dict, list[dict]]:
+def channel_scaling(simulator: str, costs: dict | None = None) -> tuple[dict, list[dict]]:
     """Throughput by number of capped queues, beside the series' published figures."""
     groups = {q: [{**CHANNEL_POINT, "mem_latency": DEFAULT_SCALING_LATENCY,
                    "rate": CHANNEL_RATE}] for q in CHANNEL_QUEUES}
@@ -440,7 +457,7 @@ def channel_scaling(simulator: str) -> tuple[dict, list[dict]]:
 SEED_ENGINE_RATE = 3
 
 
-def seed_engine(simulator: str) -> tuple[dict, list[dict]]:
+def seed_engine(simulator: str, costs: dict | None = None) -> tuple[dict, list[dict]]:
     """batch_dma_v1 on a PTDMA-like queue beside the seed's DMA row and the CPU: the 4KB row,
     and on Verilator the 2MB row too (~10 min per repetition on Icarus, seconds there)."""
     sizes = [1, 512] if simulator == "verilator" else [1]
@@ -448,7 +465,7 @@ def seed_engine(simulator: str) -> tuple[dict, list[dict]]:
              "rate": rate} for n in sizes for mode, rate in (("batch_dma_v1", SEED_ENGINE_RATE),
                                                              ("batch_cpu", 0))]
     out = BUILD / "jobs" / f"seed-engine-{simulator}.json"
-    records, errors = migrate_records(run_jobs([migrate_job(runs, out)], simulator),
+    records, errors = migrate_records(run_jobs([migrate_job(runs, out, costs=costs)], simulator),
                                       "seed_engine", BUS_BYTES)
     rows = {(r["mode"], r["nr_folios"]): r for r in records}
     md = (f"\nThe seed's pathology: batch_dma_v1 on a queue capped like its PTDMA channel "
@@ -495,7 +512,7 @@ FOLIO_SIZE_RUNS = [("dma_16ch", "batch_dma", 16, CHANNEL_RATE),
 FOLIO_SIZE_ICARUS_SKIP = {("dma_16ch", 2 << 20)}
 
 
-def folio_size_table(simulator: str) -> tuple[dict, list[dict]]:
+def folio_size_table(simulator: str, costs: dict | None = None) -> tuple[dict, list[dict]]:
     """move_pages() GB/s node 1 -> node 0 by folio size, beside RFC V3's figures.
     Time base: the whole move_pages() call as the model charges it (syscall entry/exit,
     per-page isolation, migrate_pages(), putback), as CPU cycles at costs.cpu_hz.
@@ -515,7 +532,7 @@ def folio_size_table(simulator: str) -> tuple[dict, list[dict]]:
                    "label": column}
             out = BUILD / "jobs" / (f"folio-sizes-{simulator}-{column}-"
                                     f"{report.fmt_bytes(folio)}.json")
-            jobs.append(migrate_job([run], out, queues=queues))
+            jobs.append(migrate_job([run], out, queues=queues, costs=costs))
     print("folio sizes: move_pages of "
           + ", ".join(f"{n} x {report.fmt_bytes(f)}" for f, n in FOLIO_SIZE_ROWS) + " by "
           + ", ".join(c for c, *_ in FOLIO_SIZE_RUNS) + f"; {FOLIO_SIZE_REPETITIONS} "
@@ -569,18 +586,19 @@ CROSSOVER_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 CROSSOVER_REPETITIONS = 2
 
 
-def crossover(simulator: str) -> tuple[dict, list[dict]]:
+def crossover(simulator: str, costs: dict | None = None, batches=CROSSOVER_BATCHES,
+              repetitions: int = CROSSOVER_REPETITIONS, tag: str = "crossover"
+              ) -> tuple[dict, list[dict]]:
     """folio_copy CPU cycles per page of batch_dma vs batch_cpu against the batch size
     (4 KiB folios, make sim's memory and CPU settings, one engine queue): the smallest batch
     from which the engine wins. -> (crossover document, errors)."""
-    runs = [{"mode": mode, "folio_bytes": 4096, "nr_folios": n,
-             "repetitions": CROSSOVER_REPETITIONS}
-            for mode in ("batch_cpu", "batch_dma") for n in CROSSOVER_BATCHES]
+    runs = [{"mode": mode, "folio_bytes": 4096, "nr_folios": n, "repetitions": repetitions}
+            for mode in ("batch_cpu", "batch_dma") for n in batches]
     jobs = []
     for i, mode in enumerate(("batch_cpu", "batch_dma")):
-        out = BUILD / "jobs" / f"crossover-{simulator}-{i}.json"
-        jobs.append(migrate_job([r for r in runs if r["mode"] == mode], out))
-    print(f"crossover: batch_cpu vs batch_dma, 4 KiB folios, batches {CROSSOVER_BATCHES}",
+        out = BUILD / "jobs" / f"{tag}-{simulator}-{i}.json"
+        jobs.append(migrate_job([r for r in runs if r["mode"] == mode], out, costs=costs))
+    print(f"{tag}: batch_cpu vs batch_dma, 4 KiB folios, batches {list(batches)}",
           flush=True)
     records, errors = migrate_records(run_jobs(jobs, simulator), "crossover", BUS_BYTES)
     per: dict[str, dict[int, dict]] = {}
@@ -591,7 +609,7 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
     cpu, dma = per.get("batch_cpu", {}), per.get("batch_dma", {})
     rows = [{"nr_folios": n, "batch_cpu": cpu[n], "batch_dma": dma[n],
              "first_folio_cycles": {m: first[m][n] for m in ("batch_cpu", "batch_dma")}}
-            for n in CROSSOVER_BATCHES if n in cpu and n in dma]
+            for n in batches if n in cpu and n in dma]
     # the smallest batch from which DMA is cheaper per page at every larger batch measured
     wins = None
     for i in range(len(rows)):
@@ -600,6 +618,51 @@ def crossover(simulator: str) -> tuple[dict, list[dict]]:
             break
     return {"folio_bytes": 4096, "metric": "folio_copy CPU cycles per page",
             "rows": rows, "dma_wins_from_batch": wins}, errors
+
+
+# ------------------------------------------------------------- sensitivity to the cost split
+#: The seed's data fix the per-batch software (TLB flush + migrate_pages() setup, 12670 CPU
+#: cycles together) but not how it splits between the two: the flush happens once per
+#: batch, the setup once per call, which matters once a call holds several batches, and the
+#: first folio's PTEs wait for the flush. Each split keeps the sum; the default is the first.
+SENSITIVITY_SPLITS = [(6000, 6670), (1000, 11670), (11670, 1000)]
+SENSITIVITY_BATCHES = [1, 8, 16, 32, 512]
+
+
+def sensitivity(simulator: str, default_cross: dict, costs: dict | None = None
+                ) -> tuple[dict, list[dict]]:
+    """How the crossover batch and the first folio's latency move when the per-batch cost is
+    split differently (tlb_flush vs migrate_pages_setup), 1 repetition per point; the
+    default split's row is the crossover study's. -> (document with markdown, errors)."""
+    rows, errors = [], []
+    for tlb, setup in SENSITIVITY_SPLITS:
+        split = {**(costs or {}), "tlb_flush": tlb, "migrate_pages_setup": setup}
+        if (tlb, setup) == SENSITIVITY_SPLITS[0] and not costs:
+            cross = default_cross
+        else:
+            cross, errs = crossover(simulator, costs=split, batches=SENSITIVITY_BATCHES,
+                                    repetitions=1, tag=f"sensitivity-{tlb}")
+            errors += errs
+        firsts = {r["nr_folios"]: r["first_folio_cycles"] for r in cross["rows"]}
+        rows.append({"tlb_flush": tlb, "migrate_pages_setup": setup,
+                     "dma_wins_from_batch": cross["dma_wins_from_batch"],
+                     "first_folio_cycles": {n: firsts.get(n) for n in (1, 512)}})
+    lines = ["", "Sensitivity: the per-batch software split differently (sum kept at "
+             f"{sum(SENSITIVITY_SPLITS[0])} CPU cycles; the seed's rows do not tell the split)."
+             " Crossover batch and the first folio's latency (CPU cycles, mean; batches "
+             f"{SENSITIVITY_BATCHES} for the other splits):", "",
+             "| tlb_flush | migrate_pages setup | DMA wins from batch | first folio, 1 (CPU / DMA)"
+             " | first folio, 512 (CPU / DMA) |", "|---:|---:|---:|---:|---:|"]
+
+    def fmt(first, n):
+        cell = (first or {}).get(n) or {}
+        vals = [cell.get(m) for m in ("batch_cpu", "batch_dma")]
+        return " / ".join("-" if v is None else f"{v['mean']:.0f}" for v in vals)
+    for r in rows:
+        lines.append(f"| {r['tlb_flush']} | {r['migrate_pages_setup']} |"
+                     f" {r['dma_wins_from_batch']} | {fmt(r['first_folio_cycles'], 1)} |"
+                     f" {fmt(r['first_folio_cycles'], 512)} |")
+    return {"splits": rows, "markdown": "\n".join(lines) + "\n"}, errors
 
 
 # ------------------------------------------------- the 4x target: documented engine settings
@@ -626,7 +689,7 @@ LARGE_MEM_BYTES = 1 << 30
 LARGE_REPETITIONS = 3
 
 
-def dma_target(simulator: str) -> tuple[dict, list[dict]]:
+def dma_target(simulator: str, costs: dict | None = None) -> tuple[dict, list[dict]]:
     """batch_cpu vs batch_dma folio_copy on the documented engine settings, 2MB and larger.
     -> (document with rows and markdown, errors)."""
     bus_bytes = TARGET_DATA_WIDTH // 8
@@ -636,7 +699,7 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
                  "repetitions": SIM_REPETITIONS, "seed_key": 200 + k}
                 for k, (folio, n) in enumerate(TARGET_ROWS)]
         out = BUILD / "jobs" / f"dma-target-{simulator}-{i}.json"
-        jobs.append(migrate_job(runs, out, bus_bytes=bus_bytes))
+        jobs.append(migrate_job(runs, out, bus_bytes=bus_bytes, costs=costs))
     print(f"dma target: batch_cpu vs batch_dma on a {TARGET_DATA_WIDTH}-bit engine, "
           + ", ".join(f"{n} x {report.fmt_bytes(f)}" for f, n in TARGET_ROWS)
           + f"; {SIM_REPETITIONS} repetitions", flush=True)
@@ -650,7 +713,7 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
                    "repetitions": LARGE_REPETITIONS, "seed_key": 300}
             memory = make_sim_memory(cpu_setting(folio * n), mem_bytes=LARGE_MEM_BYTES)
             jobs.insert(i, migrate_job([run], out, bus_bytes=bus_bytes, memory=memory,
-                                       dma_node=3))
+                                       dma_node=3, costs=costs))
         print(f"  and the seed's 256MB row ({n} x {report.fmt_bytes(folio)}) for generic, "
               f"batch_cpu, batch_dma, {LARGE_REPETITIONS} repetitions", flush=True)
     else:

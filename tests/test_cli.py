@@ -107,3 +107,25 @@ def test_failed_line_names_the_point_and_the_file():
                                    Path("sim_build/bench/bench.json"))
     assert line == ("FAILED: 64 x 4K, 4 queue(s), L=100: timeout"
                     " (details: sim_build/bench/bench.json)")
+
+
+def test_cost_overrides_reach_the_job(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(experiments, "main_job", lambda **kw: seen.update(kw) or 0)
+    monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
+    table = tmp_path / "costs.json"
+    table.write_text('{"irq": 5000, "tlb_flush": 1}')
+    assert cli.main(["sim", "--driver-costs", "dmaengine_iommu", "--costs", str(table),
+                     "--cost", "tlb_flush=3000"]) == 0
+    assert seen["costs"] == {"dma_map": 1600, "desc_prep": 400, "doorbell": 400,
+                             "irq": 5000, "tlb_flush": 3000.0}
+
+
+@pytest.mark.parametrize("argv", [["sim", "--cost", "tlb_flush"], ["sim", "--cost", "x=-1"],
+                                  ["sim", "--cost", "no_such_cost=3"],
+                                  ["sim", "--driver-costs", "psychic"]])
+def test_bad_costs_are_refused(argv, monkeypatch):
+    monkeypatch.setattr(experiments, "main_job", lambda **kw: 0)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code not in (0, None)
