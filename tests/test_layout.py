@@ -163,7 +163,9 @@ def test_gen_check_reports_a_stale_c_header(tmp_path, monkeypatch):
     stale = tmp_path / "foliodma.h"
     stale.write_text(layout.c_header().replace("FOLIODMA_QREG_TAIL 0x14u", "FOLIODMA_QREG_TAIL 0x18u"))
     monkeypatch.setattr(cli, "C_HEADER", stale)
+    monkeypatch.setattr(cli, "REPO_ROOT", tmp_path)
     assert cli.main(["gen", "--check"]) == 1
+    assert stale.read_text() != layout.c_header()     # --check writes nothing
 
 
 def test_verilog_header_has_bit_fields_and_burst_rules():
