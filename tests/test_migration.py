@@ -157,7 +157,7 @@ if cocotb is not None:
         chunk (all software before the doorbell, the old serial way) and not below the
         engine's own bus time plus the software that cannot overlap (first chunk, irq)."""
         from harness.costs import DEFAULT_COSTS as c
-        from harness.driver import DMA_PREP_INTERRUPT, CopyRequest, chunk_sizes
+        from harness.driver import DMA_PREP_INTERRUPT, chunk_sizes
         from harness.jobs import TimedDriver, WarpDevice
 
         dev, drv = await bring_up(dut, latency=100, driver_cls=TimedDriver)

@@ -34,7 +34,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 
 if cocotb is not None:
     from harness.driver import CopyRequest, EngineResetError, ring_advance
-    from test_engine import GUARD, NODE, check, fill, pages, pattern
+    from engine_checks import GUARD, NODE, check, fill, pages, pattern
     from harness.assemble import bring_up
 
     SUCCESS = layout.STATUS_SUCCESS
