@@ -1,8 +1,9 @@
 """Command line: `python -m harness <command>` (what `make sim` and `make bench` call).
 
 Commands:
-  gen          write rtl/foliodma_layout.vh and the README layout tables from harness/layout.py
-               (--markdown: print the tables instead; --check: exit 1 if either is stale)
+  gen          write rtl/foliodma_layout.vh, include/foliodma.h and the README layout tables
+               from harness/layout.py
+               (--markdown: print the tables instead; --check: exit 1 if any is stale)
   sim          the main job (`make sim`)
   bench        one benchmark point (folio size, number of folios, queues, memory latency)
   bench-sweep  the benchmark sweep (`make bench`)
@@ -25,6 +26,7 @@ from harness import layout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_VH = REPO_ROOT / "rtl" / "foliodma_layout.vh"
+C_HEADER = REPO_ROOT / "include" / "foliodma.h"
 README = REPO_ROOT / "README.md"
 README_BEGIN = "<!-- layout:begin -->"
 README_END = "<!-- layout:end -->"
@@ -115,7 +117,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.markdown:
         sys.stdout.write(tables)
         return 0
-    targets = [(LAYOUT_VH, layout.verilog_header())]
+    targets = [(LAYOUT_VH, layout.verilog_header()), (C_HEADER, layout.c_header())]
     if README.exists():
         targets.append((README, readme_with_tables(README.read_text(), tables)))
     stale = [path for path, text in targets if not path.exists() or path.read_text() != text]
@@ -126,6 +128,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for path, text in targets:
         if path in stale:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             print(f"wrote {path.relative_to(REPO_ROOT)}")
         else:
@@ -190,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="foliodma: cocotb harness for a batch folio-copy DMA engine")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    p = sub.add_parser("gen", help="regenerate rtl/foliodma_layout.vh and README tables")
+    p = sub.add_parser("gen", help="regenerate rtl/foliodma_layout.vh, include/foliodma.h and README tables")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--markdown", action="store_true",
                    help="print the register map / record layout tables to stdout")

@@ -1,5 +1,5 @@
-"""How the driver reaches hardware: the ``Device`` interface, its errors, and the engine's
-burst rules.
+"""How the driver reaches hardware: the ``Device`` interface and its errors (the engine's
+burst rules, ``burst_cuts`` / ``write_bursts`` / ``bursts``, are ``layout``'s, re-exported).
 
 ``Device`` is the whole surface the driver may use: 32-bit register accesses, a backdoor
 to memory (zero simulated time), an interrupt wait, and simulated time. Every access is
@@ -15,8 +15,10 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-PAGE_4K = 4096
-MAX_BURST_BEATS = 256
+from . import layout
+
+PAGE_4K = layout.BURST_BOUNDARY
+MAX_BURST_BEATS = layout.MAX_BURST_BEATS
 MASK32 = 0xFFFF_FFFF
 
 
@@ -84,36 +86,8 @@ class Device(ABC):
 
 
 # ------------------------------------------------------------------------- engine rules
-def burst_cuts(addr: int, length: int, bus_bytes: int) -> list[tuple[int, int]]:
-    """(offset, nbytes) of the bursts the engine cuts [addr, addr + length) into: each ends
-    at the next 4 KiB boundary of its own address, after 256 beats, or at the end."""
-    max_burst = MAX_BURST_BEATS * bus_bytes
-    out = []
-    off = 0
-    while off < length:
-        n = min(length - off, PAGE_4K - (addr + off) % PAGE_4K, max_burst)
-        out.append((off, n))
-        off += n
-    return out
-
-
-def write_bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
-    """The engine's write bursts of a descriptor as (src, dst, nbytes): cut on the
-    destination's 4 KiB grid (and 256 beats) only; their data may span two read bursts."""
-    return [(src + off, dst + off, n) for off, n in burst_cuts(dst, length, bus_bytes)]
-
-
-def bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
-    """Chunks (src, dst, nbytes) cut at *both* 4 KiB grids and 256 beats: the model's
-    ``cpu_copy`` granule. Not the engine's bursts (see ``burst_cuts`` / ``write_bursts``)."""
-    max_burst = MAX_BURST_BEATS * bus_bytes
-    out = []
-    off = 0
-    while off < length:
-        s, d = src + off, dst + off
-        n = min(length - off, PAGE_4K - s % PAGE_4K, PAGE_4K - d % PAGE_4K, max_burst)
-        out.append((s, d, n))
-        off += n
-    return out
-
-
+# The burst rules live in harness/layout.py (the protocol's one source); these names stay
+# here for the modules that import them from the device layer.
+burst_cuts = layout.burst_cuts
+write_bursts = layout.write_bursts
+bursts = layout.bursts

@@ -1,6 +1,31 @@
 """The foliodma driver: rings, batched submit with one doorbell, completions, interrupts.
 
-Shaped like a Linux dmaengine driver for a descriptor-ring engine:
+Shaped like a Linux dmaengine driver for a descriptor-ring engine. The public API, by its
+dmaengine counterpart:
+
+* ``prep_memcpy(dst, src, length, flags, callback, queue)`` -> ``Descriptor``
+                    -- device_prep_dma_memcpy: a transaction, not yet handed to the driver;
+* ``submit(tx)`` -> cookie
+                    -- dmaengine_submit: queued in the driver, not yet visible to the engine;
+* ``await issue_pending()``
+                    -- dma_async_issue_pending: the submitted descriptors go into the rings
+                       (as many as they have room for), then one doorbell (TAIL write) per
+                       queue;
+* ``await poll()``  -- the interrupt handler's work (also callable without an interrupt):
+                       acknowledge IRQ_STATUS, read HEAD, reap records, run callbacks, issue
+                       what waited for ring room;
+* ``await wait(cookie)`` -> ``Completion``
+                    -- dma_sync_wait: issue pending work, then sleep on the interrupt (and
+                       poll HEAD every ``WAIT_POLL_CYCLES``) until that transaction is done;
+* ``tx_status(cookie)`` -> ``DmaStatus``
+                    -- dmaengine_tx_status, from what has been reaped (no register access);
+* ``await terminate_all()``
+                    -- dmaengine_terminate_sync: ABORT every queue with work, reap everything
+                       (unstarted descriptors complete ABORTED; unissued ones too, without
+                       reaching the engine).
+
+Each transaction ends exactly once: ``tx.result`` is its ``Completion`` and its callback
+runs with the transaction. Batch interface, built on the same ring writes and reaping:
 
 * ``probe()``       -- check ID / CONFIG, soft-reset, program the queues, enable IRQ + engine;
 * ``copy_batch()``  -- prep (write descriptors, zero completion records), issue_pending (one
@@ -38,9 +63,11 @@ folios there (``Driver.dma_region`` gives [lo, hi)).
 """
 from __future__ import annotations
 
+import enum
 import logging
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -89,6 +116,19 @@ def ring_spans(start: int, n: int, order: int) -> list[tuple[int, int]]:
     if n > first:
         spans.append((0, n - first))
     return spans
+
+
+#: prep_memcpy flag (dmaengine's DMA_PREP_INTERRUPT): raise the queue interrupt when this
+#: transaction completes (the descriptor's DESC_FLAG_IRQ)
+DMA_PREP_INTERRUPT = layout.DESC_FLAG_IRQ
+
+
+class DmaStatus(enum.Enum):
+    """dmaengine's enum dma_status, as ``tx_status`` reports it."""
+
+    IN_PROGRESS = "in_progress"   #: submitted, no record reaped yet
+    COMPLETE = "complete"         #: reaped with status SUCCESS
+    ERROR = "error"               #: reaped with any other status (``tx.result`` says which)
 
 
 #: Submission schedule of ``copy_batch(prepare=...)``: descriptors per doorbell of one queue,
@@ -198,11 +238,34 @@ class EngineResetError(DriverError):
     """
 
 
+@dataclass(eq=False)
+class Descriptor:
+    """One memcpy transaction (dmaengine's dma_async_tx_descriptor), made by
+    ``Driver.prep_memcpy``. ``cookie`` is None until ``Driver.submit`` assigns it (or the
+    one asked for in prep_memcpy); ``result`` is None until the transaction completes;
+    ``callback(tx)`` then runs once."""
+
+    src: int
+    dst: int
+    length: int
+    flags: int = 0
+    queue: int = 0
+    callback: Callable[["Descriptor"], None] | None = None
+    cookie: int | None = None
+    result: Completion | None = None
+    submitted: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
 @dataclass
 class Inflight:
     index: int      #: position of the request in the caller's batch
     cookie: int
     length: int = 0  #: bytes (bounds the drain time of a soft reset)
+    tx: Descriptor | None = None   #: the transaction, for descriptors of the public API
 
 
 class Queue:
@@ -218,6 +281,7 @@ class Queue:
         self.head = 0       #: next slot the engine completes (as last read from HEAD)
         self.tail = 0       #: next slot the driver fills (as last written to TAIL)
         self.inflight: dict[int, Inflight] = {}
+        self.submitted: deque[Descriptor] = deque()   #: submit()ted, not issued yet
 
     @property
     def size(self) -> int:
@@ -265,6 +329,9 @@ class Driver:
     IRQ_WAIT_SLICE = 20_000
     #: chunk schedule of ``copy_batch(prepare=...)`` (see SUBMIT_CHUNKS)
     submit_chunks = SUBMIT_CHUNKS
+    #: longest sleep of ``wait()`` / ``terminate_all()`` on the interrupt before they poll
+    #: HEAD anyway (a transaction without DMA_PREP_INTERRUPT raises no interrupt)
+    WAIT_POLL_CYCLES = 2_000
 
     def __init__(self, dev: Device, nr_queues: int = 1, ring_order: int = 9,
                  ring_base: int | None = None, comp_base: int | None = None,
@@ -299,6 +366,8 @@ class Driver:
         self.dead = False           #: the engine could not be stopped: no further offload
         self.protocol_errors = 0    #: records that were stale or foreign, unreported
         self._next_cookie = 1
+        self._txs: dict[int, Descriptor] = {}   #: submitted transactions not completed, by cookie
+        self._known: dict[int, Descriptor] = {}  #: every submitted transaction, by cookie
 
     # ------------------------------------------------------------------ probe / reset
     async def probe(self) -> None:
@@ -379,7 +448,11 @@ class Driver:
             await dev.mem_write(q.comp_base, zeros)
             head = await dev.read_reg(q.reg("HEAD")) & (q.size - 1)
             q.head = q.tail = head
+            lost = [i.tx for i in q.inflight.values() if i.tx is not None] + list(q.submitted)
             q.inflight.clear()
+            q.submitted.clear()
+            for tx in lost:     # the reset dropped them: no record will ever say how far
+                self._finish(tx, Completion(tx.cookie, "RESET", 0, 0))
             await dev.write_reg(q.reg("TAIL"), q.tail)
         mask = (1 << self.nr_queues) - 1
         await dev.write_reg(layout.global_reg("IRQ_STATUS"), _U32)
@@ -524,7 +597,7 @@ class Driver:
             await self._write_and_ring(q, taken, irq_at, requests, cookies, epoch)
 
     async def _write_and_ring(self, q: Queue, taken: list[int], irq_at: set[int], requests,
-                              cookies, epoch: int | None = None) -> None:
+                              cookies, epoch: int | None = None, txs=None) -> None:
         """Write the descriptors of requests ``taken`` into slots TAIL.. of ``q`` (IRQ flag
         on positions ``irq_at``), zero their records, then ring the doorbell once."""
         k = len(taken)
@@ -538,7 +611,8 @@ class Driver:
                 r = requests[i]
                 flags = layout.DESC_FLAG_IRQ if pos + j in irq_at else 0
                 entries.append((r.src, r.dst, r.length, flags, cookies[i]))
-                q.inflight[start + j] = Inflight(i, cookies[i], r.length)
+                q.inflight[start + j] = Inflight(i, cookies[i], r.length,
+                                                 txs[i] if txs is not None else None)
             await self.dev.mem_write(q.desc_addr(start),
                                      layout.pack_descriptors(entries).view(np.uint8))
             await self.dev.mem_write(q.comp_addr(start), np.zeros(count * COMP_BYTES, np.uint8))
@@ -578,6 +652,7 @@ class Driver:
             fetch_error = status == layout.STATUS_FETCH_ERROR and cookie == 0
             if (status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES
                     or (cookie != infl.cookie and not fetch_error)):
+                comp = None
                 if record_error is None:
                     qstatus = await self.dev.read_reg(q.reg("STATUS"))
                     record_error = bool(qstatus & layout.QSTATUS_RECORD_ERROR)
@@ -589,14 +664,156 @@ class Driver:
                     log.warning("queue %d slot %d: HEAD passed it but its record has status %d"
                                 " cookie %#x (submitted %#x), and the engine reports no record"
                                 " fault", q.index, slot, status, cookie, infl.cookie)
-                results[infl.index] = Completion(infl.cookie, name, 0, q.comp_addr(slot))
+                comp = Completion(infl.cookie, name, 0, q.comp_addr(slot))
             else:
-                results[infl.index] = Completion(infl.cookie, layout.STATUS_NAMES[status],
-                                                 int(rec["bytes_completed"]),
-                                                 int(rec["fault_addr"]))
+                comp = Completion(infl.cookie, layout.STATUS_NAMES[status],
+                                  int(rec["bytes_completed"]), int(rec["fault_addr"]))
+            if infl.tx is not None:
+                self._finish(infl.tx, comp)
+            elif results is not None:
+                results[infl.index] = comp
+            else:
+                log.warning("queue %d slot %d: a copy_batch() descriptor reaped outside its"
+                            " batch (cookie %#x, %s)", q.index, slot, infl.cookie, comp.status)
             slot = ring_advance(slot, 1, q.order)
         q.head = head
         return n
+
+    # ------------------------------------------------------------------ dmaengine API
+    def prep_memcpy(self, dst: int, src: int, length: int, flags: int = 0,
+                    callback: Callable[[Descriptor], None] | None = None, queue: int = 0,
+                    cookie: int | None = None) -> Descriptor:
+        """A memcpy transaction of ``length`` bytes from ``src`` to ``dst`` on ``queue``
+        (device_prep_dma_memcpy). ``flags``: 0 or DMA_PREP_INTERRUPT. ``cookie``: the one
+        the descriptor carries (default: the driver picks one at ``submit``). Nothing is
+        written anywhere until ``issue_pending``. ValueError if a value does not fit the
+        descriptor's fields (the engine's own rules, e.g. alignment, are its to report:
+        BAD_DESCRIPTOR)."""
+        if not (0 <= src <= _U64 and 0 <= dst <= _U64 and 0 <= length <= _U32):
+            raise ValueError(f"memcpy {src:#x} -> {dst:#x} ({length}) does not fit a descriptor")
+        if flags & ~DMA_PREP_INTERRUPT:
+            raise ValueError(f"unknown prep flags {flags:#x}")
+        if not 0 <= queue < self.nr_queues:
+            raise ValueError(f"queue {queue} out of 0..{self.nr_queues - 1}")
+        if cookie is not None and not 0 <= cookie <= _U64:
+            raise ValueError(f"cookie {cookie} does not fit 64 bits")
+        return Descriptor(src, dst, length, flags, queue, callback, cookie)
+
+    def submit(self, tx: Descriptor) -> int:
+        """Queue ``tx`` in the driver (dmaengine_submit) and return its cookie. The engine
+        sees it only after ``issue_pending``. ValueError if ``tx`` was submitted before or
+        its cookie belongs to a transaction not yet completed."""
+        if tx.submitted:
+            raise ValueError(f"transaction {tx.cookie} submitted twice")
+        if tx.cookie is None:
+            tx.cookie = self._next_cookie
+            self._next_cookie = (self._next_cookie % _U64) + 1
+        if tx.cookie in self._txs:
+            raise ValueError(f"cookie {tx.cookie:#x} is still in flight")
+        tx.submitted = True
+        self._txs[tx.cookie] = tx
+        self._known[tx.cookie] = tx
+        self.queues[tx.queue].submitted.append(tx)
+        return tx.cookie
+
+    async def issue_pending(self) -> None:
+        """Write the submitted transactions into their queues' rings, as many as each ring
+        has free slots, and ring each queue's doorbell once (dma_async_issue_pending). What
+        does not fit stays submitted and goes out from a later ``poll``."""
+        if not self.probed:
+            raise DriverError("issue_pending before probe()")
+        if self.dead:
+            raise DeviceDeadError("issue_pending on a dead device")
+        for q in self.queues:
+            k = min(q.free, len(q.submitted))
+            if k == 0:
+                continue
+            txs = [q.submitted.popleft() for _ in range(k)]
+            irq_at = {i for i, tx in enumerate(txs) if tx.flags & DMA_PREP_INTERRUPT}
+            await self._write_and_ring(q, list(range(k)), irq_at, txs,
+                                       [tx.cookie for tx in txs], txs=txs)
+
+    async def poll(self) -> int:
+        """Reap every queue with descriptors in flight: acknowledge IRQ_STATUS, read HEAD,
+        complete the transactions whose records are final (callbacks run), then issue what
+        waited for ring room. -> how many transactions completed."""
+        status_reg = layout.global_reg("IRQ_STATUS")
+        pending = await self.dev.read_reg(status_reg)
+        if pending:
+            await self.dev.write_reg(status_reg, pending)    # ack before reading HEAD
+        before = len(self._txs)
+        for q in self.queues:
+            if q.inflight:
+                await self._reap(q, None)
+        if any(q.submitted for q in self.queues):
+            await self.issue_pending()
+        return before - len(self._txs)
+
+    def tx_status(self, cookie: int) -> DmaStatus:
+        """Where transaction ``cookie`` stands, as last reaped (dmaengine_tx_status; no
+        register access: ``poll`` brings it up to date). KeyError for a cookie never
+        submitted."""
+        tx = self._known[cookie]
+        if not tx.done:
+            return DmaStatus.IN_PROGRESS
+        return DmaStatus.COMPLETE if tx.result.ok else DmaStatus.ERROR
+
+    async def wait(self, cookie: int, timeout_cycles: int | None = None) -> Completion:
+        """Issue pending work, then wait until transaction ``cookie`` completes
+        (dma_sync_wait) -> its Completion. Sleeps on the interrupt and polls at least every
+        ``WAIT_POLL_CYCLES``. DmaTimeoutError after ``timeout_cycles`` (default: the batch
+        budget of that one transaction)."""
+        tx = self._known[cookie]                        # KeyError: never submitted
+        if tx.done:
+            return tx.result
+        if any(t is tx for t in self.queues[tx.queue].submitted):
+            await self.issue_pending()
+        budget = (timeout_cycles if timeout_cycles is not None
+                  else self._batch_timeout([tx]))
+        deadline = self.dev.now() + budget
+        while not tx.done:
+            left = deadline - self.dev.now()
+            if left <= 0:
+                raise DmaTimeoutError(await self._stuck_report(1, 1))
+            await self.dev.wait_irq(timeout_cycles=min(left, self.WAIT_POLL_CYCLES))
+            await self.poll()
+        return tx.result
+
+    async def terminate_all(self, timeout_cycles: int | None = None) -> int:
+        """Stop every transaction (dmaengine_terminate_sync): unissued ones complete ABORTED
+        without reaching the engine; every queue with descriptors in flight gets
+        CONTROL.ABORT (its ENABLE / PAUSE kept), started descriptors finish normally, the
+        rest complete ABORTED; all of them are reaped before this returns. -> how many
+        transactions completed. DmaTimeoutError if the queues do not drain in time."""
+        done = 0
+        for q in self.queues:
+            while q.submitted:
+                tx = q.submitted.popleft()
+                self._finish(tx, Completion(tx.cookie, "ABORTED", 0, 0))
+                done += 1
+        busy = [q for q in self.queues if q.inflight]
+        for q in busy:
+            ctrl = await self.dev.read_reg(q.reg("CONTROL"))
+            await self.dev.write_reg(q.reg("CONTROL"), ctrl | layout.QCTRL_ABORT)
+        n = sum(len(q.inflight) for q in busy)
+        budget = (timeout_cycles if timeout_cycles is not None else
+                  self._batch_timeout([i for q in busy for i in q.inflight.values()]))
+        deadline = self.dev.now() + budget
+        while any(q.inflight for q in busy):
+            left = deadline - self.dev.now()
+            if left <= 0:
+                raise DmaTimeoutError(await self._stuck_report(
+                    sum(len(q.inflight) for q in busy), n))
+            await self.dev.wait_irq(timeout_cycles=min(left, self.WAIT_POLL_CYCLES))
+            done += await self.poll()
+        return done
+
+    def _finish(self, tx: Descriptor, comp: Completion) -> None:
+        """``tx`` is over: record its result and status, run its callback."""
+        tx.result = comp
+        self._txs.pop(tx.cookie, None)
+        if tx.callback is not None:
+            tx.callback(tx)
 
     async def _stuck_report(self, remaining: int, n: int) -> str:
         lines = [f"{remaining} of {n} requests not completed at cycle {self.dev.now()}"]

@@ -114,11 +114,25 @@ ones already started (and ABORTED ones already handed over) finish, their record
 written and they retire (HEAD advances, interrupts as usual); CONTROL.SOFT_RESET reads 1
 meanwhile. Then every register is cleared (queues' bases, orders, HEAD/TAIL, controls,
 coalescing, counters, IRQ_STATUS, IRQ_ENABLE, CONTROL.ENABLE) and descriptors not started
-are dropped without a record; memory and injected faults stay. With nothing in flight the
-reset is immediate. TAIL is stored modulo the ring size; writing it snapshots the
-descriptors [old TAIL, new TAIL). A queue starts work only while CONTROL.ENABLE (global)
-and its own ENABLE are set and PAUSE is clear. STATUS.ERROR of a queue is sticky until
-SOFT_RESET (RECORD_ERROR: see Faults).
+are dropped without a record; memory and injected faults stay; RING_ORDER reads 1 again
+(``layout.RING_ORDER_RESET``). With nothing in flight the reset is immediate. RING_ORDER
+holds ``layout.clamp_ring_order(value)`` (0 -> 1, above 16 -> 16) and a write sets HEAD and
+TAIL to 0, drops descriptors not yet started and clears the record-fault state (the RTL
+does the same; the protocol allows it only while the queue is IDLE). TAIL is stored modulo
+the ring size; writing it snapshots the descriptors [old TAIL, new TAIL). A queue starts
+work only while CONTROL.ENABLE (global) and its own ENABLE are set and PAUSE is clear.
+STATUS.IDLE: HEAD == TAIL and nothing of the queue pending or in flight; STATUS.PAUSED:
+PAUSE set and no descriptor of the queue in flight (the RTL: ``q_pause && !mover_busy``);
+STATUS.ERROR is sticky until SOFT_RESET (RECORD_ERROR: see Faults). Register offsets
+decode as ``layout.decode_offset`` says (what names no register reads 0).
+
+Counters. DESC_DONE counts retired descriptors (every status). RD_BEATS and WR_BEATS count
+length / bus_bytes for every descriptor that moves data (SUCCESS, READ_ERROR, WRITE_ERROR:
+the RTL reads and writes every beat of such a descriptor, a beat read with an error is
+written with WSTRB 0), 0 for BAD_DESCRIPTOR, ABORTED and FETCH_ERROR; they are added when
+the descriptor retires. These agree with the RTL exactly once both are idle. BUSY_CYCLES
+is the model's time estimate (below); RD_STALL and WR_STALL read 0: the model has no
+stalls. The global counters are the sums of the queues'.
 
 Time model (an *estimate*, not a measurement: the cycle numbers that matter come from the
 RTL). ``now()`` counts fabric cycles. A register access costs ``reg_cycles``. One data
@@ -162,7 +176,7 @@ class Outcome:
 class _Queue:
     ring_base: int = 0
     comp_base: int = 0
-    order: int = 0
+    order: int = layout.RING_ORDER_RESET
     head: int = 0
     tail: int = 0
     control: int = 0
@@ -197,6 +211,10 @@ class ModelError(RuntimeError):
 
 class ModelDevice(Device):
     """Golden transaction-level model of the engine and its memory (see module doc)."""
+
+    #: statuses of descriptors that move data: all their beats are read and written
+    DATA_STATUSES = frozenset((layout.STATUS_SUCCESS, layout.STATUS_READ_ERROR,
+                               layout.STATUS_WRITE_ERROR))
 
     def __init__(self, mem_bytes: int = 64 << 20, bus_bytes: int = 64, nr_queues: int = 1,
                  nr_nodes: int = 4, bursts_in_flight: int = 16, reg_cycles: int = 4,
@@ -406,8 +424,8 @@ class ModelDevice(Device):
 
     # ------------------------------------------------------------------ Device: registers
     def config(self) -> int:
-        return (self.nr_queues | (self.bus_bytes.bit_length() - 1) << 8
-                | (self.bursts_in_flight & 0xFF) << 16)
+        """The CONFIG register value."""
+        return layout.pack_config(self.nr_queues, self.bus_bytes, self.bursts_in_flight)
 
     async def read_reg(self, offset: int) -> int:
         self._advance_to(self._now + self.reg_cycles)
@@ -418,18 +436,11 @@ class ModelDevice(Device):
         self._write(offset, int(value) & MASK32)
 
     def _decode(self, offset: int):
-        """offset -> ('g', name) or ('q', queue, name) or None."""
-        for name, off, _, _ in layout.GLOBAL_REGS:
-            if off == offset:
-                return ("g", name)
-        rel = offset - layout.QUEUE_BASE
-        if rel >= 0:
-            q, qoff = divmod(rel, layout.QUEUE_STRIDE)
-            if q < self.nr_queues:
-                for name, off, _, _ in layout.QUEUE_REGS:
-                    if off == qoff:
-                        return ("q", q, name)
-        return None
+        """offset -> ('g', name) or ('q', queue, name) or None (``layout.decode_offset``)."""
+        reg = layout.decode_offset(offset, self.nr_queues)
+        if reg is None:
+            return None
+        return ("g", reg.name) if reg.queue is None else ("q", reg.queue, reg.name)
 
     def _read(self, offset: int) -> int:
         reg = self._decode(offset)
@@ -461,7 +472,8 @@ class ModelDevice(Device):
             return simple[name]
         if name == "STATUS":
             return ((layout.QSTATUS_IDLE if self._idle(q) else 0)
-                    | (layout.QSTATUS_PAUSED if q.control & layout.QCTRL_PAUSE else 0)
+                    | (layout.QSTATUS_PAUSED
+                       if q.control & layout.QCTRL_PAUSE and not q.in_flight else 0)
                     | (layout.QSTATUS_ERROR if q.error else 0)
                     | (layout.QSTATUS_RECORD_ERROR if q.rec_error else 0))
         if name == "REC_FAULT_LO":
@@ -499,7 +511,9 @@ class ModelDevice(Device):
         elif name == "COMP_BASE_HI":
             q.comp_base = (q.comp_base & MASK32) | value << 32
         elif name == "RING_ORDER":
-            q.order = value & 0x1F
+            q.order = layout.clamp_ring_order(value)
+            q.head = q.tail = 0
+            q.pending = []
             q.rec_error, q.rec_fault_addr, q.rec_faults = False, 0, 0
         elif name == "TAIL":
             self._doorbell(qi, value)
@@ -659,9 +673,10 @@ class ModelDevice(Device):
         for s, d, n in outcome.chunks:
             self.mem[d:d + n] = self.mem[s:s + n]
             self._note_write(d, d + n)
-            beats = n // self.bus_bytes
-            q.counters["RD_BEATS"] += beats
-            q.counters["WR_BEATS"] += beats
+        if outcome.status in self.DATA_STATUSES:   # every beat moves, failed ones included
+            _, _, length, _, _ = desc
+            q.counters["RD_BEATS"] += length // self.bus_bytes
+            q.counters["WR_BEATS"] += length // self.bus_bytes
         written = self._write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
                                      outcome.fault_addr)
         if outcome.status != layout.STATUS_SUCCESS:

@@ -59,4 +59,32 @@ localparam [6:0] QREG_WR_STALL = 7'h44;
 localparam [6:0] QREG_REC_FAULT_LO = 7'h48;
 localparam [6:0] QREG_REC_FAULT_HI = 7'h4C;
 localparam [6:0] QREG_REC_FAULTS = 7'h50;
+// register bit fields
+localparam integer CONFIG_QUEUES_LSB = 0;
+localparam integer CONFIG_QUEUES_WIDTH = 8;
+localparam integer CONFIG_LOG2_BUS_BYTES_LSB = 8;
+localparam integer CONFIG_LOG2_BUS_BYTES_WIDTH = 8;
+localparam integer CONFIG_BURSTS_LSB = 16;
+localparam integer CONFIG_BURSTS_WIDTH = 8;
+localparam integer CTRL_ENABLE_BIT = 0;
+localparam integer CTRL_SOFT_RESET_BIT = 1;
+localparam integer STATUS_BUSY_BIT = 0;
+localparam integer QCTRL_ENABLE_BIT = 0;
+localparam integer QCTRL_PAUSE_BIT = 1;
+localparam integer QCTRL_ABORT_BIT = 2;
+localparam integer QSTATUS_IDLE_BIT = 0;
+localparam integer QSTATUS_PAUSED_BIT = 1;
+localparam integer QSTATUS_ERROR_BIT = 2;
+localparam integer QSTATUS_RECORD_ERROR_BIT = 3;
+// queue decode: offset >= QUEUE_BASE is queue (offset - QUEUE_BASE) >> QUEUE_INDEX_LSB, register (offset - QUEUE_BASE) % QUEUE_STRIDE
+localparam integer QUEUE_INDEX_LSB = 7;
+localparam integer MAX_QUEUES = 16;
+localparam integer RING_ORDER_RESET = 1;
+localparam integer RING_ORDER_MIN = 1;
+localparam integer RING_ORDER_MAX = 16;
+// burst rules: no data burst crosses BURST_BOUNDARY bytes or exceeds MAX_BURST_BEATS
+localparam integer BURST_BOUNDARY = 4096;
+localparam integer BURST_BOUNDARY_BITS = 12;
+localparam integer MAX_BURST_BEATS = 256;
+localparam integer MAX_BUS_BYTES = 128;
 /* verilator lint_on UNUSEDPARAM */

@@ -38,6 +38,22 @@ bytes_completed] (the source bytes) and the guards (untouched); the bytes of the
 destination after the failure point are unspecified (the RTL writes the beats it read
 without error, the model writes nothing there), so they are not compared.
 
+Queue control (``differential_control``, a 512-bit engine with NUM_QUEUES=4, one build):
+rounds of random batches (the same draws, no injected faults) spread round-robin over the
+four queues through the driver's dmaengine API, each round with one event ``at`` a random
+cycle after the doorbells, by round % 4: none, PAUSE of a random queue (STATUS.PAUSED must
+rise, then the queue resumes), ABORT (``terminate_all``) or SOFT_RESET (``Driver.reset``).
+Without a timing-dependent event, every record and every compared register agree exactly:
+global CONTROL, STATUS, IRQ_STATUS, IRQ_ENABLE and per queue RING_ORDER, TAIL, HEAD,
+CONTROL, STATUS, IRQ_COUNT, IRQ_TIMEOUT, RATE, REC_FAULT_*, plus the exact counters
+(``layout.EXACT_COUNTERS``: RD_BEATS, WR_BEATS, DESC_DONE, global and per queue). Which
+descriptors had started when ABORT or SOFT_RESET came is timing: then each record either
+is the model's outcome or ABORTED (reset: dropped), ABORTED ones form a suffix per queue,
+each device's DESC_DONE / RD_BEATS / WR_BEATS equal what its own records imply, every other
+register agrees (STATUS.ERROR only follows each device's own records after an ABORT),
+and after SOFT_RESET the registers agree exactly. BUSY_CYCLES, RD_STALL and WR_STALL
+(``layout.TIMING_COUNTERS``) count cycles: the model's are estimates, not compared.
+
 Seeded: fixed seeds per bus width (``SEEDS``), or ``$FOLIODMA_SEED`` to explore others; the
 pytest side prints the seed and passes it in the job configuration; every assertion message
 names it. To reproduce a failure: ``FOLIODMA_SEED=<seed> pytest tests/test_differential.py``.
@@ -66,6 +82,13 @@ PLANS = {512: dict(rounds=6, per_round=16, max_len=64 << 10),
 #: the seed each bus width runs with unless $FOLIODMA_SEED says otherwise
 SEEDS = {512: 20261129, 64: 4242}
 RING_FAULTS = (None, "fetch", "record")   #: by round index % 3
+#: the queue-control run (differential_control, NUM_QUEUES=4): rounds, descriptors per
+#: round (spread round-robin over the queues), longest length, latest event cycle
+CONTROL_PLAN = dict(rounds=12, per_round=16, max_len=32 << 10, max_at=3000)
+CONTROL_QUEUES = 4
+CONTROL_SEED = 777
+#: the event of round r, by r % 4
+CONTROL_EVENTS = ("none", "pause", "abort", "soft_reset")
 
 
 # ============================================================== cocotb side (in the simulator)
@@ -76,7 +99,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 
 if cocotb is not None:
     from harness.assemble import bring_up
-    from harness.driver import Completion, CopyRequest, Driver, ring_advance
+    from harness.driver import DMA_PREP_INTERRUPT, Completion, CopyRequest, Driver, ring_advance
     from harness.golden import ModelDevice
 
     def up(x: int, a: int = PAGE) -> int:
@@ -298,6 +321,169 @@ if cocotb is not None:
         dev.set_stalls(0)
         assert dev.protocol_errors == 0, f"seed {seed}: the AXI checker saw violations"
 
+    GLOBAL_COMPARED = ("CONTROL", "STATUS", "IRQ_STATUS", "IRQ_ENABLE") + layout.EXACT_COUNTERS
+    QUEUE_COMPARED = ("RING_ORDER", "TAIL", "HEAD", "CONTROL", "STATUS", "IRQ_COUNT",
+                      "IRQ_TIMEOUT", "RATE", "REC_FAULT_LO", "REC_FAULT_HI",
+                      "REC_FAULTS") + layout.EXACT_COUNTERS
+
+    async def registers(dev, nq):
+        """Every compared register: {name or (queue, name): value}."""
+        out = {n: await dev.read_reg(layout.global_reg(n)) for n in GLOBAL_COMPARED}
+        for q in range(nq):
+            for n in QUEUE_COMPARED:
+                out[(q, n)] = await dev.read_reg(layout.queue_reg(q, n))
+        return out
+
+    def data_beats(comps, requests, bus_bytes):
+        """RD_BEATS / WR_BEATS the protocol implies for these completions."""
+        return sum(r.length // bus_bytes for r, c in zip(requests, comps)
+                   if c.code in (layout.STATUS_SUCCESS, layout.STATUS_READ_ERROR,
+                                 layout.STATUS_WRITE_ERROR))
+
+    async def run_round(dev, drv, requests, nq, event, at, pause_q):
+        """Submit ``requests`` round-robin over the queues through the dmaengine API, apply
+        ``event`` ``at`` cycles after the doorbells, finish. -> (completions, what was seen
+        at the event)."""
+        txs = []
+        for i, r in enumerate(requests):
+            last = i + nq >= len(requests)
+            txs.append(drv.prep_memcpy(r.dst, r.src, r.length, queue=i % nq,
+                                       flags=DMA_PREP_INTERRUPT if last else 0))
+            drv.submit(txs[-1])
+        await drv.issue_pending()
+        await dev.wait_cycles(at)
+        seen = None
+        if event == "pause":
+            reg = layout.queue_reg(pause_q, "CONTROL")
+            await dev.write_reg(reg, layout.QCTRL_ENABLE | layout.QCTRL_PAUSE)
+            status = layout.queue_reg(pause_q, "STATUS")
+            for _ in range(2000):            # PAUSED once the queue's mover is empty
+                seen = await dev.read_reg(status)
+                if seen & layout.QSTATUS_PAUSED:
+                    break
+                await dev.wait_cycles(64)
+            await dev.write_reg(reg, layout.QCTRL_ENABLE)
+        elif event == "abort":
+            await drv.terminate_all()
+        elif event == "soft_reset":
+            await drv.reset()
+            seen = await registers(dev, nq)
+        for tx in txs:
+            if not tx.done:
+                await drv.wait(tx.cookie)
+        await drv.poll()                     # acknowledge what the last ones raised
+        return [tx.result for tx in txs], seen
+
+    async def control_rounds(dut):
+        """Several queues; PAUSE / ABORT / SOFT_RESET at random points (see module doc)."""
+        cfg = runner.load_config()
+        seed = int(cfg["seed"])
+        nq = cfg["queues"]
+        plan = CONTROL_PLAN
+        dut._log.info(f"differential control: seed {seed} ({SEED_ENV}={seed}), {nq} queues")
+        rng = random.Random(seed)
+        nprng = np.random.default_rng(seed)
+        dev, drv = await bring_up(dut, nr_queues=nq, ring_order=6)
+        model = ModelDevice(mem_bytes=dev.mem_bytes, bus_bytes=dev.bus_bytes, nr_queues=nq)
+        mdrv = Driver(model, nr_queues=nq, ring_order=6)
+        await mdrv.probe()
+        devs = (dev, model)
+        assert await registers(dev, nq) == await registers(model, nq), f"seed {seed}: after probe"
+        for rnd in range(plan["rounds"]):
+            where = f"seed {seed} round {rnd}"
+            rd = Round(rng, plan["per_round"], plan["max_len"])
+            event = CONTROL_EVENTS[rnd % len(CONTROL_EVENTS)]
+            at = rng.randrange(plan["max_at"])
+            pause_q = rng.randrange(nq)
+            for lo, hi in (rd.src_span, rd.dst_span, rd.top_span):
+                await both_write(devs, lo, nprng.integers(0, 256, hi - lo, dtype=np.uint8))
+            before = [await dev.mem_read(d, n) for d, n in rd.spans]
+            outcome = [model.outcome(r.src, r.dst, r.length) for r in rd.requests]
+            d0 = {d: await registers(d, nq) for d in devs}
+            got, seen = await run_round(dev, drv, rd.requests, nq, event, at, pause_q)
+            want, mseen = await run_round(model, mdrv, rd.requests, nq, event, at, pause_q)
+            dut._log.info(f"{where}: {event} at +{at} (queue {pause_q}): RTL "
+                          f"{[c.status for c in got]}")
+            regs = {d: await registers(d, nq) for d in devs}
+            if event in ("none", "pause"):
+                # nothing timing-dependent: every record and register agrees
+                assert got == want, f"{where}: RTL {got}, model {want}"
+                assert regs[dev] == regs[model], (
+                    f"{where}: registers differ: " + ", ".join(
+                        f"{k} RTL {regs[dev][k]:#x} model {regs[model][k]:#x}"
+                        for k in regs[dev] if regs[dev][k] != regs[model][k]))
+                if event == "pause":
+                    for v in (seen, mseen):
+                        assert v & layout.QSTATUS_PAUSED, f"{where}: never PAUSED ({v:#x})"
+            else:
+                # which descriptors had started is timing: each one either ran as the
+                # model says or was ABORTED (abort) / dropped (reset: "RESET"), and what
+                # a device's counters say agrees with its own records
+                stop = "ABORTED" if event == "abort" else "RESET"
+                for c in (got, want):
+                    for q in range(nq):
+                        per_q = [x.status for x in c[q::nq]]
+                        k = per_q.index(stop) if stop in per_q else len(per_q)
+                        assert all(x == stop for x in per_q[k:]), f"{where}: {per_q}"
+                for i, (g, o) in enumerate(zip(got, outcome)):
+                    if g.status != stop:
+                        assert (g.code, g.bytes_completed, g.fault_addr) == \
+                            (o.status, o.bytes_completed, o.fault_addr), f"{where} {i}: {g}"
+                if event == "soft_reset":
+                    assert seen == mseen, f"{where}: registers after SOFT_RESET differ"
+                    assert all(seen[(q, n)] == 0 for q in range(nq)
+                               for n in layout.EXACT_COUNTERS), f"{where}: counters kept"
+                else:
+                    for d, c in ((dev, got), (model, want)):
+                        beats = data_beats(c, rd.requests, d.bus_bytes)
+                        for n, v in (("DESC_DONE", len(c)), ("RD_BEATS", beats),
+                                     ("WR_BEATS", beats)):
+                            assert regs[d][n] - d0[d][n] == v, f"{where}: {d} {n}"
+                for d, c in ((dev, got), (model, want)):   # ERROR follows its own records
+                    for q in range(nq if event == "abort" else 0):
+                        if any(not x.ok for x in c[q::nq]):
+                            assert regs[d][(q, "STATUS")] & layout.QSTATUS_ERROR, f"{where} {q}"
+                err = layout.QSTATUS_ERROR
+                for k in regs[dev]:      # all but the counters and STATUS.ERROR agree
+                    if not (k in layout.EXACT_COUNTERS or k[-1] in layout.EXACT_COUNTERS):
+                        mask = ~err if k[-1] == "STATUS" and event == "abort" else -1
+                        assert regs[dev][k] & mask == regs[model][k] & mask, f"{where}: {k}"
+            # memory: sources intact; a destination holds what its record says, one that
+            # never ran (ABORTED, dropped) is untouched; guards untouched
+            for i, ((dst, n), g, w) in enumerate(zip(rd.spans, got, want)):
+                top = min(dst + n + GUARD, MEM_BYTES)
+                a = await dev.mem_read(dst - GUARD, top - dst + GUARD)
+                b = await model.mem_read(dst - GUARD, top - dst + GUARD)
+                assert np.array_equal(a[:GUARD], b[:GUARD]), f"{where} {i}: guard below"
+                if top == dst + n + GUARD:
+                    assert np.array_equal(a[-GUARD:], b[-GUARD:]), f"{where} {i}: guard above"
+                if g.status == "RESET":       # dropped, or run before the reset: no record
+                    o = outcome[i]
+                    keep = o.bytes_completed if o.status != layout.STATUS_BAD_DESCRIPTOR else 0
+                    r = rd.requests[i]
+                    src = await dev.mem_read(r.src, keep) if keep else a[:0]
+                    body = a[GUARD:GUARD + n]
+                    assert np.array_equal(body, before[i]) or np.array_equal(body[:keep], src), \
+                        f"{where} {i}: reset under it, destination neither untouched nor copied"
+                elif g.status == "ABORTED" or g.code == layout.STATUS_BAD_DESCRIPTOR:
+                    assert np.array_equal(a[GUARD:GUARD + n], before[i]), \
+                        f"{where} {i}: {g.status} but its destination was written"
+                elif g.status == w.status:
+                    keep = n if g.ok else g.bytes_completed
+                    assert np.array_equal(a[GUARD:GUARD + keep], b[GUARD:GUARD + keep]), \
+                        f"{where} {i}: destination differs"
+            if event in ("abort",):      # counters differ by timing: start both afresh
+                for d in (drv, mdrv):
+                    await d.reset()
+                assert await registers(dev, nq) == await registers(model, nq), \
+                    f"{where}: after the resync reset"
+        assert dev.protocol_errors == 0, f"seed {seed}: the AXI checker saw violations"
+
+    @cocotb.test()
+    async def differential_control(dut):
+        """Four queues, PAUSE / ABORT / SOFT_RESET mid-batch: RTL == golden model."""
+        await control_rounds(dut)
+
     @cocotb.test()
     async def differential(dut):
         """Random batches, faults and bad descriptors: RTL == golden model (see module doc)."""
@@ -317,3 +503,12 @@ def test_differential(data_width):
     runner.run("test_differential", testcase="differential",
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": 1},
             config={"bus_bytes": data_width // 8, "queues": 1, "latency": 8, "seed": seed})
+
+
+def test_differential_control():
+    env = os.environ.get(SEED_ENV, "").strip()
+    seed = int(env, 0) if env else CONTROL_SEED
+    print(f"test_differential_control: seed {seed} ({SEED_ENV}={seed} to reproduce)")
+    runner.run("test_differential", testcase="differential_control",
+               parameters={"DATA_WIDTH": 512, "NUM_QUEUES": CONTROL_QUEUES},
+               config={"bus_bytes": 64, "queues": CONTROL_QUEUES, "latency": 8, "seed": seed})

@@ -7,8 +7,10 @@ import pytest
 from harness import layout
 from harness.device import burst_cuts, bursts, write_bursts
 from harness.driver import (
+    DMA_PREP_INTERRUPT,
     SUBMIT_CHUNKS,
     CopyRequest,
+    DmaStatus,
     DmaTimeoutError,
     Driver,
     EngineResetError,
@@ -288,14 +290,13 @@ def test_abort_reports_aborted():
     run(dev.write_reg(layout.queue_reg(0, "CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_PAUSE))
 
     async def submit_then_abort():
-        from collections import deque
-        reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=50 + i) for i in range(3)]
-        await drv._submit(drv.queues[0], deque(range(3)), reqs, [50, 51, 52])
+        txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE, cookie=50 + i) for i in range(3)]
+        assert [drv.submit(tx) for tx in txs] == [50, 51, 52]
+        await drv.issue_pending()
         await dev.write_reg(layout.queue_reg(0, "CONTROL"), layout.QCTRL_ABORT)
         assert await dev.wait_irq(100)
-        results = [None] * 3
-        assert await drv._reap(drv.queues[0], results) == 3
-        return results
+        assert await drv.poll() == 3
+        return [tx.result for tx in txs]
 
     comps = run(submit_then_abort())
     assert [c.status for c in comps] == ["ABORTED"] * 3
@@ -314,21 +315,21 @@ def test_abort_lets_started_descriptors_finish():
     before = dev.mem[dst_page(0):dst_page(0) + 4 * size].copy()
 
     async def submit_then_abort():
-        from collections import deque
-        reqs = [CopyRequest(src_page(0) + i * size, dst_page(0) + i * size, size,
-                            cookie=70 + i) for i in range(4)]
-        await drv._submit(drv.queues[0], deque(range(4)), reqs, [70, 71, 72, 73])
+        txs = [drv.prep_memcpy(dst_page(0) + i * size, src_page(0) + i * size, size,
+                               cookie=70 + i) for i in range(4)]
+        for tx in txs:
+            drv.submit(tx)
+        await drv.issue_pending()
         await dev.wait_cycles(50)          # the first one has started, the rest wait
         await dev.write_reg(layout.queue_reg(0, "CONTROL"),
                             layout.QCTRL_ENABLE | layout.QCTRL_ABORT)
         assert await dev.read_reg(layout.queue_reg(0, "HEAD")) == 0   # still running
         assert await dev.wait_irq(5000)
-        results = [None] * 4
         got = 0
         while got < 4:
-            got += await drv._reap(drv.queues[0], results)
+            got += await drv.poll()
             await dev.wait_cycles(16)
-        return results
+        return [tx.result for tx in txs]
 
     comps = run(submit_then_abort())
     assert [c.status for c in comps] == ["SUCCESS"] + ["ABORTED"] * 3
@@ -355,10 +356,11 @@ def test_soft_reset_drains_started_work():
     comp_base = drv.queues[0].comp_base
 
     async def submit_then_reset():
-        from collections import deque
-        reqs = [CopyRequest(src_page(0) + i * size, dst_page(0) + i * size, size,
-                            cookie=90 + i) for i in range(3)]
-        await drv._submit(drv.queues[0], deque(range(3)), reqs, [90, 91, 92])
+        for i in range(3):
+            drv.submit(drv.prep_memcpy(dst_page(0) + i * size, src_page(0) + i * size, size,
+                                       flags=DMA_PREP_INTERRUPT if i == 2 else 0,
+                                       cookie=90 + i))
+        await drv.issue_pending()
         await dev.wait_cycles(50)
         await dev.write_reg(ctrl, layout.CTRL_ENABLE | layout.CTRL_SOFT_RESET)
         assert await dev.read_reg(ctrl) & layout.CTRL_SOFT_RESET      # still draining
@@ -369,8 +371,10 @@ def test_soft_reset_drains_started_work():
             assert polls < 1000, "SOFT_RESET never self-cleared"
             await dev.wait_cycles(16)
         assert polls > 10                  # the drain took the started descriptor's time
-        for name in ("HEAD", "TAIL", "CONTROL", "RING_ORDER", "DESC_DONE"):
+        for name in ("HEAD", "TAIL", "CONTROL", "DESC_DONE"):
             assert await dev.read_reg(layout.queue_reg(0, name)) == 0, name
+        ring_order = await dev.read_reg(layout.queue_reg(0, "RING_ORDER"))
+        assert ring_order == layout.RING_ORDER_RESET      # the RTL's reset value
         assert await dev.read_reg(ctrl) == 0
         assert await dev.read_reg(layout.global_reg("IRQ_ENABLE")) == 0
 
@@ -713,8 +717,10 @@ def test_model_engine_busy_follows_status_busy():
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(4)]
 
     async def go():
-        from collections import deque
-        await drv._submit(drv.queues[0], deque(range(4)), reqs, [1, 2, 3, 4])
+        for i, r in enumerate(reqs):
+            drv.submit(drv.prep_memcpy(r.dst, r.src, r.length,
+                                       flags=DMA_PREP_INTERRUPT if i == 3 else 0))
+        await drv.issue_pending()
         busy = dev.engine_busy(), await dev.read_reg(layout.global_reg("STATUS"))
         await dev.wait_irq(100000)
         return busy, dev.engine_busy(), drv.outstanding()
@@ -729,8 +735,6 @@ def test_warp_device_skips_only_while_the_engine_is_idle():
     """WarpDevice fast-forwards wait_cycles while the engine is idle and nothing is
     outstanding; simulates them while it is busy, and while a doorbell's completions have
     not been reaped (even once the engine itself is idle again)."""
-    from collections import deque
-
     from harness.jobs import WarpDevice
     dev, drv = make()
     warp = WarpDevice(dev, drv)
@@ -738,7 +742,11 @@ def test_warp_device_skips_only_while_the_engine_is_idle():
     run(warp.wait_cycles(1000))                       # idle: skipped
     assert (dev.now(), warp.now(), warp.skipped) == (t0, w0 + 1000, 1000)
     reqs = [CopyRequest(src_page(i), dst_page(i), 16 * PAGE) for i in range(2)]
-    run(drv._submit(drv.queues[0], deque(range(2)), reqs, [1, 2]))
+    txs = [drv.prep_memcpy(r.dst, r.src, r.length, flags=DMA_PREP_INTERRUPT if i else 0)
+           for i, r in enumerate(reqs)]          # the interrupt when the last one is done
+    for tx in txs:
+        drv.submit(tx)
+    run(drv.issue_pending())
     assert dev.engine_busy()
     t1 = dev.now()
     run(warp.wait_cycles(100))                        # busy: simulated
@@ -748,8 +756,8 @@ def test_warp_device_skips_only_while_the_engine_is_idle():
     t2 = dev.now()
     run(warp.wait_cycles(50))                         # done but not reaped: simulated
     assert dev.now() == t2 + 50 and warp.skipped == 1000
-    results = [None, None]
-    assert run(drv._reap(drv.queues[0], results)) == 2 and drv.outstanding() == 0
+    assert run(drv.poll()) == 2 and drv.outstanding() == 0
+    assert all(tx.result.ok for tx in txs)
     t3 = dev.now()
     run(warp.wait_cycles(70))                         # reaped, idle: skipped
     assert dev.now() == t3 and warp.skipped == 1070
@@ -804,3 +812,166 @@ def test_overlapped_batch_time_on_the_model_with_and_without_warp():
     assert st.copy_cycles < software + engine + f(c.irq)
     assert st.copy_cycles >= f(chunks[0] * (c.dma_map + c.desc_prep) + c.doorbell) + engine \
         + f(c.irq)
+
+
+# ------------------------------------------------------- registers as the RTL has them
+def test_model_ring_order_write_clamps_and_resets_the_ring():
+    """RING_ORDER: reset value 1; 0 holds 1, above 16 holds 16; a write sets HEAD and TAIL
+    to 0 (foliodma_queue.v)."""
+    dev = ModelDevice(nr_queues=2)
+    q1 = lambda name: layout.queue_reg(1, name)       # noqa: E731
+    assert run(dev.read_reg(q1("RING_ORDER"))) == layout.RING_ORDER_RESET == 1
+    for written, held in ((0, 1), (17, 16), (0xFFFF_FFFF, 16), (5, 5)):
+        run(dev.write_reg(q1("RING_ORDER"), written))
+        assert run(dev.read_reg(q1("RING_ORDER"))) == held, written
+    run(dev.write_reg(q1("RING_ORDER"), 4))
+    run(dev.write_reg(q1("TAIL"), 3))                 # queue disabled: nothing starts
+    assert run(dev.read_reg(q1("TAIL"))) == 3
+    run(dev.write_reg(q1("RING_ORDER"), 4))
+    assert (run(dev.read_reg(q1("TAIL"))), run(dev.read_reg(q1("HEAD")))) == (0, 0)
+    assert run(dev.read_reg(q1("STATUS"))) & layout.QSTATUS_IDLE
+
+
+def test_model_paused_reads_set_only_once_the_mover_is_empty():
+    """STATUS.PAUSED = PAUSE && no descriptor of the queue in flight (the RTL's
+    q_pause && !mover_busy); IDLE stays clear while work is left behind the pause."""
+    dev = ModelDevice()
+    drv = Driver(dev, ring_order=5)
+    run(drv.probe())
+    q = drv.queues[0]
+    src, dst = 1 * dev.node_bytes, 2 * dev.node_bytes
+
+    async def scenario():
+        txs = [drv.prep_memcpy(dst + i * 65536, src + i * 65536, 65536) for i in range(4)]
+        for tx in txs:
+            drv.submit(tx)
+        await drv.issue_pending()
+        await dev.wait_cycles(dev.doorbell_cycles + 1)    # the first descriptor started
+        await dev.write_reg(q.reg("CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_PAUSE)
+        st = await dev.read_reg(q.reg("STATUS"))
+        assert not st & layout.QSTATUS_PAUSED and not st & layout.QSTATUS_IDLE
+        await dev.wait_cycles(20_000)                     # the started one finished
+        st = await dev.read_reg(q.reg("STATUS"))
+        assert st & layout.QSTATUS_PAUSED and not st & layout.QSTATUS_IDLE
+        head = await dev.read_reg(q.reg("HEAD"))
+        assert 1 <= head < 4
+        await dev.write_reg(q.reg("CONTROL"), layout.QCTRL_ENABLE)
+        done = [await drv.wait(tx.cookie) for tx in txs]
+        assert all(c.ok for c in done)
+        assert await dev.read_reg(q.reg("STATUS")) == layout.QSTATUS_IDLE
+
+    run(scenario())
+
+
+def test_model_beat_counters_count_every_beat_of_a_failed_descriptor():
+    """RD_BEATS / WR_BEATS: length / bus bytes for each descriptor that moves data, failed
+    beats included (the RTL reads and writes them all); 0 for BAD_DESCRIPTOR."""
+    dev = ModelDevice()
+    drv = Driver(dev)
+    run(drv.probe())
+    src, dst = 1 * dev.node_bytes, 2 * dev.node_bytes
+    dev.inject_fault("read", src + 8192, src + 8256)
+    done = run(drv.copy_batch([CopyRequest(src, dst, 16384), CopyRequest(src, dst, 100),
+                               CopyRequest(src + 65536, dst + 65536, 4096)]))
+    assert [c.status for c in done] == ["READ_ERROR", "BAD_DESCRIPTOR", "SUCCESS"]
+    beats = (16384 + 4096) // dev.bus_bytes
+    for name in ("RD_BEATS", "WR_BEATS"):
+        assert run(dev.read_reg(layout.queue_reg(0, name))) == beats
+        assert run(dev.read_reg(layout.global_reg(name))) == beats
+    assert run(dev.read_reg(layout.global_reg("DESC_DONE"))) == 3
+
+
+# ----------------------------------------------------------- the dmaengine-shaped API
+def test_dmaengine_api_submit_is_invisible_until_issue_pending():
+    dev, drv = make()
+    q = drv.queues[0]
+    data = fill(dev, src_page(0), 2 * PAGE, 31)
+    seen = []
+    txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE, flags=DMA_PREP_INTERRUPT,
+                           callback=seen.append) for i in range(2)]
+    assert txs[0].cookie is None
+    cookies = [drv.submit(tx) for tx in txs]
+    assert cookies[0] != cookies[1] and txs[1].cookie == cookies[1]
+    assert drv.tx_status(cookies[0]) is DmaStatus.IN_PROGRESS
+    assert run(dev.read_reg(q.reg("TAIL"))) == q.tail == 0        # not issued yet
+    run(drv.issue_pending())
+    assert run(dev.read_reg(q.reg("TAIL"))) == 2
+    comp = run(drv.wait(cookies[1]))
+    assert comp.ok and comp is txs[1].result and comp.cookie == cookies[1]
+    assert drv.tx_status(cookies[0]) is DmaStatus.COMPLETE and txs[0].result.ok
+    assert seen == txs                                           # each callback once, in order
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(0) + 2 * PAGE], data)
+    assert run(drv.wait(cookies[0])) is txs[0].result            # already done: no wait
+    with pytest.raises(ValueError):
+        drv.submit(txs[0])                                       # twice
+    with pytest.raises(KeyError):
+        drv.tx_status(12345)
+
+
+def test_dmaengine_api_wait_issues_and_polls_without_an_interrupt():
+    """wait() issues pending work itself (dma_sync_wait) and finds a transaction without
+    DMA_PREP_INTERRUPT by polling HEAD; an error completes as DmaStatus.ERROR."""
+    dev, drv = make()
+    dev.inject_fault("write", dst_page(1) + 64, dst_page(1) + 128)
+    ok = drv.prep_memcpy(dst_page(0), src_page(0), PAGE)
+    bad = drv.prep_memcpy(dst_page(1), src_page(1), PAGE)
+    drv.submit(ok)
+    drv.submit(bad)
+    comp = run(drv.wait(bad.cookie))
+    assert comp.status == "WRITE_ERROR" and comp.fault_addr == dst_page(1)
+    assert drv.tx_status(bad.cookie) is DmaStatus.ERROR
+    assert drv.tx_status(ok.cookie) is DmaStatus.COMPLETE
+
+
+def test_dmaengine_api_more_transactions_than_ring_slots():
+    """issue_pending fills what the ring has room for; poll issues the rest as it frees."""
+    dev = ModelDevice(mem_bytes=MEM)
+    drv = Driver(dev, ring_order=2)                  # 3 usable slots
+    run(drv.probe())
+    data = fill(dev, src_page(0), 10 * PAGE, 32)
+    txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE, flags=DMA_PREP_INTERRUPT)
+           for i in range(10)]
+    for tx in txs:
+        drv.submit(tx)
+    run(drv.issue_pending())
+    assert drv.outstanding() == 3
+    assert run(drv.wait(txs[-1].cookie)).ok
+    assert all(tx.result.ok for tx in txs) and drv.outstanding() == 0
+    assert np.array_equal(dev.mem[dst_page(0):dst_page(0) + 10 * PAGE], data)
+
+
+def test_dmaengine_api_terminate_all():
+    """terminate_all: the started descriptor finishes, issued ones complete ABORTED, an
+    unissued one ABORTED without reaching the engine; every callback runs once; the queue
+    keeps working afterwards."""
+    dev = ModelDevice(mem_bytes=MEM)
+    drv = Driver(dev, ring_order=4)
+    run(drv.probe())
+    size = 16 * PAGE
+    before = dev.mem[dst_page(0):dst_page(0) + 4 * size].copy()
+    seen = []
+    txs = [drv.prep_memcpy(dst_page(0) + i * size, src_page(0) + i * size, size,
+                           callback=seen.append) for i in range(4)]
+    for tx in txs[:3]:
+        drv.submit(tx)
+    run(drv.issue_pending())
+    drv.submit(txs[3])                               # submitted, never issued
+    run(dev.wait_cycles(50))
+    assert run(drv.terminate_all()) == 4
+    assert [tx.result.status for tx in txs] == ["SUCCESS", "ABORTED", "ABORTED", "ABORTED"]
+    assert sorted(seen, key=txs.index) == txs and len(seen) == 4
+    assert np.array_equal(dev.mem[dst_page(0) + size:dst_page(0) + 4 * size], before[size:])
+    assert run(dev.read_reg(drv.queues[0].reg("CONTROL"))) == layout.QCTRL_ENABLE
+    again = drv.prep_memcpy(dst_page(64), src_page(0), PAGE, flags=DMA_PREP_INTERRUPT)
+    drv.submit(again)
+    assert run(drv.wait(again.cookie)).ok
+
+
+def test_dmaengine_api_rejects_what_a_descriptor_cannot_hold():
+    dev, drv = make()
+    with pytest.raises(ValueError):
+        drv.prep_memcpy(0, 0, 1 << 32)
+    with pytest.raises(ValueError):
+        drv.prep_memcpy(0, 0, 64, flags=0x2)
+    with pytest.raises(ValueError):
+        drv.prep_memcpy(0, 0, 64, queue=1)           # the driver has one queue

@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pytest
+from engine_checks import GUARD, MEM_BYTES, NODE, check, fill, pages, pattern  # noqa: F401
 
 from harness import layout, runner
-
-MEM_BYTES = 64 << 20
-NODE = MEM_BYTES // 4
-GUARD = 256          # guard bytes checked on both sides of every destination
-
 
 # ============================================================== cocotb side (in the simulator)
 try:
@@ -30,50 +25,6 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness.assemble import bring_up
     from harness.driver import CopyRequest
-    from harness.golden import ModelDevice
-
-    def pattern(seed: int, src: int, nbytes: int) -> np.ndarray:
-        """The source contents of a region: random, keyed by the test's seed and the address."""
-        return np.random.default_rng([seed, src]).integers(0, 256, nbytes, dtype=np.uint8)
-
-    async def fill(dev, regions, seed):
-        """Random source contents; a known guard pattern around every destination."""
-        for src, dst, length in regions:
-            await dev.mem_write(src, pattern(seed, src, length))
-            await dev.mem_write(dst - GUARD, np.full(length + 2 * GUARD, 0xA5, dtype=np.uint8))
-
-    async def check(dev, regions, completions, seed, expect=None):
-        """Every byte of every successful destination; guards untouched; records as predicted."""
-        model = ModelDevice(mem_bytes=dev.mem_bytes, bus_bytes=dev.bus_bytes)
-        if expect is not None:
-            for kind, lo, hi in expect:
-                model.inject_fault(kind, lo, hi)
-        validated = 0
-        for i, ((src, dst, length), comp) in enumerate(zip(regions, completions)):
-            want = model.outcome(src, dst, length)
-            assert comp.code == want.status, (
-                f"request {i}: status {comp.status}, golden model says "
-                f"{layout.STATUS_NAMES[want.status]}")
-            assert comp.bytes_completed == want.bytes_completed, (i, comp, want)
-            assert comp.fault_addr == want.fault_addr, (i, comp, want)
-            got = await dev.mem_read(dst - GUARD, length + 2 * GUARD)
-            assert (got[:GUARD] == 0xA5).all() and (got[-GUARD:] == 0xA5).all(), \
-                f"request {i}: guard bytes around {dst:#x} were overwritten"
-            body = got[GUARD:-GUARD]
-            src_bytes = pattern(seed, src, length)
-            good = comp.bytes_completed
-            assert np.array_equal(body[:good], src_bytes[:good]), f"request {i}: data mismatch"
-            if comp.code == layout.STATUS_BAD_DESCRIPTOR:
-                assert (body == 0xA5).all(), f"request {i}: a bad descriptor wrote memory"
-            validated += good
-        assert dev.protocol_errors == 0, "AXI checker saw protocol violations (see log)"
-        return validated
-
-    def pages(n, size, src_node=1, dst_node=0, gap=GUARD * 2):
-        """n (src, dst, size) regions, destinations spaced so guards never overlap."""
-        stride = size + max(gap, 4096)
-        return [(src_node * NODE + 0x10000 + i * stride, dst_node * NODE + 0x10000 + i * stride, size)
-                for i in range(n)]
 
     @cocotb.test()
     async def copy_4k(dut):

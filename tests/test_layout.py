@@ -1,9 +1,14 @@
-"""harness/layout.py: dtypes, register arithmetic, descriptor rules, generated artefacts.
+"""harness/layout.py: dtypes, register arithmetic and bit fields, CONFIG, queue decode,
+descriptor and burst rules, generated artefacts.
 
-Pure Python, no simulator. The last tests make the generated files impossible to drift:
-rtl/foliodma_layout.vh and the README tables must equal what layout.py generates
-(fix with `python -m harness gen`).
+No simulator. The last tests make the generated files impossible to drift:
+rtl/foliodma_layout.vh, include/foliodma.h and the README tables must equal what layout.py
+generates (fix with `python -m harness gen`); the C header is compiled with
+``gcc -std=c11 -Wall -Werror`` together with tests/c/layout_check.c, whose descriptor
+encoding and record decoding are compared byte for byte with the Python ones.
 """
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +153,55 @@ def test_verilog_header_is_up_to_date():
         "rtl/foliodma_layout.vh is stale: run `python -m harness gen`"
 
 
+def test_c_header_is_up_to_date():
+    path = REPO / "include" / "foliodma.h"
+    assert path.read_text() == layout.c_header(), \
+        "include/foliodma.h is stale: run `python -m harness gen`"
+
+
+def test_gen_check_reports_a_stale_c_header(tmp_path, monkeypatch):
+    stale = tmp_path / "foliodma.h"
+    stale.write_text(layout.c_header().replace("FOLIODMA_QREG_TAIL 0x14u", "FOLIODMA_QREG_TAIL 0x18u"))
+    monkeypatch.setattr(cli, "C_HEADER", stale)
+    monkeypatch.setattr(cli, "REPO_ROOT", tmp_path)
+    assert cli.main(["gen", "--check"]) == 1
+    assert stale.read_text() != layout.c_header()     # --check writes nothing
+
+
+def test_verilog_header_has_bit_fields_and_burst_rules():
+    vh = layout.verilog_header()
+    for line in ("localparam integer CTRL_ENABLE_BIT = 0;",
+                 "localparam integer CTRL_SOFT_RESET_BIT = 1;",
+                 "localparam integer STATUS_BUSY_BIT = 0;",
+                 "localparam integer QCTRL_ENABLE_BIT = 0;",
+                 "localparam integer QCTRL_PAUSE_BIT = 1;",
+                 "localparam integer QCTRL_ABORT_BIT = 2;",
+                 "localparam integer QSTATUS_IDLE_BIT = 0;",
+                 "localparam integer QSTATUS_PAUSED_BIT = 1;",
+                 "localparam integer QSTATUS_ERROR_BIT = 2;",
+                 "localparam integer QSTATUS_RECORD_ERROR_BIT = 3;",
+                 "localparam integer CONFIG_QUEUES_LSB = 0;",
+                 "localparam integer CONFIG_LOG2_BUS_BYTES_LSB = 8;",
+                 "localparam integer CONFIG_BURSTS_LSB = 16;",
+                 "localparam integer CONFIG_BURSTS_WIDTH = 8;",
+                 "localparam integer QUEUE_INDEX_LSB = 7;",
+                 "localparam integer RING_ORDER_RESET = 1;",
+                 "localparam integer BURST_BOUNDARY = 4096;",
+                 "localparam integer MAX_BURST_BEATS = 256;"):
+        assert line in vh, line
+
+
+def test_verilog_header_only_adds_names():
+    """The RTL is switched to new names separately: every name the header had before the
+    bit fields were added is still there, with its value."""
+    vh = layout.verilog_header()
+    for line in ("localparam [11:0] REG_CONTROL = 12'h008;", "localparam [11:0] QUEUE_BASE = 12'h100;",
+                 "localparam [6:0] QREG_REC_FAULTS = 7'h50;", "localparam [3:0] STATUS_FETCH_ERROR = 4'd6;",
+                 "localparam integer DESC_COOKIE_LSB = 192;  // 64 bits",
+                 "localparam integer COMP_FAULT_ADDR_LSB = 128;  // 64 bits"):
+        assert line in vh, line
+
+
 def test_verilog_header_contents():
     vh = layout.verilog_header()
     assert "localparam [31:0] ENGINE_ID = 32'hF01D0001;" in vh
@@ -177,3 +231,149 @@ def test_readme_with_tables_replaces_only_the_block():
     assert new == f"head\n{cli.README_BEGIN}\nTABLES\n{cli.README_END}\ntail\n"
     with pytest.raises(ValueError):
         cli.readme_with_tables("no markers here\n", "TABLES\n")
+
+
+# ------------------------------------------------------------------ bit fields, CONFIG, decode
+def test_bit_field_masks_match_the_named_constants():
+    assert (layout.CTRL_ENABLE, layout.CTRL_SOFT_RESET, layout.STATUS_BUSY) == (1, 2, 1)
+    assert (layout.QCTRL_ENABLE, layout.QCTRL_PAUSE, layout.QCTRL_ABORT) == (1, 2, 4)
+    assert (layout.QSTATUS_IDLE, layout.QSTATUS_PAUSED, layout.QSTATUS_ERROR,
+            layout.QSTATUS_RECORD_ERROR) == (1, 2, 4, 8)
+    f = layout.field("CONFIG", "LOG2_BUS_BYTES")
+    assert (f.mask, f.get(0x00100604), f.put(7), f.bits()) == (0xFF00, 6, 0x700, "[15:8]")
+    with pytest.raises(ValueError):
+        f.put(256)
+    with pytest.raises(KeyError):
+        layout.field("CONTROL", "ABORT")            # a queue CONTROL field, not a global one
+
+
+def test_bit_fields_do_not_overlap():
+    for table in (layout.GLOBAL_FIELDS, layout.QUEUE_FIELDS):
+        for reg, fields in table.items():
+            used = 0
+            for f in fields:
+                assert not used & f.mask, f"{reg}.{f.name} overlaps"
+                assert f.msb < 32
+                used |= f.mask
+
+
+@pytest.mark.parametrize("queues, bus_bytes, bursts", [(1, 8, 16), (4, 64, 16), (16, 128, 255)])
+def test_config_round_trip(queues, bus_bytes, bursts):
+    word = layout.pack_config(queues, bus_bytes, bursts)
+    assert word == queues | (bus_bytes.bit_length() - 1) << 8 | bursts << 16
+    assert layout.unpack_config(word) == layout.EngineConfig(queues, bus_bytes, bursts)
+
+
+def test_config_rejects_what_does_not_fit():
+    with pytest.raises(ValueError):
+        layout.pack_config(256, 64, 16)
+    with pytest.raises(ValueError):
+        layout.pack_config(1, 48, 16)
+
+
+def test_decode_offset_follows_the_rtl():
+    assert layout.decode_offset(0x008, 4) == layout.RegAddress("CONTROL")
+    assert layout.decode_offset(0x100 + 3 * 0x80 + 0x14, 4) == layout.RegAddress("TAIL", 3)
+    assert layout.decode_offset(0x100 + 4 * 0x80 + 0x14, 4) is None      # no queue 4
+    assert layout.decode_offset(0x100 + 0x54, 4) is None                 # a hole in the block
+    assert layout.decode_offset(0x018, 4) is None                        # a global hole
+    assert layout.decode_offset(0x1000 + 0x008, 4) == layout.RegAddress("CONTROL")  # 12 bits
+    for q in range(4):
+        for name, _, _, _ in layout.QUEUE_REGS:
+            assert layout.decode_offset(layout.queue_reg(q, name), 4) == layout.RegAddress(name, q)
+
+
+def test_ring_order_clamp():
+    assert [layout.clamp_ring_order(v) for v in (0, 1, 9, 16, 17, 1 << 31)] == [1, 1, 9, 16, 16, 16]
+    assert layout.RING_ORDER_RESET == 1
+
+
+# -------------------------------------------------------------------------- burst rules
+def test_burst_cuts_at_4k_and_256_beats():
+    assert layout.burst_cuts(0x800, 0x2000, 64) == [(0, 0x800), (0x800, 0x1000), (0x1800, 0x800)]
+    # 8-byte bus: 256 beats = 2 KiB comes before the 4 KiB boundary
+    assert layout.burst_cuts(0, 0x1000, 8) == [(0, 0x800), (0x800, 0x800)]
+    for addr, length, bb in ((0x40, 1 << 16, 64), (0xFC0, 0x3000, 128), (0x1000, 64, 8)):
+        cuts = layout.burst_cuts(addr, length, bb)
+        assert sum(n for _, n in cuts) == length
+        for off, n in cuts:
+            a = addr + off
+            assert a // layout.BURST_BOUNDARY == (a + n - 1) // layout.BURST_BOUNDARY
+            assert n <= layout.MAX_BURST_BEATS * bb
+
+
+def test_device_uses_the_layout_burst_rules():
+    from harness import device
+    assert device.burst_cuts is layout.burst_cuts and device.bursts is layout.bursts
+    assert device.PAGE_4K == layout.BURST_BOUNDARY
+    assert device.MAX_BURST_BEATS == layout.MAX_BURST_BEATS
+
+
+# ---------------------------------------------------------------------------- C header
+C_CHECK = REPO / "tests" / "c" / "layout_check.c"
+
+
+@pytest.fixture(scope="module")
+def layout_check(tmp_path_factory):
+    """tests/c/layout_check.c built against include/foliodma.h with -Wall -Werror."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("gcc not installed")
+    exe = tmp_path_factory.mktemp("c") / "layout_check"
+    subprocess.run([gcc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(REPO / "include"),
+                    str(C_CHECK), "-o", str(exe)], check=True, capture_output=True, text=True)
+    return exe
+
+
+def test_c_header_compiles_alone(tmp_path):
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("gcc not installed")
+    src = tmp_path / "only.c"
+    src.write_text('#include "foliodma.h"\nint main(void) { return 0; }\n')
+    subprocess.run([gcc, "-std=c11", "-Wall", "-Werror", "-pedantic", "-I", str(REPO / "include"),
+                    str(src), "-o", str(tmp_path / "only")], check=True)
+
+
+def test_c_descriptors_match_pack_descriptors(layout_check):
+    entries = [(0x1000, 0x2000, 4096, layout.DESC_FLAG_IRQ, 0xABCD),
+               ((1 << 64) - 64, 1 << 40, layout.DESC_MAX_LENGTH, 0xFFFF_FFFF, (1 << 64) - 1),
+               (0, 0, 0, 0, 0)]
+    args = [str(v) for e in entries for v in e]
+    out = subprocess.run([str(layout_check), "desc", *args], check=True, capture_output=True)
+    assert out.stdout == layout.pack_descriptors(entries).tobytes()
+
+
+def test_c_decodes_records_like_completion(layout_check):
+    recs = np.zeros(3, dtype=layout.COMPLETION)
+    recs[0] = (0xD1FF_0001, layout.STATUS_SUCCESS, 4096, 0, 0)
+    recs[1] = ((1 << 64) - 2, layout.STATUS_WRITE_ERROR, 0x800, 0x2_0000_0800, 7)
+    recs[2] = (0, layout.STATUS_FETCH_ERROR, 0, 0xFF_FFE0, 0)
+    raw = recs.tobytes()
+    out = subprocess.run([str(layout_check), "records"], input=raw, check=True,
+                         capture_output=True)
+    got = [tuple(int(x) for x in line.split()) for line in out.stdout.decode().splitlines()]
+    back = layout.unpack_completions(raw)
+    assert got == [tuple(int(r[n]) for n in layout.COMPLETION.names) for r in back]
+    assert got[1] == ((1 << 64) - 2, 3, 0x800, 0x2_0000_0800, 7)
+
+
+def test_c_constants_match_layout(layout_check):
+    out = subprocess.run([str(layout_check), "regs"], check=True, capture_output=True, text=True)
+    got = {name: int(v) for name, v in (line.split() for line in out.stdout.splitlines())}
+    assert got == {
+        "ENGINE_ID": layout.ENGINE_ID,
+        "REG_CONFIG": layout.global_reg("CONFIG"),
+        "REG_IRQ_STATUS": layout.global_reg("IRQ_STATUS"),
+        "REG_WR_STALL": layout.global_reg("WR_STALL"),
+        "Q3_TAIL": layout.queue_reg(3, "TAIL"),
+        "Q3_REC_FAULTS": layout.queue_reg(3, "REC_FAULTS"),
+        "CTRL_SOFT_RESET": layout.CTRL_SOFT_RESET,
+        "QCTRL_ABORT": layout.QCTRL_ABORT,
+        "QSTATUS_RECORD_ERROR": layout.QSTATUS_RECORD_ERROR,
+        "CONFIG_PACK_4_6_16": layout.pack_config(4, 64, 16),
+        "CONFIG_QUEUES": 4, "CONFIG_BUS_BYTES": 64, "CONFIG_BURSTS": 16,
+        "STATUS_FETCH_ERROR": layout.STATUS_FETCH_ERROR,
+        "BURST_BOUNDARY": layout.BURST_BOUNDARY,
+        "MAX_BURST_BEATS": layout.MAX_BURST_BEATS,
+    }

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from harness.backdoor import read_hex, write_hex
 
-from harness.backdoor import read_hex, write_hex  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 MEM_BYTES = 64 * 1024 * 1024
 NODE_BYTES = MEM_BYTES // 4

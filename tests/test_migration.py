@@ -155,24 +155,21 @@ if cocotb is not None:
         while the engine is idle) or simulated; it is below the same batch submitted as one
         chunk (all software before the doorbell, the old serial way) and not below the
         engine's own bus time plus the software that cannot overlap (first chunk, irq)."""
-        from collections import deque
-
-        from harness import layout
         from harness.costs import DEFAULT_COSTS as c
-        from harness.driver import CopyRequest, chunk_sizes
+        from harness.driver import DMA_PREP_INTERRUPT, chunk_sizes
         from harness.jobs import TimedDriver, WarpDevice
 
         dev, drv = await bring_up(dut, latency=100, driver_cls=TimedDriver)
         # dma_busy is up by the time the doorbell's register write returns (the queue takes
         # TAIL one edge before the write response): nothing rung can look idle
         assert not dev.engine_busy()
-        one = [CopyRequest(1 * dev.node_bytes, 2 * dev.node_bytes, PAGE_SIZE, cookie=77)]
-        await drv._submit(drv.queues[0], deque([0]), one, [77])
+        tx = drv.prep_memcpy(2 * dev.node_bytes, 1 * dev.node_bytes, PAGE_SIZE,
+                             flags=DMA_PREP_INTERRUPT, cookie=77)
+        assert drv.submit(tx) == 77
+        await drv.issue_pending()
         assert dev.engine_busy() and drv.outstanding() == 1
         assert await dev.wait_irq(10_000)
-        await dev.write_reg(layout.global_reg("IRQ_STATUS"), 1)        # ack queue 0
-        results = [None]
-        assert await drv._reap(drv.queues[0], results) == 1 and results[0].ok
+        assert await drv.poll() == 1 and tx.result.ok      # acks IRQ_STATUS, reaps
         assert drv.outstanding() == 0
         n = 64
         chunks = chunk_sizes(n, drv.submit_chunks)

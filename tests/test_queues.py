@@ -33,7 +33,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from test_engine import GUARD, NODE, check, fill, pages, pattern
+    from engine_checks import GUARD, NODE, check, fill, pages, pattern
 
     from harness.assemble import bring_up
     from harness.driver import CopyRequest, EngineResetError, ring_advance
