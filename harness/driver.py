@@ -375,10 +375,10 @@ class Driver:
         dev_id = await self.dev.read_reg(layout.global_reg("ID"))
         if dev_id != layout.ENGINE_ID:
             raise ProbeError(f"ID {dev_id:#010x}, expected {layout.ENGINE_ID:#010x}")
-        config = await self.dev.read_reg(layout.global_reg("CONFIG"))
-        self.hw_queues = config & 0xFF
-        self.bus_bytes = 1 << ((config >> 8) & 0xFF)
-        self.bursts_in_flight = (config >> 16) & 0xFF
+        config = layout.unpack_config(await self.dev.read_reg(layout.global_reg("CONFIG")))
+        self.hw_queues = config.nr_queues
+        self.bus_bytes = config.bus_bytes
+        self.bursts_in_flight = config.bursts_in_flight
         if self.hw_queues < self.nr_queues:
             raise ProbeError(f"engine has {self.hw_queues} queues, driver wants {self.nr_queues}")
         if self.bus_bytes != self.dev.bus_bytes:
