@@ -28,7 +28,7 @@ BUILD = runner.BUILD_ROOT
 REPORT_JSON = BUILD / "report.json"
 BENCH_DIR = BUILD / "bench"
 JOB_MODULE = "harness.jobs"
-DATA_WIDTH = 512                               #: the engine's default bus (issue 3 targets)
+DATA_WIDTH = 512                               #: the engine's default bus
 BUS_BYTES = DATA_WIDTH // 8
 
 # ------------------------------------------------------------------------ memory setting
@@ -77,7 +77,7 @@ def cpu_setting(source_bytes: int) -> dict:
 DEFAULT_BENCH_LATENCY = 2
 
 # ------------------------------------------------------------------------------ make sim
-#: (mode, folio bytes, folios): issue 2's default workload first (512 x 4 KiB, then one
+#: (mode, folio bytes, folios): the default workload first (512 x 4 KiB, then one
 #: 2 MiB folio, through the engine), then the seed's 4KB and 2MB rows for every copy path.
 SIM_DEFAULT_WORKLOAD = [("batch_dma", 4096, 512), ("batch_dma", 2 << 20, 1)]
 SIM_SEED_ROWS = [(mode, 4096, n) for mode in ("generic", "batch_cpu", "batch_dma_v1",
@@ -323,7 +323,7 @@ SWEEP_NR = [1, 8, 64, 512]
 SWEEP_QUEUES = [1, 2, 4, 8, 16]
 SWEEP_LATENCY = [2, 100, 200, 500]
 #: default `make bench`: every folio size x count x latency on one
-#: queue (issue 3's targets), and queue scaling at one latency; --full: the whole product.
+#: queue (the engine targets), and queue scaling at one latency; --full: the whole product.
 DEFAULT_SCALING_LATENCY = 200
 #: default `make bench`: points over this much data run only at DEFAULT_SCALING_LATENCY
 #: (8 x 2M takes ~1-2 min of Icarus each); --full runs them at every latency
@@ -377,7 +377,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     md = report.bench_markdown(points) if points else "(no points)\n"
     met = [p for p in points if p.get("target")]
     summary = (f"\n{sum(1 for p in met if p['target']['met'])} of {len(met)} points with an "
-               f"issue-3 target meet it; {len(errors)} errors; {len(skipped)} skipped; "
+               f"engine target meet it; {len(errors)} errors; {len(skipped)} skipped; "
                f"wall {wall:.0f} s on {simulator}\n")
     (BENCH_DIR / "bench.md").write_text(
         f"# foliodma bench ({simulator}, {DATA_WIDTH}-bit bus)\n\n" + md + summary)

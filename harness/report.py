@@ -3,7 +3,7 @@
 Pure Python (numpy only; matplotlib only inside :func:`plot_bench`), so every figure the
 experiment layer prints can be unit-tested without a simulator (tests/test_report.py).
 
-Definitions used everywhere (issue 3):
+Definitions used everywhere:
 
 * ``bytes_per_cycle``  = data bytes / fabric cycles
 * ``bus_efficiency``   = data bytes / (fabric cycles x bus bytes)
@@ -280,7 +280,7 @@ def folio_sizes_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
 def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: int,
                   fabric_cycles: int, bus_bytes: int, bytes_validated: int,
                   first_read_latency: int | None = None, **extra) -> dict[str, Any]:
-    """One benchmark point's JSON record (issue 3 keys + ideal efficiency + extras)."""
+    """One benchmark point's JSON record (the throughput keys + ideal efficiency + extras)."""
     nbytes = folio_bytes * nr_folios
     beats = nbytes // bus_bytes
     ideal = ideal_efficiency(beats, mem_latency)
@@ -301,7 +301,7 @@ def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: in
 
 
 def bench_target(p: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Issue 3's target for a point, {"rule", "met"}; None where no target applies
+    """The engine target for a point, {"rule", "met"}; None where no target applies
     (targets are stated for one queue on a 512-bit bus)."""
     if p["queues"] != 1 or p["bus_bytes"] != 64 or p.get("rate"):
         return None

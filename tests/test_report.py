@@ -1,5 +1,5 @@
 """harness/report.py and the experiment layer's pure parts: statistics, formatting, JSON,
-throughput figures, issue-3 targets, the seed's table, sweep grouping (no simulator)."""
+throughput figures, engine targets, the seed's table, sweep grouping (no simulator)."""
 import json
 import math
 
@@ -261,7 +261,7 @@ def test_channels_markdown_puts_the_series_figures_beside_ours():
     assert rows[2].startswith("| 4 | 50.00 | 26.84 |")
 
 
-def test_capped_points_have_no_issue3_target():
+def test_capped_points_have_no_engine_target():
     p = report.point_figures(4096, 64, 1, 100, 9000, 64, 64 * 4096, rate=50)
     assert p["target"] is None and p["rate"] == 50
 
