@@ -273,7 +273,7 @@ def pnr_ecp5(b: Build, out: Path, timeout: float | None) -> None:
     rel = d.relative_to(ROOT)
     script = read_script(b.data_width, b.num_queues) + (
         f"synth_ecp5 -flatten -top {TOP} -json {rel}/ecp5.json\n"
-        "select -assert-none t:$*latch* %u\n"
+        "select -assert-none t:$*latch*\n"
     )
     t0 = time.monotonic()
     try:
@@ -304,6 +304,7 @@ def pnr_ecp5(b: Build, out: Path, timeout: float | None) -> None:
                  "seconds": round(time.monotonic() - t0, 1)}
     except SynthError as e:
         b.pnr = {"error": str(e), "seconds": round(time.monotonic() - t0, 1)}
+        raise
 
 
 # ------------------------------------------------------------------ report
@@ -400,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
               f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
         if (b.data_width, b.num_queues) in pnr:
             print(f"  synth_ecp5 + nextpnr-ecp5 ({ECP5_DEVICE[2:]}) ...", flush=True)
-            pnr_ecp5(b, out, args.pnr_timeout)
+            try:
+                pnr_ecp5(b, out, args.pnr_timeout)
+            except SynthError as e:   # a Yosys error fails the run; nextpnr's are reported
+                b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
             if "error" in b.pnr:
                 print(f"  place and route: {b.pnr['error']}", flush=True)
             else:
