@@ -56,6 +56,10 @@ PEER = {
     512: {"lut": 525, "ff": 1019},
 }
 
+# --peer: axi_cdma configured like the engine (32-bit addresses, 8-bit IDs, 256-beat bursts,
+# 32-bit lengths); AXI_DATA_WIDTH is the build's width.
+PEER_PARAMS = {"AXI_ADDR_WIDTH": 32, "AXI_ID_WIDTH": 8, "AXI_MAX_BURST_LEN": 256, "LEN_WIDTH": 32}
+
 # 7-series cell classes. LUTRAM is counted in LUTs (the SLICEM LUTs a cell occupies).
 LUT_CELLS = {f"LUT{k}": 1 for k in range(1, 7)}
 LUTRAM_CELLS = {
@@ -190,12 +194,15 @@ def run_yosys(script: str, build_dir: Path, name: str, timeout: float | None) ->
 EXTRA_PARAMS: dict[str, int] = {}   # --param NAME=VALUE, applied to every build
 
 
-def read_script(width: int, queues: int) -> str:
-    extra = "".join(f" -set {k} {v}" for k, v in EXTRA_PARAMS.items())
+def read_script(width: int, queues: int, top: str = TOP, files: list[str] | None = None,
+                params: dict | None = None) -> str:
+    if params is None:
+        params = dict({"DATA_WIDTH": width, "NUM_QUEUES": queues}, **EXTRA_PARAMS)
+    sets = "".join(f" -set {k} {v}" for k, v in params.items())
     return (
-        f"read_verilog -defer -I . {' '.join(RTL_FILES)}\n"
-        f"chparam -set DATA_WIDTH {width} -set NUM_QUEUES {queues}{extra} {TOP}\n"
-        f"hierarchy -check -top {TOP}\n"
+        f"read_verilog -defer -I . {' '.join(files or RTL_FILES)}\n"
+        f"chparam{sets} {top}\n"
+        f"hierarchy -check -top {top}\n"
         "proc\n"
         # a latch inferred from an always @(*) that misses an assignment
         "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr %u %u\n"
@@ -223,19 +230,23 @@ class Build:
     synth_seconds: float = 0.0
     pnr: dict | None = None   # nextpnr-ecp5: fmax_mhz, utilization, seconds, or error
 
+    label: str = ""           # set for a peer design's row
+
     @property
     def key(self) -> str:
-        return f"w{self.data_width}-q{self.num_queues}"
+        return f"peer-w{self.data_width}" if self.label else f"w{self.data_width}-q{self.num_queues}"
 
 
-def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: int) -> None:
-    d = out / b.key
+def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: int,
+                 top: str = TOP, files: list[str] | None = None, params: dict | None = None,
+                 key: str | None = None) -> None:
+    d = out / (key or b.key)
     d.mkdir(parents=True, exist_ok=True)
     rel = d.relative_to(ROOT)
     netlist = d / "xilinx.json"
     write_netlist = f"write_json {rel}/xilinx.json\n" if depth_max_cells else ""
-    script = read_script(b.data_width, b.num_queues) + (
-        f"synth_xilinx -flatten -top {TOP}\n"
+    script = read_script(b.data_width, b.num_queues, top, files, params) + (
+        f"synth_xilinx -flatten -top {top}\n"
         "select -assert-none t:LDCE t:LDPE t:$*latch* %u %u\n"
         f"tee -q -o {rel}/stat.json stat -json\n"
         + write_netlist
@@ -248,7 +259,7 @@ def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: in
         raise SynthError(f"{len(latches)} latch(es) inferred: {latches[0].strip()}")
     b.warnings = sum(1 for l in text.splitlines() if l.startswith("Warning:"))
     stat = json.loads((d / "stat.json").read_text())
-    cells = stat["modules"][f"\\{TOP}"]["num_cells_by_type"]
+    cells = stat["modules"][f"\\{top}"]["num_cells_by_type"]
     b.cells = dict(sorted(cells.items()))
     if any(t in LATCH_CELLS for t in cells):
         raise SynthError("latch cells in the mapped netlist")
@@ -263,7 +274,7 @@ def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: in
     ncells = sum(cells.values())
     if depth_max_cells and netlist.exists():
         if ncells <= depth_max_cells:
-            b.depth = logic_depth(json.loads(netlist.read_text()))
+            b.depth = logic_depth(json.loads(netlist.read_text()), top)
         netlist.unlink()   # large, and only read here
 
 
@@ -313,8 +324,9 @@ COLUMNS = ("build", "LUT", "LUTRAM", "FF", "RAMB36", "RAMB18", "CARRY4", "depth"
 
 
 def row(b: Build) -> list[str]:
+    name = b.label or f"{b.data_width}b x{b.num_queues}q"
     if not b.ok:
-        return [f"{b.data_width}b x{b.num_queues}q", "FAILED"] + [""] * (len(COLUMNS) - 2)
+        return [name, "FAILED"] + [""] * (len(COLUMNS) - 2)
     if b.pnr is None:
         fmax = "-"
     elif "error" in b.pnr:
@@ -322,8 +334,8 @@ def row(b: Build) -> list[str]:
     else:
         fmax = f"{b.pnr['fmax_mhz']} MHz"
     peer = PEER.get(b.data_width)
-    peer_s = f"{peer['lut']}/{peer['ff']}" if peer and b.num_queues == 1 else "-"
-    return [f"{b.data_width}b x{b.num_queues}q", str(b.lut), str(b.lutram), str(b.ff),
+    peer_s = f"{peer['lut']}/{peer['ff']}" if peer and b.num_queues == 1 and not b.label else "-"
+    return [name, str(b.lut), str(b.lutram), str(b.ff),
             str(b.ramb36), str(b.ramb18), str(b.carry4),
             "-" if b.depth is None else str(b.depth), fmax, peer_s, f"{b.synth_seconds:.0f}"]
 
@@ -369,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="sim_build/synth", help="output directory (default %(default)s)")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="another foliodma_top parameter for every build (repeatable)")
+    ap.add_argument("--peer", metavar="DIR",
+                    help="a verilog-axi checkout: also synthesize its rtl/axi_cdma.v (copied under "
+                         "--out, never into the repository) for each width, same flow")
     args = ap.parse_args(argv)
     for item in args.param:
         name, _, value = item.partition("=")
@@ -410,14 +425,36 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"  Fmax {b.pnr['fmax_mhz']} MHz, {b.pnr['seconds']:.0f} s", flush=True)
 
+    peers = []
+    if args.peer:
+        src = Path(args.peer) / "rtl" / "axi_cdma.v"
+        if not src.exists():
+            raise SystemExit(f"error: {src} not found")
+        (out / "peer").mkdir(exist_ok=True)
+        shutil.copy(src, out / "peer" / "axi_cdma.v")
+        rel = str((out / "peer" / "axi_cdma.v").relative_to(ROOT))
+        for w in widths:
+            p = Build(w, 1, label=f"axi_cdma {w}b")
+            params = dict(PEER_PARAMS, AXI_DATA_WIDTH=w)
+            print(f"synth_xilinx peer axi_cdma {params} ...", flush=True)
+            try:
+                synth_xilinx(p, out, args.timeout, args.depth_max_cells, top="axi_cdma",
+                             files=[rel], params=params, key=p.key)
+                p.ok = True
+                p.pnr = None
+            except SynthError as e:
+                p.error = str(e)
+            peers.append(p)
+    builds_all = builds + peers
+
     stamp = datetime.date.today().isoformat()
     command = "python -m harness.synth " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = table(builds, markdown=False)
+    text = table(builds_all, markdown=False)
     print()
     print(text)
     print()
     print(NOTES)
-    for b in builds:
+    for b in builds_all:
         if not b.ok:
             print(f"FAILED {b.key}: {b.error}")
     report = {
@@ -426,10 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         "peer_quoted": {"design": "verilog-axi axi_cdma", "by_data_width": PEER},
         "extra_parameters": EXTRA_PARAMS,
         "builds": [dict(asdict(b), key=b.key) for b in builds],
+        "peer_measured": [dict(asdict(p), key=p.key, parameters=dict(PEER_PARAMS, AXI_DATA_WIDTH=p.data_width))
+                          for p in peers],
     }
     (out / "synth.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "synth.md").write_text(
-        f"Measured {stamp} with `{command.strip()}`.\n\n{table(builds, markdown=True)}\n\n{NOTES}\n")
+        f"Measured {stamp} with `{command.strip()}`.\n\n{table(builds_all, markdown=True)}\n\n{NOTES}\n")
     print(f"\nwrote {out / 'synth.json'} and {out / 'synth.md'}")
     return 1 if failed else 0
 
