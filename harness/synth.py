@@ -72,7 +72,16 @@ LATCH_CELLS = {"LDCE", "LDPE"}
 
 
 class SynthError(RuntimeError):
-    """A build that must fail `make synth`: a Yosys error, a latch, a missing module."""
+    """A build that must fail `make synth`: a Yosys error, a latch, a missing module; or,
+    with limit=True, one the tools could not finish (time out, out of memory: the
+    WebAssembly Yosys has 4 GiB), reported as not measured rather than as a failure."""
+
+    def __init__(self, msg: str, limit: bool = False):
+        super().__init__(msg)
+        self.limit = limit
+
+
+LIMIT_PATTERNS = ("bad_alloc", "out of memory", "memory allocation", "wasm trap", "Cannot allocate")
 
 
 # ------------------------------------------------------------------ logic depth
@@ -180,13 +189,18 @@ def run_yosys(script: str, build_dir: Path, name: str, timeout: float | None) ->
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise SynthError(f"yosys did not finish in {timeout:.0f} s (log: {log})") from None
+        raise SynthError(f"yosys did not finish in {timeout:.0f} s (log: {log})", limit=True) from None
     text = log.read_text(errors="replace") if log.exists() else ""
     if proc.returncode != 0:
         errors = [l for l in (text + proc.stdout + proc.stderr).splitlines() if "ERROR" in l]
         msg = errors[-1].strip() if errors else f"yosys exited with {proc.returncode}"
         if "foliodma_param_error_" in msg or "is not part of the design" in msg:
             msg = "missing module: " + msg
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
+        if not errors and any(p.lower() in tail.lower() for p in LIMIT_PATTERNS):
+            raise SynthError(f"yosys ran out of memory: {tail.splitlines()[-1].strip()} (log: {log})", limit=True)
+        if not errors:
+            msg += ": " + tail.strip().replace("\n", " | ")[-300:]
         raise SynthError(f"{msg} (log: {log})")
     return text
 
@@ -326,7 +340,7 @@ COLUMNS = ("build", "LUT", "LUTRAM", "FF", "RAMB36", "RAMB18", "CARRY4", "depth"
 def row(b: Build) -> list[str]:
     name = b.label or f"{b.data_width}b x{b.num_queues}q"
     if not b.ok:
-        return [name, "FAILED"] + [""] * (len(COLUMNS) - 2)
+        return [name, "FAILED" if not b.error.startswith("yosys") else "n/a"] + [""] * (len(COLUMNS) - 2)
     if b.pnr is None:
         fmax = "-"
     elif "error" in b.pnr:
@@ -409,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
             b.ok = True
         except SynthError as e:
             b.error = str(e)
-            failed = True
-            print(f"  FAILED: {e}", flush=True)
+            failed = failed or not e.limit
+            print(f"  {'NOT MEASURED' if e.limit else 'FAILED'}: {e}", flush=True)
             continue
         print(f"  {b.lut} LUT, {b.lutram} LUTRAM, {b.ff} FF, {b.ramb36} RAMB36, {b.ramb18} RAMB18, "
               f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
@@ -419,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 pnr_ecp5(b, out, args.pnr_timeout)
             except SynthError as e:   # a Yosys error fails the run; nextpnr's are reported
-                b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
+                if not e.limit:
+                    b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
             if "error" in b.pnr:
                 print(f"  place and route: {b.pnr['error']}", flush=True)
             else:
@@ -456,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     print(NOTES)
     for b in builds_all:
         if not b.ok:
-            print(f"FAILED {b.key}: {b.error}")
+            print(f"{b.key}: {b.error}")
     report = {
         "date": stamp, "command": command.strip(), "top": TOP,
         "flow": {"area": "yosys synth_xilinx -flatten", "timing": f"yosys synth_ecp5 + nextpnr-ecp5 {ECP5_DEVICE} --out-of-context"},
