@@ -196,6 +196,8 @@ def run_yosys(script: str, build_dir: Path, name: str, timeout: float | None) ->
         msg = errors[-1].strip() if errors else f"yosys exited with {proc.returncode}"
         if "foliodma_param_error_" in msg or "is not part of the design" in msg:
             msg = "missing module: " + msg
+        elif "selection is not empty" in msg:
+            msg = "latch inferred: " + msg
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
         if not errors and any(p.lower() in tail.lower() for p in LIMIT_PATTERNS):
             raise SynthError(f"yosys ran out of memory: {tail.splitlines()[-1].strip()} (log: {log})", limit=True)
@@ -215,8 +217,8 @@ def read_script(width: int, queues: int, top: str = TOP, files: list[str] | None
     sets = "".join(f" -set {k} {v}" for k, v in params.items())
     return (
         f"read_verilog -defer -I . {' '.join(files or RTL_FILES)}\n"
-        f"chparam{sets} {top}\n"
-        f"hierarchy -check -top {top}\n"
+        + (f"chparam{sets} {top}\n" if sets else "")
+        + f"hierarchy -check -top {top}\n"
         "proc\n"
         # a latch inferred from an always @(*) that misses an assignment
         "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr %u %u\n"
