@@ -348,7 +348,8 @@ def row(b: Build) -> list[str]:
     elif "error" in b.pnr:
         fmax = "n/a (" + b.pnr["error"][:40] + ")"
     else:
-        fmax = f"{b.pnr['fmax_mhz']} MHz"
+        comb = b.pnr.get("utilization", {}).get("TRELLIS_COMB", {}).get("used")
+        fmax = f"{b.pnr['fmax_mhz']} MHz" + (f" ({comb} LUT4)" if comb else "")
     peer = PEER.get(b.data_width)
     peer_s = f"{peer['lut']}/{peer['ff']}" if peer and b.num_queues == 1 and not b.label else "-"
     return [name, str(b.lut), str(b.lutram), str(b.ff),
@@ -372,7 +373,8 @@ NOTES = (
     "RAMB36/RAMB18: block RAMs (Yosys synth_xilinx -flatten, 7-series cells, default "
     "parameters otherwise: ADDR_WIDTH 32, ID_WIDTH 8, MAX_BURSTS 16, FIFO_DEPTH 1024). "
     "depth: longest LUT/MUXF/CARRY4/LUTRAM-read chain between registers, in cells. "
-    "ECP5 Fmax: nextpnr-ecp5 out of context on an LFE5U-85F, seed 1. "
+    "ECP5 Fmax: nextpnr-ecp5 out of context on an LFE5U-85F (83,640 LUT4), seed 1, with the "
+    "LUT4s it used. "
     "peer LUT/FF: verilog-axi axi_cdma on the same Yosys flow, as measured by an earlier "
     "session (not re-measured here; a single-channel engine with no descriptor rings)."
 )
