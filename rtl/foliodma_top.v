@@ -23,12 +23,12 @@
 
 module foliodma_top #(
     parameter integer DATA_WIDTH = 512,        // AXI data width: 64, 128, 256, 512 or 1024
-    parameter integer ADDR_WIDTH = 32,         // AXI address width (descriptors carry 64-bit addresses)
-    parameter integer ID_WIDTH = 8,            // AXI ID width (>= clog2(NUM_QUEUES) + 1)
+    parameter integer ADDR_WIDTH = 32,         // AXI address width, 12..64 (descriptors carry 64-bit addresses)
+    parameter integer ID_WIDTH = 8,            // AXI ID width, clog2(NUM_QUEUES) + 1 .. 32
     parameter integer NUM_QUEUES = 1,          // 1..16 queues (channels)
-    parameter integer MAX_BURSTS = 16,         // data bursts in flight per direction per queue
-    parameter integer FIFO_DEPTH = 1024,       // data FIFO per queue, in beats (power of 2)
-    parameter integer AXIL_ADDR_WIDTH = 12
+    parameter integer MAX_BURSTS = 16,         // data bursts in flight per direction per queue (power of 2, <= 128)
+    parameter integer FIFO_DEPTH = 1024,       // data FIFO per queue, in beats (power of 2, >= 256: one whole burst)
+    parameter integer AXIL_ADDR_WIDTH = 12    // register port address width, 12..32
 ) (
     input  wire                       clk,
     input  wire                       rst,
