@@ -294,6 +294,23 @@ def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: in
         netlist.unlink()   # large, and only read here
 
 
+def critical_path(log: str) -> dict:
+    """Start, end and logic/routing split of the first critical path nextpnr reports."""
+    src = sink = split = None
+    on = False
+    for line in log.splitlines():
+        if "Critical path report for clock" in line:
+            on = True
+        elif on and "Source" in line and src is None:
+            src = line.split("Source", 1)[1].strip()
+        elif on and "Sink" in line:
+            sink = line.split("Sink", 1)[1].strip()
+        elif on and "ns logic" in line:
+            split = line.replace("Info:", "").strip()
+            break
+    return {"from": src, "to": sink, "delay": split}
+
+
 def pnr_ecp5(b: Build, out: Path, timeout: float | None) -> None:
     d = out / b.key
     d.mkdir(parents=True, exist_ok=True)
@@ -328,6 +345,7 @@ def pnr_ecp5(b: Build, out: Path, timeout: float | None) -> None:
                 if k in ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_SLICE", "DP16KD", "TRELLIS_RAMW")}
         b.pnr = {"device": "LFE5U-85F", "fmax_mhz": round(min(fmax.values()), 1) if fmax else None,
                  "fmax_by_clock": fmax, "utilization": util,
+                 "critical_path": critical_path((d / "pnr.log").read_text(errors="replace")),
                  "seconds": round(time.monotonic() - t0, 1)}
     except SynthError as e:
         b.pnr = {"error": str(e), "seconds": round(time.monotonic() - t0, 1)}
