@@ -407,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="64-bit, 1 queue, no place and route")
     ap.add_argument("--widths", default=",".join(map(str, WIDTHS)), help="DATA_WIDTH list (default %(default)s)")
     ap.add_argument("--queues", default=",".join(map(str, QUEUES)), help="NUM_QUEUES list (default %(default)s)")
+    ap.add_argument("--builds", metavar="WxQ;...",
+                    help="explicit builds in this order, e.g. '1024x1;512x4' (instead of --widths x --queues)")
     ap.add_argument("--pnr", default=";".join(f"{w}x{q}" for w, q in PNR_BUILDS),
                     help="builds placed and routed on ECP5, WIDTHxQUEUES;... or 'none' (default %(default)s)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per Yosys run (default %(default)s)")
@@ -436,7 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     if not out.is_relative_to(ROOT):
         raise SystemExit("error: --out must be inside the repository (the WebAssembly tools see only it)")
 
-    builds = [Build(w, q) for w in widths for q in queues]
+    if args.builds and not args.quick:
+        pairs = [tuple(int(v) for v in item.lower().split("x")) for item in args.builds.split(";") if item.strip()]
+        builds = [Build(w, q) for w, q in pairs]
+        widths = sorted({w for w, _ in pairs})
+    else:
+        builds = [Build(w, q) for w in widths for q in queues]
     failed = False
     for b in builds:
         print(f"synth_xilinx DATA_WIDTH={b.data_width} NUM_QUEUES={b.num_queues} ...", flush=True)
