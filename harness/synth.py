@@ -444,31 +444,6 @@ def main(argv: list[str] | None = None) -> int:
         widths = sorted({w for w, _ in pairs})
     else:
         builds = [Build(w, q) for w in widths for q in queues]
-    failed = False
-    for b in builds:
-        print(f"synth_xilinx DATA_WIDTH={b.data_width} NUM_QUEUES={b.num_queues} ...", flush=True)
-        try:
-            synth_xilinx(b, out, args.timeout, args.depth_max_cells)
-            b.ok = True
-        except SynthError as e:
-            b.error = str(e)
-            failed = failed or not e.limit
-            print(f"  {'NOT MEASURED' if e.limit else 'FAILED'}: {e}", flush=True)
-            continue
-        print(f"  {b.lut} LUT, {b.lutram} LUTRAM, {b.ff} FF, {b.ramb36} RAMB36, {b.ramb18} RAMB18, "
-              f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
-        if (b.data_width, b.num_queues) in pnr:
-            print(f"  synth_ecp5 + nextpnr-ecp5 ({ECP5_DEVICE[2:]}) ...", flush=True)
-            try:
-                pnr_ecp5(b, out, args.pnr_timeout)
-            except SynthError as e:   # a Yosys error fails the run; nextpnr's are reported
-                if not e.limit:
-                    b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
-            if "error" in b.pnr:
-                print(f"  place and route: {b.pnr['error']}", flush=True)
-            else:
-                print(f"  Fmax {b.pnr['fmax_mhz']} MHz, {b.pnr['seconds']:.0f} s", flush=True)
-
     peers = []
     if args.peer:
         src = Path(args.peer) / "rtl" / "axi_cdma.v"
@@ -489,30 +464,62 @@ def main(argv: list[str] | None = None) -> int:
             except SynthError as e:
                 p.error = str(e)
             peers.append(p)
-    builds_all = builds + peers
-
     stamp = datetime.date.today().isoformat()
     command = "python -m harness.synth " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = table(builds_all, markdown=False)
+
+    def write_reports(done: list[Build]) -> None:
+        """synth.json and synth.md for the builds measured so far (rewritten after each)."""
+        report = {
+            "date": stamp, "command": command.strip(), "top": TOP,
+            "flow": {"area": "yosys synth_xilinx -flatten",
+                     "timing": f"yosys synth_ecp5 + nextpnr-ecp5 {ECP5_DEVICE} --out-of-context"},
+            "peer_quoted": {"design": "verilog-axi axi_cdma", "by_data_width": PEER},
+            "extra_parameters": EXTRA_PARAMS,
+            "builds": [dict(asdict(b), key=b.key) for b in done],
+            "peer_measured": [dict(asdict(p), key=p.key, parameters=dict(PEER_PARAMS, AXI_DATA_WIDTH=p.data_width))
+                              for p in peers],
+        }
+        (out / "synth.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "synth.md").write_text(
+            f"Measured {stamp} with `{command.strip()}`.\n\n{table(done + peers, markdown=True)}\n\n{NOTES}\n")
+
+    failed = False
+    for b in builds:
+        print(f"synth_xilinx DATA_WIDTH={b.data_width} NUM_QUEUES={b.num_queues} ...", flush=True)
+        try:
+            synth_xilinx(b, out, args.timeout, args.depth_max_cells)
+            b.ok = True
+        except SynthError as e:
+            b.error = str(e)
+            failed = failed or not e.limit
+            print(f"  {'NOT MEASURED' if e.limit else 'FAILED'}: {e}", flush=True)
+            write_reports(builds[: builds.index(b) + 1])
+            continue
+        print(f"  {b.lut} LUT, {b.lutram} LUTRAM, {b.ff} FF, {b.ramb36} RAMB36, {b.ramb18} RAMB18, "
+              f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
+        if (b.data_width, b.num_queues) in pnr:
+            print(f"  synth_ecp5 + nextpnr-ecp5 ({ECP5_DEVICE[2:]}) ...", flush=True)
+            try:
+                pnr_ecp5(b, out, args.pnr_timeout)
+            except SynthError as e:   # a Yosys error fails the run; nextpnr's are reported
+                if not e.limit:
+                    b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
+            if "error" in b.pnr:
+                print(f"  place and route: {b.pnr['error']}", flush=True)
+            else:
+                print(f"  Fmax {b.pnr['fmax_mhz']} MHz, {b.pnr['seconds']:.0f} s", flush=True)
+        write_reports(builds[: builds.index(b) + 1])
+
+
+    builds_all = builds + peers
+    write_reports(builds)
     print()
-    print(text)
+    print(table(builds_all, markdown=False))
     print()
     print(NOTES)
     for b in builds_all:
         if not b.ok:
             print(f"{b.key}: {b.error}")
-    report = {
-        "date": stamp, "command": command.strip(), "top": TOP,
-        "flow": {"area": "yosys synth_xilinx -flatten", "timing": f"yosys synth_ecp5 + nextpnr-ecp5 {ECP5_DEVICE} --out-of-context"},
-        "peer_quoted": {"design": "verilog-axi axi_cdma", "by_data_width": PEER},
-        "extra_parameters": EXTRA_PARAMS,
-        "builds": [dict(asdict(b), key=b.key) for b in builds],
-        "peer_measured": [dict(asdict(p), key=p.key, parameters=dict(PEER_PARAMS, AXI_DATA_WIDTH=p.data_width))
-                          for p in peers],
-    }
-    (out / "synth.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "synth.md").write_text(
-        f"Measured {stamp} with `{command.strip()}`.\n\n{table(builds_all, markdown=True)}\n\n{NOTES}\n")
     print(f"\nwrote {out / 'synth.json'} and {out / 'synth.md'}")
     return 1 if failed else 0
 
