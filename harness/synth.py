@@ -276,9 +276,19 @@ def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: in
     b.warnings = sum(1 for l in text.splitlines() if l.startswith("Warning:"))
     stat = json.loads((d / "stat.json").read_text())
     cells = stat["modules"][f"\\{top}"]["num_cells_by_type"]
-    b.cells = dict(sorted(cells.items()))
     if any(t in LATCH_CELLS for t in cells):
         raise SynthError("latch cells in the mapped netlist")
+    classify(b, cells)
+    ncells = sum(cells.values())
+    if depth_max_cells and netlist.exists():
+        if ncells <= depth_max_cells:
+            b.depth = logic_depth(json.loads(netlist.read_text()), top)
+        netlist.unlink()   # large, and only read here
+
+
+def classify(b: Build, cells: dict) -> None:
+    """Fills b's resource counts from Yosys' cell counts (stat -json num_cells_by_type)."""
+    b.cells = dict(sorted(cells.items()))
     b.lut = sum(n for t, n in cells.items() if t in LUT_CELLS)
     b.lutram = sum(n * LUTRAM_CELLS[t] for t, n in cells.items() if t in LUTRAM_CELLS)
     b.ff = sum(n for t, n in cells.items() if t in FF_CELLS)
@@ -287,11 +297,6 @@ def synth_xilinx(b: Build, out: Path, timeout: float | None, depth_max_cells: in
     b.carry4 = cells.get("CARRY4", 0)
     b.muxf = cells.get("MUXF7", 0) + cells.get("MUXF8", 0)
     b.dsp = cells.get("DSP48E1", 0)
-    ncells = sum(cells.values())
-    if depth_max_cells and netlist.exists():
-        if ncells <= depth_max_cells:
-            b.depth = logic_depth(json.loads(netlist.read_text()), top)
-        netlist.unlink()   # large, and only read here
 
 
 def critical_path(log: str) -> dict:
@@ -398,6 +403,42 @@ NOTES = (
 )
 
 
+def _load(entry: dict) -> Build:
+    keep = {k: v for k, v in entry.items() if k in Build.__dataclass_fields__}
+    return Build(**keep)
+
+
+def collect(dirs: list[Path], out: Path) -> int:
+    builds: dict[str, Build] = {}
+    peers: dict[str, Build] = {}
+    sources = []
+    for d in dirs:
+        rep = json.loads((d / "synth.json").read_text())
+        sources.append(f"{rep['date']}: `{rep['command']}`")
+        for e in rep["builds"]:
+            b = _load(e)
+            prev = builds.get(b.key)   # a measured build beats a failed one, one with Fmax beats one without
+            if prev is None or (b.ok and (not prev.ok or (b.pnr and not prev.pnr))):
+                builds[b.key] = b
+        for e in rep.get("peer_measured", []):
+            peers.setdefault(e["key"], _load(e))
+    order = sorted(builds.values(), key=lambda b: (b.data_width, b.num_queues))
+    allb = order + sorted(peers.values(), key=lambda b: b.data_width)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "synth.json").write_text(json.dumps({
+        "collected_from": sources,
+        "builds": [dict(asdict(b), key=b.key) for b in order],
+        "peer_measured": [dict(asdict(p), key=p.key, parameters=dict(PEER_PARAMS, AXI_DATA_WIDTH=p.data_width))
+                          for p in peers.values()],
+        "peer_quoted": {"design": "verilog-axi axi_cdma", "by_data_width": PEER},
+    }, indent=2) + "\n")
+    (out / "synth.md").write_text("Measured by:\n" + "".join(f"- {s}\n" for s in sources)
+                                  + f"\n{table(allb, markdown=True)}\n\n{NOTES}\n")
+    print(table(allb, markdown=False))
+    print(f"\nwrote {out / 'synth.json'} and {out / 'synth.md'}")
+    return 0
+
+
 def parse_list(s: str) -> list[int]:
     return [int(x) for x in s.split(",") if x.strip()]
 
@@ -422,7 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer", metavar="DIR",
                     help="a verilog-axi checkout: also synthesize its rtl/axi_cdma.v (copied under "
                          "--out, never into the repository) for each width, same flow")
+    ap.add_argument("--collect", nargs="+", metavar="DIR",
+                    help="no synthesis: merge the synth.json of earlier runs into --out's "
+                         "synth.json/md and print the table")
     args = ap.parse_args(argv)
+    if args.collect:
+        return collect([Path(d) for d in args.collect], (ROOT / args.out).resolve())
     for item in args.param:
         name, _, value = item.partition("=")
         EXTRA_PARAMS[name.strip()] = int(value, 0)
