@@ -398,8 +398,10 @@ NOTES = (
     "depth: longest LUT/MUXF/CARRY4/LUTRAM-read chain between registers, in cells. "
     "ECP5 Fmax: nextpnr-ecp5 out of context on an LFE5U-85F (83,640 LUT4), seed 1, with the "
     "LUT4s it used. "
-    "peer LUT/FF: verilog-axi axi_cdma on the same Yosys flow, as measured by an earlier "
-    "session (not re-measured here; a single-channel engine with no descriptor rings)."
+    "peer LUT/FF: verilog-axi axi_cdma (one channel, descriptors on a stream port, no rings or "
+    "completion records) on the same Yosys flow, quoted as measured by an earlier session; "
+    "the axi_cdma rows (--peer) are measured in this run with AXI_ADDR_WIDTH 32, AXI_ID_WIDTH 8, "
+    "AXI_MAX_BURST_LEN 256, LEN_WIDTH 32."
 )
 
 
