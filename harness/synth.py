@@ -415,6 +415,9 @@ def collect(dirs: list[Path], out: Path) -> int:
     peers: dict[str, Build] = {}
     sources = []
     for d in dirs:
+        if not (d / "synth.json").exists():
+            print(f"skipped {d}: no synth.json (still running?)")
+            continue
         rep = json.loads((d / "synth.json").read_text())
         sources.append(f"{rep['date']}: `{rep['command']}`")
         for e in rep["builds"]:
