@@ -424,9 +424,15 @@ def collect(dirs: list[Path], out: Path) -> int:
         sources.append(f"{rep['date']}: `{rep['command']}`")
         for e in rep["builds"]:
             b = _load(e)
-            prev = builds.get(b.key)   # a measured build beats a failed one, one with Fmax beats one without
-            if prev is None or (b.ok and (not prev.ok or (b.pnr and not prev.pnr))):
+            prev = builds.get(b.key)   # a measured build beats a failed one; area and Fmax merge
+            if prev is None or (b.ok and not prev.ok):
                 builds[b.key] = b
+            elif b.ok:
+                if not prev.lut and b.lut:      # prev came from a --no-area run
+                    b.pnr = b.pnr or prev.pnr
+                    builds[b.key] = b
+                elif b.pnr and not prev.pnr:
+                    prev.pnr = b.pnr
         for e in rep.get("peer_measured", []):
             peers.setdefault(e["key"], _load(e))
     order = sorted(builds.values(), key=lambda b: (b.data_width, b.num_queues))
@@ -553,8 +559,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'NOT MEASURED' if e.limit else 'FAILED'}: {e}", flush=True)
             write_reports(builds[: builds.index(b) + 1])
             continue
-        print(f"  {b.lut} LUT, {b.lutram} LUTRAM, {b.ff} FF, {b.ramb36} RAMB36, {b.ramb18} RAMB18, "
-              f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
+        if not args.no_area:
+            print(f"  {b.lut} LUT, {b.lutram} LUTRAM, {b.ff} FF, {b.ramb36} RAMB36, {b.ramb18} RAMB18, "
+                  f"depth {b.depth}, {b.synth_seconds:.0f} s", flush=True)
         if (b.data_width, b.num_queues) in pnr:
             print(f"  synth_ecp5 + nextpnr-ecp5 ({ECP5_DEVICE[2:]}) ...", flush=True)
             try:
