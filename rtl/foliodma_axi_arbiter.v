@@ -64,6 +64,27 @@ module foliodma_axi_arbiter #(
 );
     localparam integer SW = (M > 1) ? $clog2(M) : 1;   // select width
 
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (foliodma_top header)
+    generate
+        if (M < 1 || M > 32) begin : check_m
+            foliodma_param_error_M_must_be_1_to_32 param_error();
+        end
+        if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512
+            && DATA_WIDTH != 1024) begin : check_data_width
+            foliodma_param_error_DATA_WIDTH_must_be_64_128_256_512_or_1024 param_error();
+        end
+        if (ADDR_WIDTH < 12 || ADDR_WIDTH > 64) begin : check_addr_width
+            foliodma_param_error_ADDR_WIDTH_must_be_12_to_64 param_error();
+        end
+        if (ID_WIDTH < SW || ID_WIDTH > 32) begin : check_id_width
+            foliodma_param_error_ID_WIDTH_must_be_clog2_of_M_to_32 param_error();
+        end
+        if (W_ROUTE_DEPTH < 1 || (W_ROUTE_DEPTH & (W_ROUTE_DEPTH - 1)) != 0 || W_ROUTE_DEPTH < 2) begin : check_w_route_depth
+            foliodma_param_error_W_ROUTE_DEPTH_must_be_a_power_of_two_at_least_2 param_error();
+        end
+    endgenerate
+
     // ---------------------------------------------------------------- round-robin picks
     function [SW:0] rr_pick;   // {found, index}
         input [M-1:0] req;

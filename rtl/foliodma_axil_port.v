@@ -37,6 +37,14 @@ module foliodma_axil_port #(
     output wire [ADDR_WIDTH-1:0] reg_raddr,
     input  wire [31:0]           reg_rdata
 );
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (foliodma_top header)
+    generate
+        if (ADDR_WIDTH < 12 || ADDR_WIDTH > 32) begin : check_addr_width
+            foliodma_param_error_ADDR_WIDTH_must_be_12_to_32 param_error();
+        end
+    endgenerate
+
     assign reg_wr = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
     assign s_axil_awready = reg_wr;
     assign s_axil_wready = reg_wr;

@@ -23,6 +23,17 @@ module foliodma_fifo #(
 );
     localparam integer PW = $clog2(DEPTH);
 
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (foliodma_top header)
+    generate
+        if (WIDTH < 1) begin : check_width
+            foliodma_param_error_WIDTH_must_be_at_least_1 param_error();
+        end
+        if (DEPTH < 1 || (DEPTH & (DEPTH - 1)) != 0 || DEPTH < 2) begin : check_depth
+            foliodma_param_error_DEPTH_must_be_a_power_of_two_at_least_2 param_error();
+        end
+    endgenerate
+
     reg [WIDTH-1:0] mem [0:DEPTH-1];
     reg [PW:0] wr_ptr;
     reg [PW:0] rd_ptr;

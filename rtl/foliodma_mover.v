@@ -92,6 +92,27 @@ module foliodma_mover #(
     localparam integer OL = $clog2(WR_LIMIT + 1);
     localparam integer QD = WR_LIMIT;                // burst queues (>= bursts in flight)
 
+    // ------------------------------------------------------ parameter checks
+    // a whole 256-beat burst is reserved in the data FIFO before its AR (foliodma_top header)
+    generate
+        if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512
+            && DATA_WIDTH != 1024) begin : check_data_width
+            foliodma_param_error_DATA_WIDTH_must_be_64_128_256_512_or_1024 param_error();
+        end
+        if (ADDR_WIDTH < 12 || ADDR_WIDTH > 64) begin : check_addr_width
+            foliodma_param_error_ADDR_WIDTH_must_be_12_to_64 param_error();
+        end
+        if (MAX_BURSTS < 1 || (MAX_BURSTS & (MAX_BURSTS - 1)) != 0 || MAX_BURSTS > 128) begin : check_max_bursts
+            foliodma_param_error_MAX_BURSTS_must_be_a_power_of_two_1_to_128 param_error();
+        end
+        if (FIFO_DEPTH < 1 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0 || FIFO_DEPTH < 256) begin : check_fifo_depth
+            foliodma_param_error_FIFO_DEPTH_must_be_a_power_of_two_at_least_256 param_error();
+        end
+        if (CMD_DEPTH < 1 || (CMD_DEPTH & (CMD_DEPTH - 1)) != 0 || CMD_DEPTH < 2) begin : check_cmd_depth
+            foliodma_param_error_CMD_DEPTH_must_be_a_power_of_two_at_least_2 param_error();
+        end
+    endgenerate
+
     // beats from addr to the next 4 KiB boundary, at most 256
     function [8:0] burst_beats;
         /* verilator lint_off UNUSEDSIGNAL */

@@ -115,6 +115,24 @@ module foliodma_queue #(
     localparam integer ALIGN = (BB > DESC_ALIGN) ? BB : DESC_ALIGN;
     localparam [63:0] ALIGN_MASK = {{32{1'b0}}, ALIGN[31:0] - 32'd1};
 
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (foliodma_top header)
+    generate
+        if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512
+            && DATA_WIDTH != 1024) begin : check_data_width
+            foliodma_param_error_DATA_WIDTH_must_be_64_128_256_512_or_1024 param_error();
+        end
+        if (ADDR_WIDTH < 12 || ADDR_WIDTH > 64) begin : check_addr_width
+            foliodma_param_error_ADDR_WIDTH_must_be_12_to_64 param_error();
+        end
+        if (DESC_CACHE < 1 || (DESC_CACHE & (DESC_CACHE - 1)) != 0 || DESC_CACHE < 32 || DESC_CACHE > 4096) begin : check_desc_cache
+            foliodma_param_error_DESC_CACHE_must_be_a_power_of_two_32_to_4096 param_error();
+        end
+        if (FETCH_MAX < 1 || FETCH_MAX > DESC_CACHE || FETCH_MAX > 256) begin : check_fetch_max
+            foliodma_param_error_FETCH_MAX_must_be_1_to_DESC_CACHE_and_at_most_256 param_error();
+        end
+    endgenerate
+
     // ------------------------------------------------------------------ registers
     reg [63:0] ring_base;
     reg [63:0] comp_base;

@@ -23,6 +23,15 @@ module foliodma_record #(
 );
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (foliodma_top header)
+    generate
+        if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512
+            && DATA_WIDTH != 1024) begin : check_data_width
+            foliodma_param_error_DATA_WIDTH_must_be_64_128_256_512_or_1024 param_error();
+        end
+    endgenerate
+
     reg [255:0] rec;
     always @(*) begin
         rec = 256'd0;

@@ -9,18 +9,26 @@
 //   * irq: level, high while (IRQ_STATUS & IRQ_ENABLE) != 0.
 //   * busy: high while some queue has work in flight (STATUS.BUSY as a wire).
 //   * rst: synchronous, active high.
+//
+// Parameter checks: every parameter is range-checked at elaboration. A value out of range
+// instantiates a module that does not exist, named after the rule it breaks
+// (foliodma_param_error_<PARAMETER>_must_be_...), inside a generate-if; Icarus 11
+// ("Unknown module type"), Verilator ("Cannot find file containing module") and Yosys
+// ("is not part of the design") all stop there and print the name. `$error` in a generate
+// block (SystemVerilog) would read better, but Icarus 11 does not parse it. The submodules
+// check their own parameters the same way; tests/test_params.py covers both.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
 
 module foliodma_top #(
     parameter integer DATA_WIDTH = 512,        // AXI data width: 64, 128, 256, 512 or 1024
-    parameter integer ADDR_WIDTH = 32,         // AXI address width (descriptors carry 64-bit addresses)
-    parameter integer ID_WIDTH = 8,            // AXI ID width (>= clog2(NUM_QUEUES) + 1)
+    parameter integer ADDR_WIDTH = 32,         // AXI address width, 12..64 (descriptors carry 64-bit addresses)
+    parameter integer ID_WIDTH = 8,            // AXI ID width, clog2(NUM_QUEUES) + 1 .. 32
     parameter integer NUM_QUEUES = 1,          // 1..16 queues (channels)
-    parameter integer MAX_BURSTS = 16,         // data bursts in flight per direction per queue
-    parameter integer FIFO_DEPTH = 1024,       // data FIFO per queue, in beats (power of 2)
-    parameter integer AXIL_ADDR_WIDTH = 12
+    parameter integer MAX_BURSTS = 16,         // data bursts in flight per direction per queue (power of 2, <= 128)
+    parameter integer FIFO_DEPTH = 1024,       // data FIFO per queue, in beats (power of 2, >= 256: one whole burst)
+    parameter integer AXIL_ADDR_WIDTH = 12    // register port address width, 12..32
 ) (
     input  wire                       clk,
     input  wire                       rst,
@@ -90,6 +98,33 @@ module foliodma_top #(
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
     localparam integer M = 2 * NUM_QUEUES;   // arbiter inputs: queue q ring = 2q, data = 2q+1
+
+    // ------------------------------------------------------ parameter checks
+    // out-of-range values stop elaboration (see the header)
+    generate
+        if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512
+            && DATA_WIDTH != 1024) begin : check_data_width
+            foliodma_param_error_DATA_WIDTH_must_be_64_128_256_512_or_1024 param_error();
+        end
+        if (ADDR_WIDTH < 12 || ADDR_WIDTH > 64) begin : check_addr_width
+            foliodma_param_error_ADDR_WIDTH_must_be_12_to_64 param_error();
+        end
+        if (NUM_QUEUES < 1 || NUM_QUEUES > 16) begin : check_num_queues
+            foliodma_param_error_NUM_QUEUES_must_be_1_to_16 param_error();
+        end
+        if (ID_WIDTH < $clog2(2 * NUM_QUEUES) || ID_WIDTH > 32) begin : check_id_width
+            foliodma_param_error_ID_WIDTH_must_be_clog2_of_2xNUM_QUEUES_to_32 param_error();
+        end
+        if (MAX_BURSTS < 1 || (MAX_BURSTS & (MAX_BURSTS - 1)) != 0 || MAX_BURSTS > 128) begin : check_max_bursts
+            foliodma_param_error_MAX_BURSTS_must_be_a_power_of_two_1_to_128 param_error();
+        end
+        if (FIFO_DEPTH < 1 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0 || FIFO_DEPTH < 256) begin : check_fifo_depth
+            foliodma_param_error_FIFO_DEPTH_must_be_a_power_of_two_at_least_256 param_error();
+        end
+        if (AXIL_ADDR_WIDTH < 12 || AXIL_ADDR_WIDTH > 32) begin : check_axil_addr_width
+            foliodma_param_error_AXIL_ADDR_WIDTH_must_be_12_to_32 param_error();
+        end
+    endgenerate
 
     // ------------------------------------------------------------- register port
     wire                       reg_wr;
