@@ -98,6 +98,7 @@ soak: check-iverilog $(SIM_DEPS)
 
 lint-py: $(DSTAMP)
 	$(VENV)/bin/ruff check harness tests
+	$(VENV)/bin/mypy
 
 # One test with a waveform dump: TEST is a pytest node id (file::test). Prints the files.
 waves: check-iverilog $(SIM_DEPS)

@@ -72,7 +72,7 @@ async def read_ranges(dev, ranges: list[tuple[int, int]]) -> list[np.ndarray]:
             a, n = ranges[i]
             out[i] = run[a - lo:a - lo + n].copy()
         k = j
-    return out
+    return [x for x in out if x is not None]      # every range was read: all filled
 
 async def write_ranges(dev, items: list[tuple[int, np.ndarray]]) -> None:
     """Write every (addr, data), adjacent ranges with one backdoor access."""

@@ -28,4 +28,4 @@ def _register_test_with_timeout(self, test):
 
 
 if getattr(RegressionManager.register_test, "__name__", "") != "_register_test_with_timeout":
-    RegressionManager.register_test = _register_test_with_timeout
+    RegressionManager.register_test = _register_test_with_timeout  # type: ignore[method-assign]

@@ -278,7 +278,9 @@ class CopyPath:
         if not self.offload.should_offload(reason):
             return [await self.cpu_folio_copy(d, s) for d, s in zip(dst_list, src_list)]
         self.nr_offloaded_folios += len(src_list)
-        copied = await self.offload.migrator.offload_copy(dst_list, src_list)
+        migrator = self.offload.migrator
+        assert migrator is not None                     # should_offload() said so
+        copied = await migrator.offload_copy(dst_list, src_list)
         for dst, result in zip(dst_list, copied):
             if result is CopyResult.FAILED:
                 self._not_copied.add(dst)

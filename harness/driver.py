@@ -259,6 +259,13 @@ class Descriptor:
     def done(self) -> bool:
         return self.result is not None
 
+    @property
+    def submitted_cookie(self) -> int:
+        """The cookie of a submitted transaction (``submit`` assigned it)."""
+        if self.cookie is None:
+            raise DriverError("transaction not submitted: it has no cookie")
+        return self.cookie
+
 
 @dataclass
 class Inflight:
@@ -452,7 +459,7 @@ class Driver:
             q.inflight.clear()
             q.submitted.clear()
             for tx in lost:     # the reset dropped them: no record will ever say how far
-                self._finish(tx, Completion(tx.cookie, "RESET", 0, 0))
+                self._finish(tx, Completion(tx.submitted_cookie, "RESET", 0, 0))
             await dev.write_reg(q.reg("TAIL"), q.tail)
         mask = (1 << self.nr_queues) - 1
         await dev.write_reg(layout.global_reg("IRQ_STATUS"), _U32)
@@ -602,7 +609,7 @@ class Driver:
         on positions ``irq_at``), zero their records, then ring the doorbell once."""
         k = len(taken)
         pos = 0
-        slots = []
+        slots: list[int] = []
         for start, count in q.spans(q.tail, k):
             slots += range(start, start + count)
             entries = []
@@ -624,7 +631,7 @@ class Driver:
         q.tail = ring_advance(q.tail, k, q.order)
         await self.dev.write_reg(q.reg("TAIL"), q.tail)  # issue_pending
 
-    async def _reap(self, q: Queue, results: list, epoch: int | None = None, n_batch: int = 0,
+    async def _reap(self, q: Queue, results: list | None, epoch: int | None = None, n_batch: int = 0,
                     remaining: int = 0) -> int:
         """Read HEAD and the records [old head, HEAD); return how many requests completed."""
         head = await self.dev.read_reg(q.reg("HEAD"))
@@ -756,7 +763,7 @@ class Driver:
         tx = self._known[cookie]
         if not tx.done:
             return DmaStatus.IN_PROGRESS
-        return DmaStatus.COMPLETE if tx.result.ok else DmaStatus.ERROR
+        return DmaStatus.COMPLETE if tx.result is not None and tx.result.ok else DmaStatus.ERROR
 
     async def wait(self, cookie: int, timeout_cycles: int | None = None) -> Completion:
         """Issue pending work, then wait until transaction ``cookie`` completes
@@ -764,14 +771,14 @@ class Driver:
         ``WAIT_POLL_CYCLES``. DmaTimeoutError after ``timeout_cycles`` (default: the batch
         budget of that one transaction)."""
         tx = self._known[cookie]                        # KeyError: never submitted
-        if tx.done:
+        if tx.result is not None:
             return tx.result
         if any(t is tx for t in self.queues[tx.queue].submitted):
             await self.issue_pending()
         budget = (timeout_cycles if timeout_cycles is not None
                   else self._batch_timeout([tx]))
         deadline = self.dev.now() + budget
-        while not tx.done:
+        while tx.result is None:
             left = deadline - self.dev.now()
             if left <= 0:
                 raise DmaTimeoutError(await self._stuck_report(1, 1))
@@ -789,7 +796,7 @@ class Driver:
         for q in self.queues:
             while q.submitted:
                 tx = q.submitted.popleft()
-                self._finish(tx, Completion(tx.cookie, "ABORTED", 0, 0))
+                self._finish(tx, Completion(tx.submitted_cookie, "ABORTED", 0, 0))
                 done += 1
         busy = [q for q in self.queues if q.inflight]
         for q in busy:
@@ -811,7 +818,7 @@ class Driver:
     def _finish(self, tx: Descriptor, comp: Completion) -> None:
         """``tx`` is over: record its result and status, run its callback."""
         tx.result = comp
-        self._txs.pop(tx.cookie, None)
+        self._txs.pop(tx.submitted_cookie, None)
         if tx.callback is not None:
             tx.callback(tx)
 

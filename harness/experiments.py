@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import cluster, jobspec, report, runner
 from . import costs as costs_mod
@@ -132,16 +133,16 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     sim_build/report.json. Returns 0, or 1 if anything failed validation or the simulation."""
     kind = "migrate"
     rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows else [])
-    runs = [{"mode": mode, "folio_bytes": folio,
-             "nr_folios": n, "repetitions": repetitions, "seed_key": k}
-            for k, (mode, folio, n) in enumerate(rows)]
+    runs: list[dict] = [{"mode": mode, "folio_bytes": folio,
+                         "nr_folios": n, "repetitions": repetitions, "seed_key": k}
+                        for k, (mode, folio, n) in enumerate(rows)]
     # two simulations side by side (PARALLEL), balanced by measured wall time (Icarus, 5
     # repetitions, ~25 s each for the big rows): the CPU-copy rows (~110 s) + the 1 x 2M
     # engine row (~27 s) + one repetition of batch_dma_v1 2MB, and the other engine rows
     # (the rest of batch_dma_v1 2MB, batch_dma 2MB ~48 s)
     def first(r):
         return r["mode"] in CPU_MODES or r["folio_bytes"] > 4096
-    split = [[r for r in runs if not first(r)], [r for r in runs if first(r)]]
+    split: list[list[dict]] = [[r for r in runs if not first(r)], [r for r in runs if first(r)]]
     v1 = [r for r in split[0] if r["mode"] == "batch_dma_v1" and r["nr_folios"] > 1]
     if v1 and repetitions > 1:
         split[1].append({**v1[0], "repetitions": 1, "first_rep": repetitions - 1})
@@ -175,7 +176,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
 
     records = [report.run_record(r, BUS_BYTES) for r in result["runs"] if "error" not in r]
     failed = [r for r in result["runs"] if "error" in r]
-    doc = {
+    doc: dict[str, Any] = {
         "simulator": simulator,
         "kind": kind,
         "bus_bytes": BUS_BYTES,
@@ -304,7 +305,9 @@ JOB_BYTES = 48 << 20
 def split_jobs(plist: list[dict], limit: int = JOB_BYTES) -> list[list[dict]]:
     """Cut a point list into consecutive parts of at most ``limit`` bytes of data (a point
     bigger than that is a part of its own)."""
-    parts, cur, size = [], [], 0
+    parts: list[list[dict]] = []
+    cur: list[dict] = []
+    size = 0
     for p in plist:
         nbytes = p["folio_bytes"] * p["nr_folios"]
         if cur and size + nbytes > limit:
@@ -474,7 +477,7 @@ def seed_engine(simulator: str, costs: dict | None = None) -> tuple[dict, list[d
           "| row | copy path | folio_copy | seed | migrate_pages | seed | folio_copy / CPU's |\n"
           "|---|---|---:|---:|---:|---:|---:|\n")
     for n in sizes:
-        label = report.seed_size_label(4096 * n)
+        label = report.seed_size_label(4096 * n) or f"{n} x 4K"
         dma, cpu = rows.get(("batch_dma_v1", n)), rows.get(("batch_cpu", n))
         if not dma or not cpu:
             md += f"| {label} | (not measured) | | | | | |\n"
@@ -517,7 +520,7 @@ def folio_size_table(simulator: str, costs: dict | None = None) -> tuple[dict, l
     Time base: the whole move_pages() call as the model charges it (syscall entry/exit,
     per-page isolation, migrate_pages(), putback), as CPU cycles at costs.cpu_hz.
     -> (document with "rows" and "markdown", errors)."""
-    from .costs import DEFAULT_COSTS as costs
+    table = costs_mod.with_overrides(costs_mod.DEFAULT_COSTS, costs)
 
     skip = FOLIO_SIZE_ICARUS_SKIP if simulator == "icarus" else set()
     jobs = []
@@ -555,16 +558,16 @@ def folio_size_table(simulator: str, costs: dict | None = None) -> tuple[dict, l
                                "error": r.get("error", "not every folio migrated and validated")})
                 continue
             gbps[r["folio_bytes"]][r["label"]] = report.migrate_gbps(
-                r, costs.cpu_hz, costs.cpu_per_fabric)
+                r, table.cpu_hz, table.cpu_per_fabric)
             gbps_migrate_pages[r["folio_bytes"]][r["label"]] = report.migrate_gbps(
-                r, costs.cpu_hz, costs.cpu_per_fabric, cycles_key="migrate_cycles")
+                r, table.cpu_hz, table.cpu_per_fabric, cycles_key="migrate_cycles")
     rows = [{"folio_bytes": folio, "nr_folios": n, "gbps": gbps[folio],
              "gbps_migrate_pages": gbps_migrate_pages[folio],
              "not_run": sorted(c for c, f in skip if f == folio),
              "v3": report.SEED_V3_GBPS[report.fmt_bytes(folio)]} for folio, n in FOLIO_SIZE_ROWS]
     md = (f"\nmove_pages() throughput by folio size, GB/s, mean ± SD of "
           f"{FOLIO_SIZE_REPETITIONS}, ours (RFC V3's in brackets), node 1 -> node 0. Time: the "
-          f"whole move_pages() call of the model ({costs.clock_note()}). DMA: batch_dma, every "
+          f"whole move_pages() call of the model ({table.clock_note()}). DMA: batch_dma, every "
           f"queue capped at RATE={CHANNEL_RATE} (12.5 GB/s, one PTDMA channel), bus 64 GB/s.\n\n"
           + report.folio_sizes_markdown(rows)
           + "\nDiffers from V3: 1-2 MiB moved, not 1 GB; a simulated 1 GHz engine and memory "
@@ -776,8 +779,8 @@ def _job_process(args):
     """One job, where a worker runs it: -> (error or None, its JSON result as data)."""
     job, simulator, waves = args
     error = _run_job(job, simulator, waves=waves)
-    out = Path(job.out)
-    return error, (report.read_json(out) if out.exists() else {})
+    out = Path(job.out or "")
+    return error, (report.read_json(out) if job.out and out.exists() else {})
 
 
 def run_jobs(jobs: list[jobspec.Job], simulator: str,
@@ -798,8 +801,8 @@ def run_jobs(jobs: list[jobspec.Job], simulator: str,
 def _run_job(job: jobspec.Job, simulator: str, waves: bool = False) -> str | None:
     """Run the cocotb job; None on success, else the error message (the job's JSON keeps
     whatever it finished)."""
-    out = Path(job.out)
-    if out.exists():
+    out = Path(job.out or "")
+    if job.out and out.exists():
         out.unlink()
     try:
         runner.run(JOB_MODULE, testcase="job", parameters=job_parameters(job),
@@ -867,7 +870,7 @@ def soak(*, seeds: int, first_seed: int = 0, model_seeds: int | None = None,
             done = {c["seed"] for c in cases}
             missing = [s for s in job.seeds if s not in done]
             if error or missing:
-                errors.append(f"simulation {Path(job.out).name}: {error or 'ended early'};"
+                errors.append(f"simulation {Path(job.out or '').name}: {error or 'ended early'};"
                               f" seeds not run: {missing}")
     rtl_wall = time.monotonic() - t1
     rtl_summary = soak_mod.summarize(rtl_results)

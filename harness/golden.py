@@ -201,8 +201,8 @@ class _Queue:
         return 1 << self.order
 
     def runnable(self) -> bool:
-        return (self.control & layout.QCTRL_ENABLE and not self.control & layout.QCTRL_PAUSE
-                and 1 <= self.order <= 16 and not self.hung)
+        return bool(self.control & layout.QCTRL_ENABLE and not self.control & layout.QCTRL_PAUSE
+                    and 1 <= self.order <= 16 and not self.hung)
 
 
 class ModelError(RuntimeError):
@@ -341,7 +341,7 @@ class ModelDevice(Device):
         poisoned = [(off, off + n) for off, n in burst_cuts(src, length, bb)
                     if src + off + n > self.mem_bytes
                     or self._hit("engine", "read", src + off, src + off + n)]
-        done = []
+        done: list[tuple[int, int, int]] = []
         for off, n in burst_cuts(dst, length, bb):
             first_bad = [max(lo, off) for lo, hi in poisoned if lo < off + n and off < hi]
             if first_bad:
@@ -535,7 +535,7 @@ class ModelDevice(Device):
         self.irq_status = 0
         self.irq_enable = 0
         self.queues = [_Queue() for _ in range(self.nr_queues)]
-        self.events = []        # heap of (time, seq, kind, payload)
+        self.events: list = []  # heap of (time, seq, kind, payload)
         self.mover_free = self._now
         self.rr = 0
         self.reset_pending = False  # SOFT_RESET written, work in flight still draining

@@ -35,6 +35,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ try:
     import cocotb
     from cocotb.triggers import First, ReadOnly, RisingEdge
 except ImportError:          # pragma: no cover - only needed inside the simulator
-    cocotb = None
+    cocotb = None  # type: ignore[assignment]
 
 CHUNK = 16 << 20                                    #: backdoor transfer size for big regions
 COUNTERS = ("BUSY_CYCLES", "RD_BEATS", "WR_BEATS", "DESC_DONE", "RD_STALL", "WR_STALL")
@@ -269,7 +270,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int)
     first = probe.get("cycle")
     probe_latency = None if first is None else first - iv.doorbell
     first_read = probe_latency
-    if drv.dev.nr_doorbells == 1 and hasattr(dut, "first_read_cycle"):
+    if getattr(drv.dev, "nr_doorbells", 0) == 1 and hasattr(dut, "first_read_cycle"):
         # tb_top's latches: TAIL write handshake -> first data AR handshake (exact)
         first_read = int(dut.first_read_cycle.value) - int(dut.doorbell_cycle.value)
     counters = {k.lower(): (after[k] - before[k]) & 0xFFFF_FFFF for k in COUNTERS}
@@ -281,7 +282,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int)
 
 async def run_bench(dut, job: Job) -> dict:
     dev, drv = await _bring_up(dut, job)
-    out = {"kind": "bench", "queues": job.engine.queues, "bus_bytes": job.engine.bus_bytes,
+    out: dict[str, Any] = {"kind": "bench", "queues": job.engine.queues, "bus_bytes": job.engine.bus_bytes,
            "simulator": cocotb.SIM_NAME, "points": []}
     failures = []
     for p in job.points:
@@ -391,7 +392,7 @@ async def run_migrate(dut, job: Job) -> dict:
     dev, drv = await _bring_up(dut, job)
     if job.memory.cpu:
         dev.set_cpu(**job.memory.cpu)          # CPU copy model: max_reads / max_writes
-    out = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
+    out: dict[str, Any] = {"kind": "migrate", "simulator": cocotb.SIM_NAME, "runs": []}
     failures = []
     for run in job.runs:
         reps = []
@@ -449,7 +450,7 @@ async def run_soak(dut, job: Job) -> dict:
     runner.start_clock_if_needed(dut)
     dev = RtlDevice(dut, bus_bytes=job.engine.bus_bytes, nr_queues=job.engine.queues,
                     mem_bytes=job.memory.mem_bytes)
-    out = {"kind": "soak", "simulator": cocotb.SIM_NAME, "cases": []}
+    out: dict[str, Any] = {"kind": "soak", "simulator": cocotb.SIM_NAME, "cases": []}
     for seed in job.seeds:
         await dev.hard_reset()
         set_node_latency(dev, job.memory.node_latency or ((DEFAULT_LATENCY,) * 2,) * NR_NODES)

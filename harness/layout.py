@@ -397,6 +397,7 @@ TIMING_COUNTERS = ("BUSY_CYCLES", "RD_STALL", "WR_STALL")
 
 # ---------------------------------------------------------------------- derived artefacts
 def _field_offsets(dtype: np.dtype):
+    assert dtype.fields is not None and dtype.names is not None   # a structured dtype
     return [(name, dtype.fields[name][1], dtype.fields[name][0].itemsize) for name in dtype.names]
 
 

@@ -167,7 +167,8 @@ class Folio:
     flags: set = field(default_factory=set)
     movable_ops: object | None = None
     rmap: list = field(default_factory=list)
-    private: object | None = None     #: migration state recorded on dst (page_was_mapped)
+    private: int = 0                  #: migration state recorded on dst (FOLIO_WAS_MAPPED,
+                                      #: FOLIO_CONTENT_COPIED)
 
     @property
     def nr_pages(self) -> int:

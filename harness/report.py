@@ -284,7 +284,7 @@ def point_figures(folio_bytes: int, nr_folios: int, queues: int, mem_latency: in
     nbytes = folio_bytes * nr_folios
     beats = nbytes // bus_bytes
     ideal = ideal_efficiency(beats, mem_latency)
-    point = {
+    point: dict[str, Any] = {
         "folio_bytes": folio_bytes, "nr_folios": nr_folios, "queues": queues,
         "mem_latency": mem_latency, "size_bytes": nbytes, "bus_bytes": bus_bytes,
         "data_beats": beats, "fabric_cycles": fabric_cycles,

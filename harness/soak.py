@@ -37,11 +37,12 @@ import logging
 import random
 import traceback
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from . import layout, validate
 from .assemble import make_kernel
 from .copy_paths import COPY_PATHS
-from .device import DeviceHangError
+from .device import Device, DeviceHangError
 from .driver import Driver, DriverError
 from .faults import Fault
 from .golden import ModelDevice
@@ -224,13 +225,13 @@ async def run_case(dev, case: SoakCase) -> dict:
     The result holds the counters of ``SOAK_KEYS`` for this case, ``outcome`` (source pfn
     -> destination pfn of every migrated folio, for the differential comparison) and
     ``problems`` (messages)."""
-    res = {"seed": case.seed, "mode": case.mode, "migrations": 0, "folios": len(case.orders),
+    res: dict[str, Any] = {"seed": case.seed, "mode": case.mode, "migrations": 0, "folios": len(case.orders),
            "faults": dict.fromkeys(FAULT_CLASSES, 0), "resets": 0, "aborts": 0,
            "timeouts": 0, "dead_devices": 0, "quarantined": 0, "migrated": 0,
            "not_migrated": 0, "problems": [], "outcome": {},
            **dict.fromkeys(FAILURE_KEYS, 0)}
     edev = EventDevice(dev, case)
-    drv = Driver(edev, nr_queues=case.nr_queues, ring_order=case.ring_order,
+    drv = Driver(cast(Device, edev), nr_queues=case.nr_queues, ring_order=case.ring_order,
                  timeout_cycles=case.timeout_cycles,
                  reset_timeout_cycles=case.reset_timeout_cycles)
     await drv.probe()
@@ -286,7 +287,7 @@ async def run_case(dev, case: SoakCase) -> dict:
         res["problems"].append(f"{res['stray_writes']} stray write(s), first at"
                                f" {dev.first_stray_addr:#x}")
     dev.allow_all_writes()
-    migrator = kernel.copy_path.offload.migrator
+    migrator = getattr(kernel.copy_path, "offload").migrator
     res["timeouts"] = getattr(migrator, "failures", {}).get("DmaTimeoutError", 0)
     res["dead_devices"] = int(drv.dead)
     res["resets"], res["aborts"] = edev.resets, edev.aborts
@@ -321,7 +322,7 @@ def compare_outcomes(rtl: dict, model: dict) -> list[str]:
 def summarize(results: list[dict]) -> dict:
     """The soak's record: every counter of SOAK_KEYS summed over ``results``, and the
     failing seeds."""
-    out = {k: 0 for k in SOAK_KEYS}
+    out: dict[str, Any] = {k: 0 for k in SOAK_KEYS}
     out["faults"] = dict.fromkeys(FAULT_CLASSES, 0)
     out["seeds"] = len(results)
     failing = []

@@ -567,8 +567,9 @@ def main(argv: list[str] | None = None) -> int:
             except SynthError as e:   # a Yosys error fails the run; nextpnr's are reported
                 if not e.limit:
                     b.ok, b.error, failed = False, f"synth_ecp5: {e}", True
-            if "error" in b.pnr:
-                print(f"  place and route: {b.pnr['error']}", flush=True)
+            if b.pnr is None or "error" in b.pnr:
+                print(f"  place and route: {(b.pnr or {}).get('error', 'no result')}",
+                      flush=True)
             else:
                 print(f"  Fmax {b.pnr['fmax_mhz']} MHz, {b.pnr['seconds']:.0f} s", flush=True)
         write_reports(builds[: builds.index(b) + 1])

@@ -70,7 +70,7 @@ class Kernel(PageAlloc, Rmap, Migrate, HugeMemory, Swap, Syscalls):
         if not anon and file is None:
             file = AddressSpace()
         mm.vmas.append(VMA(addr, addr + (nr_pages << PAGE_SHIFT), anon, file))
-        folios = []
+        folios: list[Folio] = []
         if not populate:
             return folios
         for i in range(0, nr_pages, step):
@@ -83,6 +83,7 @@ class Kernel(PageAlloc, Rmap, Migrate, HugeMemory, Swap, Syscalls):
             if anon:
                 folio.mapping = mm.anon_vma
             else:
+                assert file is not None
                 folio.mapping = file
                 file.i_pages[folio.index] = folio
                 folio.refcount += folio.nr_pages     # the page cache's references

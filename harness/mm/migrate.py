@@ -304,6 +304,7 @@ class Migrate:
                     from_list.remove(folio)
                     self._count_success(folio, stats)
                 elif rc == MIGRATEPAGE_UNMAP:
+                    assert dst is not None
                     from_list.remove(folio)
                     unmapped.append((folio, dst))
                 else:                                    # undone onto ret_folios

@@ -142,7 +142,7 @@ class Syscalls:
         """Migrate ``pagelist`` to ``node``; on success store ``node`` for pages start..i-1.
         -> 0, or (migrate_pages() failed some) its return plus the pages not yet attempted
         (nr_pages - i), or -errno; nothing is stored then."""
-        if not pagelist:
+        if not pagelist or node is None:
             return 0
         err = await self.do_move_pages_to_node(pagelist, node, stats)
         if err:
@@ -194,7 +194,7 @@ class Syscalls:
                 source, dest = s, d
                 if dest not in tmp:
                     break
-            if source is None:
+            if source is None or dest is None:
                 break
             tmp.remove(source)
             err = await self.migrate_to_node(mm, source, dest, flags, stats)
