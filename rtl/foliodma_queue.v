@@ -360,9 +360,11 @@ module foliodma_queue #(
     wire           h_stale = cs_stale[h_slot];
     wire           h_rec_err = cs_rec_err[h_slot];
 
-    localparam [1:0] FX_IDLE = 2'd0, FX_ADDR = 2'd1, FX_DATA = 2'd2, FX_RESP = 2'd3;
+    // the rewrite presents AW and W together: W never waits for AWREADY (AXI A3.3.1)
+    localparam [1:0] FX_IDLE = 2'd0, FX_SEND = 2'd1, FX_RESP = 2'd3;
     reg [1:0] fx_state;
     reg [8:0] fx_beat;
+    reg       fx_w_done;     // every W beat of the rewrite has been accepted
     // a record whose write failed is not rewritten: its slot in memory is left as it was
     wire      retire = h_ready && (!h_stale || h_rec_err) && fx_state == FX_IDLE;
     wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
@@ -372,7 +374,7 @@ module foliodma_queue #(
         .fault(cs_fault[h_slot]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
         .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
     );
-    assign m_axi_wvalid = fx_state == FX_DATA;
+    assign m_axi_wvalid = fx_state == FX_SEND && !fx_w_done;
     assign m_axi_wlast = fx_beat == RB[8:0] - 9'd1;
     assign m_axi_bready = 1'b1;
 
@@ -381,6 +383,7 @@ module foliodma_queue #(
             done_ptr <= 16'd0;
             fx_state <= FX_IDLE;
             fx_beat <= 9'd0;
+            fx_w_done <= 1'b0;
             m_axi_awvalid <= 1'b0;
             m_axi_awaddr <= {ADDR_WIDTH{1'b0}};
             m_axi_awlen <= 8'd0;
@@ -397,19 +400,23 @@ module foliodma_queue #(
             end
             case (fx_state)
                 FX_IDLE: if (h_ready && h_stale && !h_rec_err) begin
-                    fx_state <= FX_ADDR;
+                    fx_state <= FX_SEND;
                     fx_beat <= 9'd0;
+                    fx_w_done <= 1'b0;
                     m_axi_awvalid <= 1'b1;
                     m_axi_awaddr <= {h_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
                     m_axi_awlen <= RB[7:0] - 8'd1;
                 end
-                FX_ADDR: if (m_axi_awready) begin
-                    m_axi_awvalid <= 1'b0;
-                    fx_state <= FX_DATA;
-                end
-                FX_DATA: if (m_axi_wready) begin
-                    fx_beat <= fx_beat + 9'd1;
-                    if (m_axi_wlast) fx_state <= FX_RESP;
+                FX_SEND: begin : send
+                    reg aw_over, w_over;
+                    aw_over = !m_axi_awvalid || m_axi_awready;
+                    w_over = fx_w_done || (m_axi_wvalid && m_axi_wready && m_axi_wlast);
+                    if (m_axi_awready) m_axi_awvalid <= 1'b0;
+                    if (m_axi_wvalid && m_axi_wready) begin
+                        fx_beat <= fx_beat + 9'd1;
+                        if (m_axi_wlast) fx_w_done <= 1'b1;
+                    end
+                    if (aw_over && w_over) fx_state <= FX_RESP;
                 end
                 default: if (m_axi_bvalid) begin
                     fx_state <= FX_IDLE;
