@@ -12,7 +12,11 @@
 //     it) before it issues, so which descriptors fail does not depend on how the ring was
 //     cut into fetch bursts: exactly those whose own granule cannot be read.
 //   * Issue: each descriptor goes to the mover in ring order, with its cookie and the
-//     address of its record (COMP_BASE + slot * 32). One that cannot be executed (length
+//     address of its record (COMP_BASE + slot * 32). Descriptors start in ring order but
+//     their data may overlap in flight (a later one's reads can overtake an earlier one's
+//     writes), except that one with DESC_FLAG_FENCE goes only when every earlier
+//     descriptor of the queue has retired (all its writes acknowledged). A descriptor
+//     with a flag bit outside DESC_FLAGS_KNOWN is BAD_DESCRIPTOR. One that cannot be executed (length
 //     0 or too long, misaligned, beyond the bus address space) goes as a no-traffic
 //     command with BAD_DESCRIPTOR; one whose lone refetch also failed goes as a
 //     no-traffic FETCH_ERROR (cookie 0, fault = its own address); after ABORT every descriptor up
@@ -319,12 +323,19 @@ module foliodma_queue #(
     wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
     wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
     wire i_fetch_err = dbad[i_slot];     // after its lone refetch (need_refetch holds it)
+    wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
     wire i_bad = i_len == 32'd0 || i_len > DESC_MAX_LENGTH
+                 || (i_flags & ~DESC_FLAGS_KNOWN) != 32'd0
                  || ((i_src | i_dst | {32'd0, i_len}) & ALIGN_MASK) != 64'd0
                  || i_src_end > bus_top || i_dst_end > bus_top;
     assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
-    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted)
+    // FENCE: a descriptor that will move data starts only once every earlier one of this
+    // queue has retired (its record's B is back, and B comes in order on the queue's ID,
+    // after every data B of that descriptor): all their writes are acknowledged
+    wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
+                        && head != issue_ptr;
+    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(dbad[i_slot] && !i_refetched && !i_aborted);
     // a FETCH_ERROR command carries its descriptor's address as its fault (mover contract)
     assign cmd_src = (!i_aborted && i_fetch_err) ? r_addr : i_src;

@@ -6,6 +6,12 @@ engine through the real driver (harness.driver) on the simulated device, checks 
 destination byte and the guard bytes around it, compares each completion record with
 the golden model's prediction, and ends by asserting that the AXI checker on the
 engine's master port saw no protocol violation.
+
+Slave modes: the job configuration's ``slave_mode`` (tb_top's cfg_slave_mode, see
+rtl/sim/axi_slave_modes.v and SLAVE_MODES) makes the slave in front of the memory use one
+of AXI's permissions: (a) AWREADY waits for WVALID, (b) WREADY waits for AWVALID, (c) R and
+B out of order across IDs, (d) R bursts of different IDs interleaved. Every test of this
+module runs in each of them.
 """
 from __future__ import annotations
 
@@ -15,6 +21,17 @@ import numpy as np
 import pytest
 
 from harness import layout, runner
+
+#: tb_top cfg_slave_mode values (axi_slave_modes.v): the permission each mode exercises
+SLAVE_MODES = {
+    "a": 0b0001,      # AWREADY waits for WVALID of its burst
+    "b": 0b0010,      # WREADY waits for the AW (and AWREADY for AWVALID)
+    "c": 0b0100,      # R and B out of order across IDs
+    "d": 0b1000,      # R bursts of different IDs interleaved beat by beat
+    "all": 0b1111,    # all four at once
+}
+#: modes whose effect needs several IDs in flight: run on a 4-queue engine (IDs 0..7)
+MULTI_ID_MODES = ("c", "d", "all")
 
 MEM_BYTES = 64 << 20
 NODE = MEM_BYTES // 4
@@ -30,7 +47,12 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from harness.golden import ModelDevice
     from harness.driver import CopyRequest
-    from harness.assemble import bring_up
+    from harness.assemble import bring_up as _bring_up
+
+    async def bring_up(dut, *args, **kwargs):
+        """harness.assemble.bring_up, the slave in the job's ``slave_mode`` (default 0)."""
+        dut.cfg_slave_mode.value = runner.load_config().get("slave_mode", 0)
+        return await _bring_up(dut, *args, **kwargs)
 
     def pattern(seed: int, src: int, nbytes: int) -> np.ndarray:
         """The source contents of a region: random, keyed by the test's seed and the address."""
@@ -180,10 +202,15 @@ if cocotb is not None:
 
 
 # ==================================================================== pytest side (runner)
-def _run(data_width, queues=1, testcase=None, latency=8):
+def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0):
     runner.run("test_engine", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
-            config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency})
+            config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency,
+                    "slave_mode": slave_mode})
+
+
+WIDTH_TESTS = ["copy_4k", "ring_wraparound", "backpressure_every_channel", "bad_descriptors",
+               "bus_errors"]
 
 
 def test_engine_512():
@@ -194,5 +221,17 @@ def test_engine_512():
 @pytest.mark.parametrize("data_width", [64, 128, 256, 1024])
 def test_engine_width(data_width):
     """The bus widths the engine supports besides 512: the shape-sensitive tests."""
-    _run(data_width, testcase=["copy_4k", "ring_wraparound", "backpressure_every_channel",
-                               "bad_descriptors", "bus_errors"])
+    _run(data_width, testcase=WIDTH_TESTS)
+
+
+@pytest.mark.parametrize("mode", ["a", "b", "c", "d"])
+def test_engine_slave_mode(mode):
+    """Every engine test, 512 bits, with the slave using one AXI permission; (c) and (d)
+    on a 4-queue engine, whose queues' IDs make reordering and interleaving possible."""
+    _run(512, queues=4 if mode in MULTI_ID_MODES else 1, slave_mode=SLAVE_MODES[mode])
+
+
+@pytest.mark.parametrize("data_width", [64, 1024])
+def test_engine_width_all_modes(data_width):
+    """The narrowest and the widest bus with all four slave permissions at once."""
+    _run(data_width, queues=4, testcase=WIDTH_TESTS, slave_mode=SLAVE_MODES["all"])
