@@ -15,8 +15,8 @@
 //               (ready-after-valid).
 //       bit 2   R and B out of order across IDs: completed read bursts (R_SLOTS buffers)
 //               and write responses (B_SLOTS) are returned newest first among those whose
-//               ID has nothing older waiting; a response waits up to HOLD cycles for a
-//               second one to overtake it.
+//               ID has nothing older waiting; a lone burst waits up to HOLD cycles (a lone
+//               write response B_HOLD) for a second one to overtake it.
 //       bit 3   R interleaving: beats of buffered read bursts of different IDs alternate
 //               beat by beat (round robin over the slots that may go).
 //     Per-ID order is always kept (a burst or response is eligible only when no older one
@@ -37,7 +37,9 @@ module axi_slave_modes #(
     parameter integer ID_WIDTH = 8,
     parameter integer R_SLOTS = 4,      // read bursts buffered in modes bit 2 / bit 3
     parameter integer B_SLOTS = 8,      // write responses buffered in mode bit 2
-    parameter integer HOLD = 16         // cycles a lone response waits to be overtaken
+    parameter integer HOLD = 16,        // cycles a lone read burst waits to be overtaken
+    parameter integer B_HOLD = 128      // cycles a lone write response waits (write
+                                        // bursts of different IDs end far apart)
 ) (
     input  wire                      clk,
     input  wire                      rst,
@@ -132,8 +134,8 @@ module axi_slave_modes #(
     wire [15:0] wp_cnt = wb_cnt + {15'd0, w_started};   // W bursts presented
     wire [15:0] w_ahead = wp_cnt - aw_cnt;
     wire [15:0] aw_ahead = aw_cnt - wb_cnt;
-    wire aw_allow = (!aw_waits_w || (w_ahead != 16'd0 && !w_ahead[15]))
-                    && (!w_waits_aw || aw_seen);
+    wire aw_has_w = !aw_waits_w || (w_ahead != 16'd0 && !w_ahead[15]);
+    wire aw_allow = aw_has_w && (!w_waits_aw || aw_seen);
     wire w_allow = !w_waits_aw || (aw_ahead != 16'd0 && !aw_ahead[15]);
 
     assign m_axi_awid = s_axi_awid;
@@ -160,7 +162,7 @@ module axi_slave_modes #(
             stat_aw_held <= 32'd0;
             stat_w_held <= 32'd0;
         end else begin
-            if (s_axi_awvalid && !aw_allow) stat_aw_held <= stat_aw_held + 32'd1;
+            if (s_axi_awvalid && !aw_has_w) stat_aw_held <= stat_aw_held + 32'd1;
             if (s_axi_wvalid && !w_allow) stat_w_held <= stat_w_held + 32'd1;
             if (aw_hs) aw_cnt <= aw_cnt + 16'd1;
             if (w_hs && s_axi_wlast) begin
@@ -392,7 +394,7 @@ module axi_slave_modes #(
         b_pick = {BSL{1'b0}};
         best = 16'd0;
         for (bi = 0; bi < B_SLOTS; bi = bi + 1) begin
-            ok = b_used[bi] && (b_n >= 2 || b_age[bi] >= HOLD[7:0] || !b_free_found);
+            ok = b_used[bi] && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
             for (bj = 0; bj < B_SLOTS; bj = bj + 1) begin
                 d = b_seq[bj] - b_seq[bi];
                 if (bj != bi && b_used[bj] && b_id[bj] == b_id[bi] && d[15]) ok = 1'b0;
