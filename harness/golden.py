@@ -46,8 +46,14 @@ bursts whose write faulted: those commit nothing). Nothing outside [dst, dst + l
 with the next descriptor of the queue after an error (no halt).
 
 BAD_DESCRIPTOR (``layout.descriptor_error``, or a source or destination range that ends
-beyond the bus address space, ``2 ** addr_bits``: 32 bits like tb_top): nothing read or
-written, bytes_completed 0, fault_addr 0. SUCCESS: bytes_completed = length, fault_addr 0. Reserved is written 0.
+beyond the bus address space, ``2 ** addr_bits``: 32 bits like tb_top, or a flag bit
+outside ``layout.DESC_FLAGS_KNOWN``): nothing read or written, bytes_completed 0,
+fault_addr 0.
+FENCE (``layout.DESC_FLAG_FENCE``) is accepted and changes nothing here: the model copies
+each descriptor's data when it completes, in ring order per queue, so every descriptor
+behaves as if fenced (a later read never overtakes an earlier write). The RTL without
+FENCE may overlap them (a later descriptor's read can see a destination an earlier one has
+not written yet); a test that depends on that overlap cannot use the model as reference. SUCCESS: bytes_completed = length, fault_addr 0. Reserved is written 0.
 ABORTED (queue CONTROL.ABORT): descriptors whose execution has started by the model's
 clock finish normally (SUCCESS or their error, at their usual time); every other
 descriptor up to the TAIL of the moment of the abort completes ABORTED (bytes_completed 0,
@@ -326,9 +332,11 @@ class ModelDevice(Device):
                 self.first_stray_addr = addr
 
     # ------------------------------------------------------------------ scoreboard
-    def outcome(self, src: int, dst: int, length: int) -> Outcome:
-        """What the engine does with descriptor (src, dst, length), given the faults now."""
-        if (layout.descriptor_error(src, dst, length, self.bus_bytes) is not None
+    def outcome(self, src: int, dst: int, length: int, flags: int = 0) -> Outcome:
+        """What the engine does with descriptor (src, dst, length, flags), given the faults
+        now. Flags are checked (an unknown bit: BAD_DESCRIPTOR); IRQ and FENCE do not
+        change the outcome."""
+        if (layout.descriptor_error(src, dst, length, self.bus_bytes, flags) is not None
                 or max(src, dst) + length > 1 << self.addr_bits):
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
         bb = self.bus_bytes
@@ -622,7 +630,7 @@ class ModelDevice(Device):
         q = self.queues[qi]
         self._now = max(self._now, t)
         slot, desc, _, fetch = q.pending.pop(0)
-        src, dst, length, _, _ = desc
+        src, dst, length, flags, _ = desc
         rec_addr = q.comp_base + slot * layout.COMPLETION.itemsize
         if fetch == "error":
             outcome = Outcome(layout.STATUS_FETCH_ERROR, 0,
@@ -630,7 +638,7 @@ class ModelDevice(Device):
         elif fetch == "hang" or self._hit("engine", "write", *self._granule(rec_addr)) == "HANG":
             outcome = Outcome(layout.STATUS_PENDING, 0, 0, (), hang=True)
         else:
-            outcome = self.outcome(src, dst, length)
+            outcome = self.outcome(src, dst, length, flags)
         self.rr = (qi + 1) % self.nr_queues
         if outcome.hang:          # never completes: the queue starts nothing after it
             q.in_flight += 1

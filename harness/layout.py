@@ -33,6 +33,13 @@ DESCRIPTOR = np.dtype(
 assert DESCRIPTOR.itemsize == 32
 
 DESC_FLAG_IRQ = 1 << 0  #: raise the queue interrupt when this descriptor completes
+#: start this descriptor (its first read) only after every earlier descriptor of its queue
+#: has all its writes acknowledged (B received). Without it, descriptors of a queue start
+#: in ring order but their data may overlap in flight: a later read can overtake an
+#: earlier write.
+DESC_FLAG_FENCE = 1 << 1
+#: every flag bit a descriptor may carry; any other bit set: BAD_DESCRIPTOR
+DESC_FLAGS_KNOWN = DESC_FLAG_IRQ | DESC_FLAG_FENCE
 
 #: src, dst and length must be multiples of this (one cache line), and of the bus width on a
 #: build whose bus is wider (1024 bits: 128); else BAD_DESCRIPTOR.
@@ -361,10 +368,12 @@ def desc_align(bus_bytes: int = DESC_ALIGN) -> int:
 
 
 def descriptor_error(src: int, dst: int, length: int,
-                     bus_bytes: int = DESC_ALIGN) -> str | None:
+                     bus_bytes: int = DESC_ALIGN, flags: int = 0) -> str | None:
     """Why an engine with a ``bus_bytes``-byte bus would reject this descriptor
-    (BAD_DESCRIPTOR), or None."""
+    (BAD_DESCRIPTOR), or None. ``flags``: its DESC_FLAG_* bits (unknown bits reject it)."""
     align = desc_align(bus_bytes)
+    if flags & ~DESC_FLAGS_KNOWN:
+        return f"unknown flag bits {flags & ~DESC_FLAGS_KNOWN:#x}"
     if length == 0:
         return "length is 0"
     if length > DESC_MAX_LENGTH:
@@ -435,6 +444,8 @@ def verilog_header() -> str:
         f"localparam integer DESC_ALIGN = {DESC_ALIGN};",
         f"localparam [31:0] DESC_MAX_LENGTH = 32'd{DESC_MAX_LENGTH};",
         f"localparam integer DESC_FLAG_IRQ_BIT = {DESC_FLAG_IRQ.bit_length() - 1};",
+        f"localparam integer DESC_FLAG_FENCE_BIT = {DESC_FLAG_FENCE.bit_length() - 1};",
+        f"localparam [31:0] DESC_FLAGS_KNOWN = 32'h{DESC_FLAGS_KNOWN:08X};",
     ]
     for dtype, prefix in ((DESCRIPTOR, "DESC"), (COMPLETION, "COMP")):
         for name, offset, size in _field_offsets(dtype):
@@ -596,8 +607,9 @@ def markdown_tables() -> str:
     out += ["", f"Descriptor rules: src, dst and length are multiples of {DESC_ALIGN}"
             f" (of the bus width on a bus wider than {DESC_ALIGN} bytes);"
             f" 0 < length <= {DESC_MAX_LENGTH}; flag bit 0 (IRQ) asks for an interrupt"
-            " when the descriptor completes; anything else completes BAD_DESCRIPTOR and"
-            " writes nothing.",
+            " when the descriptor completes; flag bit 1 (FENCE) starts it only after every"
+            " earlier descriptor of its queue has all its writes acknowledged; anything"
+            " else (another flag bit included) completes BAD_DESCRIPTOR and writes nothing.",
             "",
             f"Burst rules: the engine cuts a descriptor's reads and its writes independently"
             f" into bursts that end at the next {BURST_BOUNDARY}-byte boundary of their own"

@@ -3,9 +3,13 @@
 // Contract: each upstream master uses a single ID (it relies on in-order responses);
 // the downstream ID is the upstream index, so R and B are routed back by ID. AR and AW
 // are granted round-robin, one burst per grant; a grant is held while its VALID waits
-// for READY, so VALID and payload stay stable. W follows AW order through a routing
-// FIFO (with a bypass for the burst granted this very cycle). An upstream master must
-// not present W before its AW has been accepted.
+// for READY, so VALID and payload stay stable. W follows the order in which AWs are
+// *issued* downstream (m_awvalid first raised for a burst), not accepted, through a
+// routing FIFO (with a bypass for the burst issued this very cycle): an upstream
+// master may present W before, with or after its AW, and W reaches the slave as soon as
+// its AW is issued, never waiting for AWREADY (AXI A3.3.1: a slave may hold AWREADY low
+// until it sees WVALID). Upstream W waits (s_wready low) until the arbiter has issued
+// that master's AW; each upstream master presents its W bursts in its own AW order.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -15,7 +19,7 @@ module foliodma_axi_arbiter #(
     parameter integer DATA_WIDTH = 512,
     parameter integer ADDR_WIDTH = 32,
     parameter integer ID_WIDTH = 8,      // downstream ID width, >= clog2(M)
-    parameter integer W_ROUTE_DEPTH = 64 // AW bursts accepted whose W has not finished
+    parameter integer W_ROUTE_DEPTH = 64 // AW bursts issued whose W has not finished
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -137,8 +141,10 @@ module foliodma_axi_arbiter #(
     wire [SW:0]  aw_pick = rr_pick(s_awvalid, aw_next);
     wire [SW-1:0] aw_cur = aw_locked ? aw_sel : aw_pick[SW-1:0];
     wire         aw_hs = m_awvalid && m_awready;
+    wire         aw_issue = m_awvalid && !aw_locked;   // first cycle of a downstream AW
 
-    assign m_awvalid = (aw_locked || aw_pick[SW]) && route_room;   // room only grows while waiting
+    // a new AW is issued only with room for its W route; once issued it is held (locked)
+    assign m_awvalid = aw_locked || (aw_pick[SW] && route_room);
     assign m_awid = {{(ID_WIDTH-SW){1'b0}}, aw_cur};
     assign m_awaddr = s_awaddr[aw_cur*ADDR_WIDTH +: ADDR_WIDTH];
     assign m_awlen = s_awlen[aw_cur*8 +: 8];
@@ -162,12 +168,12 @@ module foliodma_axi_arbiter #(
     wire          route_valid;
     wire          w_last_hs = m_wvalid && m_wready && m_wlast;
     wire [SW-1:0] w_cur = route_valid ? route_head : aw_cur;
-    wire          w_open = route_valid || aw_hs;
+    wire          w_open = route_valid || aw_issue;   // never waits for AWREADY
     wire [$clog2(W_ROUTE_DEPTH):0] route_count;
 
     foliodma_fifo #(.WIDTH(SW), .DEPTH(W_ROUTE_DEPTH)) w_route (
         .clk(clk), .rst(rst),
-        .in_data(aw_cur), .in_valid(aw_hs && !(!route_valid && w_last_hs)), .in_ready(route_room),
+        .in_data(aw_cur), .in_valid(aw_issue && !(!route_valid && w_last_hs)), .in_ready(route_room),
         .out_data(route_head), .out_valid(route_valid), .out_ready(w_last_hs && route_valid),
         .count(route_count)
     );

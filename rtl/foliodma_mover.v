@@ -23,6 +23,9 @@
 //     to arrive; beats read with an error are written with WSTRB = 0, so a failed read
 //     never puts garbage into memory. Up to MAX_BURSTS data bursts, each with a record
 //     burst beside it, await their B.
+//   * AXI channel dependencies (A3.3.1): a burst's W beats are queued when its AW is
+//     issued (AWVALID first raised), so W may go before, with or after the AW handshake
+//     and never waits for AWREADY; AWVALID and its payload are held until AWREADY.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -234,8 +237,9 @@ module foliodma_mover #(
     reg [63:0]  wc_cookie;
     reg [63:0]  wc_rec_addr;
     reg [3:0]   wc_status;
-    reg [FL:0]  aw_ahead;           // data beats of accepted AW bursts not yet sent on W
-    reg [OL-1:0] wr_in_flight;      // AW accepted, B not yet received
+    reg [FL:0]  aw_ahead;           // data beats of issued AW bursts not yet sent on W
+    reg [OL-1:0] wr_in_flight;      // AW issued, B not yet received
+    reg         aw_pend;            // an issued AW waits for AWREADY (held, payload stable)
 
     wire [8:0]  wc_burst = burst_beats(wc_dst, wc_beats_left);
     wire        wc_last_burst = {23'd0, wc_burst} == wc_beats_left;
@@ -243,12 +247,17 @@ module foliodma_mover #(
     wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
     assign wc_take = wcmd_valid && !wc_data && !wc_rec;
-    assign m_axi_awvalid = aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec));
+    assign m_axi_awvalid = aw_pend
+                           || (aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec)));
     assign m_axi_awaddr = wc_data ? wc_dst[ADDR_WIDTH-1:0]
                                   : {wc_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
     assign m_axi_awlen = wc_data ? wc_burst[7:0] - 8'd1 : RB[7:0] - 8'd1;
     wire aw_hs = m_axi_awvalid && m_axi_awready;
     wire aw_data_hs = aw_hs && wc_data;
+    // issue: the first cycle of an AW; its W queue entry is pushed now (the wc_* payload
+    // only moves on to the next burst at the handshake)
+    wire aw_issue = m_axi_awvalid && !aw_pend;
+    wire aw_data_issue = aw_issue && wc_data;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -261,7 +270,9 @@ module foliodma_mover #(
             wc_rec_addr <= 64'd0;
             wc_status <= 4'd0;
             aw_ahead <= {(FL+1){1'b0}};
+            aw_pend <= 1'b0;
         end else begin
+            aw_pend <= m_axi_awvalid && !m_axi_awready;
             if (wc_take) begin
                 wc_data <= wcmd_status == 4'd0;
                 wc_rec <= 1'b1;
@@ -280,7 +291,7 @@ module foliodma_mover #(
             end else if (aw_hs) begin
                 wc_rec <= 1'b0;
             end
-            aw_ahead <= aw_ahead + (aw_data_hs ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
+            aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
                         - {{FL{1'b0}}, w_data_hs};
         end
     end
@@ -298,7 +309,7 @@ module foliodma_mover #(
     wire [$clog2(QD):0] wq_count;
     foliodma_fifo #(.WIDTH(QW), .DEPTH(QD)) w_queue (
         .clk(clk), .rst(rst),
-        .in_data(wq_in), .in_valid(aw_hs), .in_ready(wq_room),
+        .in_data(wq_in), .in_valid(aw_issue), .in_ready(wq_room),
         .out_data(wq_head), .out_valid(wq_valid), .out_ready(wq_pop),
         .count(wq_count)
     );
@@ -405,7 +416,7 @@ module foliodma_mover #(
         if (rst) begin
             wr_in_flight <= {OL{1'b0}};
         end else begin
-            wr_in_flight <= wr_in_flight + {{(OL-1){1'b0}}, aw_hs} - {{(OL-1){1'b0}}, b_hs};
+            wr_in_flight <= wr_in_flight + {{(OL-1){1'b0}}, aw_issue} - {{(OL-1){1'b0}}, b_hs};
         end
     end
 

@@ -12,7 +12,11 @@
 //     it) before it issues, so which descriptors fail does not depend on how the ring was
 //     cut into fetch bursts: exactly those whose own granule cannot be read.
 //   * Issue: each descriptor goes to the mover in ring order, with its cookie and the
-//     address of its record (COMP_BASE + slot * 32). One that cannot be executed (length
+//     address of its record (COMP_BASE + slot * 32). Descriptors start in ring order but
+//     their data may overlap in flight (a later one's reads can overtake an earlier one's
+//     writes), except that one with DESC_FLAG_FENCE goes only when every earlier
+//     descriptor of the queue has retired (all its writes acknowledged). A descriptor
+//     with a flag bit outside DESC_FLAGS_KNOWN is BAD_DESCRIPTOR. One that cannot be executed (length
 //     0 or too long, misaligned, beyond the bus address space) goes as a no-traffic
 //     command with BAD_DESCRIPTOR; one whose lone refetch also failed goes as a
 //     no-traffic FETCH_ERROR (cookie 0, fault = its own address); after ABORT every descriptor up
@@ -337,12 +341,19 @@ module foliodma_queue #(
     wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
     wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
     wire i_fetch_err = dbad[i_slot];     // after its lone refetch (need_refetch holds it)
+    wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
     wire i_bad = i_len == 32'd0 || i_len > DESC_MAX_LENGTH
+                 || (i_flags & ~DESC_FLAGS_KNOWN) != 32'd0
                  || ((i_src | i_dst | {32'd0, i_len}) & ALIGN_MASK) != 64'd0
                  || i_src_end > bus_top || i_dst_end > bus_top;
     assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
-    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted)
+    // FENCE: a descriptor that will move data starts only once every earlier one of this
+    // queue has retired (its record's B is back, and B comes in order on the queue's ID,
+    // after every data B of that descriptor): all their writes are acknowledged
+    wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
+                        && head != issue_ptr;
+    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(dbad[i_slot] && !i_refetched && !i_aborted);
     // a FETCH_ERROR command carries its descriptor's address as its fault (mover contract)
     assign cmd_src = (!i_aborted && i_fetch_err) ? r_addr : i_src;
@@ -378,9 +389,11 @@ module foliodma_queue #(
     wire           h_stale = cs_stale[h_slot];
     wire           h_rec_err = cs_rec_err[h_slot];
 
-    localparam [1:0] FX_IDLE = 2'd0, FX_ADDR = 2'd1, FX_DATA = 2'd2, FX_RESP = 2'd3;
+    // the rewrite presents AW and W together: W never waits for AWREADY (AXI A3.3.1)
+    localparam [1:0] FX_IDLE = 2'd0, FX_SEND = 2'd1, FX_RESP = 2'd3;
     reg [1:0] fx_state;
     reg [8:0] fx_beat;
+    reg       fx_w_done;     // every W beat of the rewrite has been accepted
     // a record whose write failed is not rewritten: its slot in memory is left as it was
     wire      retire = h_ready && (!h_stale || h_rec_err) && fx_state == FX_IDLE;
     wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
@@ -390,7 +403,7 @@ module foliodma_queue #(
         .fault(cs_fault[h_slot]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
         .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
     );
-    assign m_axi_wvalid = fx_state == FX_DATA;
+    assign m_axi_wvalid = fx_state == FX_SEND && !fx_w_done;
     assign m_axi_wlast = fx_beat == RB[8:0] - 9'd1;
     assign m_axi_bready = 1'b1;
 
@@ -399,6 +412,7 @@ module foliodma_queue #(
             done_ptr <= 16'd0;
             fx_state <= FX_IDLE;
             fx_beat <= 9'd0;
+            fx_w_done <= 1'b0;
             m_axi_awvalid <= 1'b0;
             m_axi_awaddr <= {ADDR_WIDTH{1'b0}};
             m_axi_awlen <= 8'd0;
@@ -415,19 +429,23 @@ module foliodma_queue #(
             end
             case (fx_state)
                 FX_IDLE: if (h_ready && h_stale && !h_rec_err) begin
-                    fx_state <= FX_ADDR;
+                    fx_state <= FX_SEND;
                     fx_beat <= 9'd0;
+                    fx_w_done <= 1'b0;
                     m_axi_awvalid <= 1'b1;
                     m_axi_awaddr <= {h_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
                     m_axi_awlen <= RB[7:0] - 8'd1;
                 end
-                FX_ADDR: if (m_axi_awready) begin
-                    m_axi_awvalid <= 1'b0;
-                    fx_state <= FX_DATA;
-                end
-                FX_DATA: if (m_axi_wready) begin
-                    fx_beat <= fx_beat + 9'd1;
-                    if (m_axi_wlast) fx_state <= FX_RESP;
+                FX_SEND: begin : send
+                    reg aw_over, w_over;
+                    aw_over = !m_axi_awvalid || m_axi_awready;
+                    w_over = fx_w_done || (m_axi_wvalid && m_axi_wready && m_axi_wlast);
+                    if (m_axi_awready) m_axi_awvalid <= 1'b0;
+                    if (m_axi_wvalid && m_axi_wready) begin
+                        fx_beat <= fx_beat + 9'd1;
+                        if (m_axi_wlast) fx_w_done <= 1'b1;
+                    end
+                    if (aw_over && w_over) fx_state <= FX_RESP;
                 end
                 default: if (m_axi_bvalid) begin
                     fx_state <= FX_IDLE;

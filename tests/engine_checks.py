@@ -1,17 +1,35 @@
-"""Helpers shared by the RTL regressions (test_engine, test_queues): source patterns,
-guard bytes around destinations, and the check of every destination byte and completion
-record against the golden model. Importable as ``engine_checks`` (pytest's pythonpath
+"""Helpers shared by the RTL regressions (test_engine, test_queues): bring-up with the AXI
+slave in the job's slave mode, source patterns, guard bytes around destinations, and the
+check of every destination byte and completion record against the golden model. Importable as ``engine_checks`` (pytest's pythonpath
 and the cocotb runner both include tests/)."""
 from __future__ import annotations
 
 import numpy as np
 
-from harness import layout
+from harness import layout, runner
+from harness.assemble import bring_up as assemble_bring_up
 from harness.golden import ModelDevice
+
+#: tb_top cfg_slave_mode values (axi_slave_modes.v): the permission each mode exercises
+SLAVE_MODES = {
+    "a": 0b0001,      # AWREADY waits for WVALID of its burst
+    "b": 0b0010,      # WREADY waits for the AW (and AWREADY for AWVALID)
+    "c": 0b0100,      # R and B out of order across IDs
+    "d": 0b1000,      # R bursts of different IDs interleaved beat by beat
+    "all": 0b1111,    # all four at once
+}
+#: modes whose effect needs several IDs in flight: run on a 4-queue engine (IDs 0..7)
+MULTI_ID_MODES = ("c", "d", "all")
 
 MEM_BYTES = 64 << 20
 NODE = MEM_BYTES // 4
 GUARD = 256          # guard bytes checked on both sides of every destination
+
+
+async def bring_up(dut, *args, **kwargs):
+    """harness.assemble.bring_up, the slave in the job's ``slave_mode`` (default 0)."""
+    dut.cfg_slave_mode.value = runner.load_config().get("slave_mode", 0)
+    return await assemble_bring_up(dut, *args, **kwargs)
 
 
 def pattern(seed: int, src: int, nbytes: int) -> np.ndarray:

@@ -6,13 +6,30 @@ engine through the real driver (harness.driver) on the simulated device, checks 
 destination byte and the guard bytes around it, compares each completion record with
 the golden model's prediction, and ends by asserting that the AXI checker on the
 engine's master port saw no protocol violation.
+
+Slave modes: the job configuration's ``slave_mode`` (tb_top's cfg_slave_mode, see
+rtl/sim/axi_slave_modes.v and SLAVE_MODES) makes the slave in front of the memory use one
+of AXI's permissions: (a) AWREADY waits for WVALID, (b) WREADY waits for AWVALID, (c) R and
+B out of order across IDs, (d) R bursts of different IDs interleaved. Every test of this
+module runs in each of them.
 """
 from __future__ import annotations
 
 import random
 
 import pytest
-from engine_checks import GUARD, MEM_BYTES, NODE, check, fill, pages, pattern  # noqa: F401
+from engine_checks import (  # noqa: F401
+    GUARD,
+    MEM_BYTES,
+    MULTI_ID_MODES,
+    NODE,
+    SLAVE_MODES,
+    bring_up,
+    check,
+    fill,
+    pages,
+    pattern,
+)
 
 from harness import layout, runner
 
@@ -23,7 +40,6 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.assemble import bring_up
     from harness.driver import CopyRequest
 
     @cocotb.test()
@@ -131,10 +147,15 @@ if cocotb is not None:
 
 
 # ==================================================================== pytest side (runner)
-def _run(data_width, queues=1, testcase=None, latency=8):
+def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0):
     runner.run("test_engine", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
-            config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency})
+            config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency,
+                    "slave_mode": slave_mode})
+
+
+WIDTH_TESTS = ["copy_4k", "ring_wraparound", "backpressure_every_channel", "bad_descriptors",
+               "bus_errors"]
 
 
 def test_engine_512():
@@ -145,5 +166,17 @@ def test_engine_512():
 @pytest.mark.parametrize("data_width", [64, 128, 256, 1024])
 def test_engine_width(data_width):
     """The bus widths the engine supports besides 512: the shape-sensitive tests."""
-    _run(data_width, testcase=["copy_4k", "ring_wraparound", "backpressure_every_channel",
-                               "bad_descriptors", "bus_errors"])
+    _run(data_width, testcase=WIDTH_TESTS)
+
+
+@pytest.mark.parametrize("mode", ["a", "b", "c", "d"])
+def test_engine_slave_mode(mode):
+    """Every engine test, 512 bits, with the slave using one AXI permission; (c) and (d)
+    on a 4-queue engine, whose queues' IDs make reordering and interleaving possible."""
+    _run(512, queues=4 if mode in MULTI_ID_MODES else 1, slave_mode=SLAVE_MODES[mode])
+
+
+@pytest.mark.parametrize("data_width", [64, 1024])
+def test_engine_width_all_modes(data_width):
+    """The narrowest and the widest bus with all four slave permissions at once."""
+    _run(data_width, queues=4, testcase=WIDTH_TESTS, slave_mode=SLAVE_MODES["all"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_checks import SLAVE_MODES
 
 from harness import layout, runner
 
@@ -33,9 +34,8 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from engine_checks import GUARD, NODE, check, fill, pages, pattern
+    from engine_checks import GUARD, NODE, bring_up, check, fill, pages, pattern
 
-    from harness.assemble import bring_up
     from harness.driver import CopyRequest, EngineResetError, ring_advance
 
     SUCCESS = layout.STATUS_SUCCESS
@@ -660,21 +660,80 @@ if cocotb is not None:
         await check(dev, more, comps, seed=73)
         assert dev.protocol_errors == 0
 
+    # ============================================================ ordering and slave modes
+    @cocotb.test()
+    async def fence_chain(dut):
+        """One doorbell, six 64-byte copies P0->P1, P1->P2, ..., P5->P6. Without FENCE they
+        overlap in flight: a descriptor reads its source before the previous one has written
+        it, so the chain breaks (documented behaviour, shown on the transparent slave). With
+        FENCE on every descriptor after the first, every page ends with P0's contents."""
+        dev, drv = await bring_up(dut)
+        q = drv.queues[0]
+        n = layout.desc_align(dev.bus_bytes)
+        page = [1 * NODE + 0x300000 + i * 4096 for i in range(7)]
+        orig = [pattern(90, p, n) for p in page]
+        chain = [(page[i], page[i + 1], n) for i in range(6)]
+
+        async def run(flags):
+            for p, data in zip(page, orig):
+                await dev.mem_write(p, data)
+            first = await submit(dev, q, chain, flags=flags)
+            await wait_head(dev, q, q.tail, step=16)
+            recs = await records(dev, q, first, 6)
+            assert [int(r["status"]) for r in recs] == [SUCCESS] * 6, recs
+            return [np.array_equal(await dev.mem_read(p, n), orig[0]) for p in page[1:]]
+
+        loose = await run(0)
+        assert loose[0], "P1 must hold P0 (the first copy has nothing to wait for)"
+        dut._log.info("without FENCE, pages holding P0: %s", loose)
+        if runner.load_config().get("slave_mode", 0) == 0:
+            assert not all(loose), "expected the unfenced chain to break on this engine"
+        fenced = await run([0] + [layout.DESC_FLAG_FENCE] * 5)
+        assert all(fenced), f"with FENCE every page must hold P0: {fenced}"
+        # a flag bit the engine does not know: BAD_DESCRIPTOR, nothing written
+        await dev.mem_write(page[1], orig[1])
+        first = await submit(dev, q, [chain[0]], flags=1 << 7)
+        await wait_head(dev, q, q.tail, step=16)
+        assert int((await records(dev, q, first, 1))[0]["status"]) == BAD
+        assert np.array_equal(await dev.mem_read(page[1], n), orig[1])
+        assert dev.protocol_errors == 0
+
+    @cocotb.test()
+    async def slave_mode_effect(dut):
+        """Copies on every queue at once; the slave mode of the job did what it says
+        (mode 0: nothing at all, the slave is transparent)."""
+        dev, drv = await bring_up(dut)
+        mode = runner.load_config().get("slave_mode", 0)
+        regions = [(s, d, 8192) for s, d, _ in pages(8 * dev.nr_queues, 8192)]
+        await fill(dev, regions, seed=91)
+        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        await check(dev, regions, comps, seed=91)
+        stats = {name: int(getattr(dut, "slave_" + name).value) for name in
+                 ("aw_held", "w_held", "r_reordered", "b_reordered", "r_interleaved")}
+        dut._log.info("slave mode %#x: %s", mode, stats)
+        want = {"aw_held": mode & 1, "w_held": mode & 2, "r_reordered": mode & 4,
+                "b_reordered": mode & 4, "r_interleaved": mode & 8}
+        if mode & 8:
+            del want["r_reordered"]         # interleaving also starts newer bursts first
+        for name, on in want.items():
+            assert (stats[name] > 0) == bool(on), (name, stats)
+
 
 # ==================================================================== pytest side (runner)
 MULTI_QUEUE_TESTS = ["multi_queue_counters", "queues_saturate_memory", "rate_cap", "irq_every_descriptor",
-                     "bad_descriptor_mid_batch", "abort_one_of_four"]
+                     "bad_descriptor_mid_batch", "abort_one_of_four", "slave_mode_effect"]
 ONE_QUEUE_TESTS = ["irq_coalescing", "pause_resume", "abort", "soft_reset_mid_batch",
-                   "driver_reset_under_copy"]
+                   "driver_reset_under_copy", "fence_chain"]
 
 
 RING_FAULT_TESTS = ["ring_fetch_fault", "record_write_fault"]
 
 
-def _run(queues, testcase, data_width=512):
+def _run(queues, testcase, data_width=512, slave_mode=0):
     runner.run("test_queues", testcase=testcase,
             parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
-            config={"bus_bytes": data_width // 8, "queues": queues, "latency": 8})
+            config={"bus_bytes": data_width // 8, "queues": queues, "latency": 8,
+                    "slave_mode": slave_mode})
 
 
 def test_queues_multi():
@@ -694,3 +753,17 @@ def test_queues_ring_faults(data_width):
     record write fault (REC_FAULT registers), on every bus width (the ring granule and
     the fetch path differ)."""
     _run(1, RING_FAULT_TESTS, data_width)
+
+
+@pytest.mark.parametrize("mode", ["a", "b", "c", "d"])
+def test_queues_multi_slave_mode(mode):
+    """The 4-queue tests with the slave using one AXI permission (and that it did)."""
+    _run(4, MULTI_QUEUE_TESTS, slave_mode=SLAVE_MODES[mode])
+
+
+@pytest.mark.parametrize("mode", ["a", "b", "c", "d"])
+def test_queues_control_slave_mode(mode):
+    """The 1-queue tests (FENCE included) and the ring faults, 512 bits, in each slave
+    mode; with one queue, (c) and (d) reorder and interleave its ring ID against its data
+    ID only."""
+    _run(1, ONE_QUEUE_TESTS + RING_FAULT_TESTS, slave_mode=SLAVE_MODES[mode])
