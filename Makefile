@@ -86,8 +86,9 @@ check-verilator:
 sim: check-iverilog $(SIM_DEPS)
 	$(PY) -m harness sim --sim $(SIM) $(SIM_ARGS)
 
-# pytest exit code 5 means "no tests collected": not a failure here.
-test: check-iverilog $(SIM_DEPS)
+# pytest exit code 5 means "no tests collected": not a failure here. The synthesis tools
+# (.[synth]) are installed too: test_params and test_synth run Yosys, never skip it.
+test: check-iverilog $(SIM_DEPS) $(SSTAMP)
 	$(PY) -m pytest -n $(JOBS) --sim $(SIM) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 bench: check-iverilog $(SIM_DEPS)
