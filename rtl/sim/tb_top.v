@@ -32,13 +32,13 @@ module tb_top #(
     parameter integer NUM_QUEUES = 1,
     parameter integer MAX_BURSTS = 16,
     parameter integer FIFO_DEPTH = 1024,
-    parameter integer MEM_BYTES = 64 * 1024 * 1024
+    parameter [63:0]  MEM_BYTES = 64'd67108864,    // bytes, 4 nodes (64 bits: 4 GiB and more)
+    parameter integer ADDR_WIDTH = 32              // the engine's AXI address width (<= 64)
 ) (
 `ifdef VERILATOR
     input  wire clk
 `endif
 );
-    localparam integer ADDR_WIDTH = 32;
     localparam integer ID_WIDTH = 8;
     localparam integer STRB = DATA_WIDTH / 8;
 
@@ -114,8 +114,8 @@ module tb_top #(
     reg  [15:0]     cfg_stall_seed = 16'd1;
     reg             bd_load = 1'b0;
     reg             bd_dump = 1'b0;
-    reg  [31:0]     bd_lo = 32'd0;
-    reg  [31:0]     bd_hi = 32'd0;
+    reg  [63:0]     bd_lo = 64'd0;
+    reg  [63:0]     bd_hi = 64'd0;
 
     reg             cpu_start = 1'b0;
     reg  [63:0]     cpu_src = 64'd0;
@@ -219,8 +219,11 @@ module tb_top #(
     end
 
     // ------------------------------------------------------------ memory and CPU
+    // the memory decodes 64-bit addresses (the engine's zero-extended)
+    wire [63:0] mem_awaddr = m_axi_awaddr;
+    wire [63:0] mem_araddr = m_axi_araddr;
     sim_memory #(
-        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(64), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
     ) memory (
         .clk(clk), .rst(rst), .cycle(),
         .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
@@ -234,14 +237,14 @@ module tb_top #(
         .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
         .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),
         .cpu_busy(cpu_busy), .cpu_done(cpu_done), .cpu_error(cpu_error), .cpu_cycles(cpu_cycles),
-        .s_axi_awid(m_axi_awid), .s_axi_awaddr(m_axi_awaddr), .s_axi_awlen(m_axi_awlen),
+        .s_axi_awid(m_axi_awid), .s_axi_awaddr(mem_awaddr), .s_axi_awlen(m_axi_awlen),
         .s_axi_awsize(m_axi_awsize), .s_axi_awburst(m_axi_awburst),
         .s_axi_awvalid(m_axi_awvalid), .s_axi_awready(m_axi_awready),
         .s_axi_wdata(m_axi_wdata), .s_axi_wstrb(m_axi_wstrb), .s_axi_wlast(m_axi_wlast),
         .s_axi_wvalid(m_axi_wvalid), .s_axi_wready(m_axi_wready),
         .s_axi_bid(m_axi_bid), .s_axi_bresp(m_axi_bresp), .s_axi_bvalid(m_axi_bvalid),
         .s_axi_bready(m_axi_bready),
-        .s_axi_arid(m_axi_arid), .s_axi_araddr(m_axi_araddr), .s_axi_arlen(m_axi_arlen),
+        .s_axi_arid(m_axi_arid), .s_axi_araddr(mem_araddr), .s_axi_arlen(m_axi_arlen),
         .s_axi_arsize(m_axi_arsize), .s_axi_arburst(m_axi_arburst),
         .s_axi_arvalid(m_axi_arvalid), .s_axi_arready(m_axi_arready),
         .s_axi_rid(m_axi_rid), .s_axi_rdata(m_axi_rdata), .s_axi_rresp(m_axi_rresp),
