@@ -386,6 +386,15 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     report.plot_crossover(cross, BENCH_DIR / "crossover.png")
     with open(BENCH_DIR / "bench.md", "a") as f:
         f.write(studies + "\n" + cross_md)
+    speed, speed_errors = sim_speed(simulator)          # the simulators' own speed
+    errors += speed_errors
+    doc["sim_speed"] = speed
+    report.write_json(BENCH_DIR / "bench.json", doc)
+    if json_path:
+        report.write_json(json_path, doc)
+    with open(BENCH_DIR / "bench.md", "a") as f:
+        f.write(speed["markdown"])
+    cross_md += speed["markdown"]
     print(md + summary + "\n" + cross_md)
     print(f"wrote {BENCH_DIR.relative_to(runner.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
@@ -660,6 +669,90 @@ def dma_target(simulator: str) -> tuple[dict, list[dict]]:
              + ".\n"))
     return {"data_width": TARGET_DATA_WIDTH, "ratio_target": TARGET_RATIO, "rows": rows,
             "runs": list(records.values()), "markdown": md}, errors
+
+
+# ------------------------------------------------------------------- simulator speed
+#: The simulator's own speed on two copies (one simulation per point and simulator, one after
+#: the other, so that the CPU seconds are the simulation's own): simulated fabric cycles and
+#: MiB copied per CPU-second of the simulator process during the copy (doorbell .. interrupt;
+#: cocotb and the host model run in that process too), and the whole simulation's CPU
+#: (start-up, backdoor load, copy, byte-by-byte validation; the build is done before).
+SIM_SPEED_POINTS = [{"folio_bytes": 4096, "nr_folios": 64, "mem_latency": 100, "seed": 1},
+                    {"folio_bytes": 2 << 20, "nr_folios": 1, "mem_latency": 100, "seed": 1}]
+#: the same points measured on Icarus before the sim-only models were rewritten for speed
+#: (commit d6e46c4, this 2-core machine shared with other jobs): copy CPU-seconds, and the
+#: whole simulation's CPU-seconds
+SIM_SPEED_ICARUS_BEFORE = {(4096, 64): {"fabric_cycles": 4472, "cpu_copy_seconds": 0.79,
+                                        "sim_cpu_seconds": 2.3},
+                           ((2 << 20), 1): {"fabric_cycles": 33080, "cpu_copy_seconds": 3.22,
+                                            "sim_cpu_seconds": 4.9}}
+
+
+def _verilator_installed() -> bool:
+    try:
+        runner.verilator_root()
+        return True
+    except RuntimeError:
+        return False
+
+
+def sim_speed(simulator: str) -> tuple[dict, list[dict]]:
+    """Simulated cycles and MiB per CPU-second on Icarus and (if installed) Verilator, for
+    SIM_SPEED_POINTS, side by side. ``simulator`` is the sweep's; both run regardless.
+    -> (document with rows and markdown, errors)."""
+    import resource
+    sims = ["icarus"] + (["verilator"] if _verilator_installed() else [])
+    rows, errors = [], []
+    for sim in sims:
+        params = jobspec.Engine(bus_bytes=BUS_BYTES).parameters
+        runner.build(params, sim)                     # not measured
+        for i, p in enumerate(SIM_SPEED_POINTS):
+            out = BUILD / "jobs" / f"sim-speed-{sim}-{i}.json"
+            job = bench_job([p], out, queues=1)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            error, result = _job_process((job, sim, False))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            sim_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            pts = [q for q in result.get("points", []) if "error" not in q]
+            if error or not pts:
+                errors.append({"sim_speed": True, "simulator": sim, **p,
+                               "error": error or "no validated point"})
+                continue
+            q = pts[0]
+            nbytes = p["folio_bytes"] * p["nr_folios"]
+            copy_cpu = max(q["cpu_copy_seconds"], 1e-9)
+            rows.append({"simulator": sim, "folio_bytes": p["folio_bytes"],
+                         "nr_folios": p["nr_folios"], "mem_latency": p["mem_latency"],
+                         "fabric_cycles": q["fabric_cycles"],
+                         "bytes_validated": q["bytes_validated"],
+                         "cpu_copy_seconds": q["cpu_copy_seconds"],
+                         "cycles_per_cpu_second": q["fabric_cycles"] / copy_cpu,
+                         "mib_per_cpu_second": nbytes / (1 << 20) / copy_cpu,
+                         "point_cpu_seconds": q.get("cpu_seconds"),
+                         "sim_cpu_seconds": sim_cpu})
+    md = ("\nSimulator speed (CPU seconds of the simulator process; the machine may be shared):"
+          " copy = doorbell .. interrupt; simulation = start-up, backdoor load, copy, "
+          "validation\n\n| point | simulator | cycles | copy CPU s | cycles / CPU s | "
+          "MiB / CPU s | simulation CPU s | Icarus before: copy CPU s (x faster) |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|\n")
+    for r in rows:
+        key = (r["folio_bytes"], r["nr_folios"])
+        old = SIM_SPEED_ICARUS_BEFORE.get(key) if r["simulator"] == "icarus" else None
+        ref = "" if old is None else (f"{old['cpu_copy_seconds']:.2f} "
+                                      f"(x{old['cpu_copy_seconds'] / r['cpu_copy_seconds']:.1f})"
+                                      + ("" if old["fabric_cycles"] == r["fabric_cycles"]
+                                         else f", cycles were {old['fabric_cycles']}"))
+        md += (f"| {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])} | {r['simulator']} | "
+               f"{r['fabric_cycles']} | {r['cpu_copy_seconds']:.2f} | "
+               f"{r['cycles_per_cpu_second']:,.0f} | {r['mib_per_cpu_second']:.2f} | "
+               f"{r['sim_cpu_seconds']:.2f} | {ref} |\n")
+    for key in sorted({(r["folio_bytes"], r["nr_folios"]) for r in rows}):
+        cyc = {r["simulator"]: r["fabric_cycles"] for r in rows
+               if (r["folio_bytes"], r["nr_folios"]) == key}
+        if len(set(cyc.values())) > 1:                # the same cycles on every simulator
+            errors.append({"sim_speed": True, "error": f"cycle counts differ by simulator"
+                           f" for {key[1]} x {key[0]} B: {cyc}"})
+    return {"simulators": sims, "rows": rows, "markdown": md}, errors
 
 
 # ---------------------------------------------------------------------------- plumbing

@@ -88,8 +88,12 @@ DEFAULT_TEST_TIMEOUT_MS = 200.0
 #: so no timing support is needed (--timing hung in our tests).
 #: --no-public-flat-rw undoes the runner's --public-flat-rw: only tb_top's signals are made
 #: visible to Python, by VERILATOR_CONTROL (all signals public made runs ~2x slower).
+#: The memory model's sparse store (SPARSE_MEM_CPP, DPI-C) is compiled into the simulator, whose
+#: symbols are exported (-rdynamic) so that the host side reaches it with ctypes
+#: (harness.rtl_device: the backdoor without hex files).
+SPARSE_MEM_CPP = SIM_RTL_DIR / "sparse_mem.cpp"
 VERILATOR_BUILD_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--no-timing",
-                        "--no-public-flat-rw")
+                        "--no-public-flat-rw", "-LDFLAGS", "-rdynamic", str(SPARSE_MEM_CPP))
 ICARUS_BUILD_ARGS: tuple[str, ...] = ()
 
 

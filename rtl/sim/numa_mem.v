@@ -190,24 +190,48 @@ localparam [63:0] MEM_END = MEM_BYTES;
 localparam [63:0] WA_WORDS = (MEM_BYTES >= 64'd262144) ? MEM_BYTES / 64'd262144 : 64'd1;  // 64 pages a word
 
 // ---------------------------------------------------------------- storage and backdoor
-// Not zeroed by a loop at time 0 (that cost Icarus ~1 s per 64 MiB): Icarus starts every
-// word at X and the model reads a word with any X bit as zero (a word is all-X until its
-// first write, which stores known bits: a partial write merges into zero); $writememh shows
-// such a word as x digits, which harness/backdoor.read_hex reads as zero. Verilator starts
-// the array at zero.
-reg [511:0] mem [0:MEM_WORDS-1];
-
-// a word of `mem` as the model sees it: never written (X under Icarus) reads as zero
-function [511:0] known;
-    input [511:0] w;
-    begin
 `ifdef VERILATOR
-        known = w;
-`else
-        known = (w[0] === 1'bx) ? {512{1'b0}} : w;   // all-X or all-known: one bit tells
-`endif
+reg [63:0] edges = 64'd0;   // rising clock edges since time 0 (never reset)
+always @(posedge clk) edges <= edges + 64'd1;
+
+// Under Verilator, a sparse store in C++ (rtl/sim/sparse_mem.cpp, DPI-C): only the 64 KiB blocks
+// written exist, so MEM_BYTES may be 4 GiB and more; a write is seen from the next edge on,
+// like a nonblocking assignment. The host reads and writes it directly (no hex files);
+// bd_load / bd_dump do nothing here.
+import "DPI-C" function void simmem_init(input longint bytes);
+import "DPI-C" function void simmem_rd(input longint line, input longint edge_n,
+                                       output bit [511:0] data);
+import "DPI-C" function void simmem_wr(input longint line, input longint edge_n,
+                                       input bit [511:0] data);
+initial simmem_init(MEM_BYTES);
+
+function [511:0] mem_rd;              // line `line` as of before this edge
+    input [63:0] line;
+    reg [511:0] d;
+    begin
+        simmem_rd(line, edges, d);
+        mem_rd = d;
     end
 endfunction
+`else
+// Under Icarus, one flat array, not zeroed by a loop at time 0 (that cost ~1 s per 64 MiB): every
+// word starts at X and the model reads a word with X bits as zero (a word is all-X until its
+// first write, which stores known bits: a partial write merges into zero); $writememh shows
+// such a word as x digits, which harness/backdoor.read_hex reads as zero.
+reg [511:0] mem [0:MEM_WORDS-1];
+
+function [511:0] mem_rd;              // never written (X) reads as zero
+    input [63:0] line;
+    reg [511:0] w;
+    begin
+        w = mem[line];
+        mem_rd = (w[0] === 1'bx) ? {512{1'b0}} : w;   // all-X or all-known: one bit tells
+    end
+endfunction
+
+always @(posedge bd_load) $readmemh(BD_IN_FILE, mem, bd_lo, bd_hi);
+always @(posedge bd_dump) $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi);
+`endif
 
 // byte mask of a 64-bit strobe (strobe bit b -> bits [8b +: 8]), by whole-vector steps:
 // spread bit b to bit 8b (six shift-and-mask stages), then x * 255 = (x << 8) - x
@@ -248,13 +272,10 @@ function [511:0] merged;
             merged = data;
         end else begin
             m = byte_mask(strb);
-            merged = (known(line) & ~m) | (data & m);
+            merged = (line & ~m) | (data & m);
         end
     end
 endfunction
-
-always @(posedge bd_load) $readmemh(BD_IN_FILE, mem, bd_lo, bd_hi);
-always @(posedge bd_dump) $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi);
 
 // ---------------------------------------------------------------- cycle counter
 reg [63:0] cyc = 64'd0;   // cycles since rst deasserted
@@ -454,15 +475,24 @@ always @(posedge clk) begin : tick
         for (l = 0; l < P0_LINES; l = l + 1) begin
             d0 = wd[l*512 +: 512];
             s0 = ws[l*64 +: 64];
-            line = (s0 == {64{1'b1}}) ? d0 : merged(mem[wc_idx0 + l], d0, s0);
+            line = (s0 == {64{1'b1}}) ? d0 : merged(mem_rd(wc_idx0 + l), d0, s0);
             if (wc_en[1] && wc_idx1 == wc_idx0 + l)
                 line = merged(line, s1_axi_wdata, s1_axi_wstrb);
+`ifdef VERILATOR
+            simmem_wr(wc_idx0 + l, edges, line);
+`else
             mem[wc_idx0 + l] <= line;
+`endif
         end
     end
     if (wc_en[1] && !wc_overlap)
+`ifdef VERILATOR
+        simmem_wr(wc_idx1, edges, (s1_axi_wstrb == {64{1'b1}}) ? s1_axi_wdata
+                                  : merged(mem_rd(wc_idx1), s1_axi_wdata, s1_axi_wstrb));
+`else
         mem[wc_idx1] <= (s1_axi_wstrb == {64{1'b1}}) ? s1_axi_wdata
-                                                   : merged(mem[wc_idx1], s1_axi_wdata, s1_axi_wstrb);
+                                                   : merged(mem_rd(wc_idx1), s1_axi_wdata, s1_axi_wstrb);
+`endif
 end
 
 // ---------------------------------------------------------------- the ports
@@ -502,6 +532,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [1:0]           rh_node = arq_node[arh];
     wire [63:0]          rh_time = arq_time[arh];
     wire [ADDR_WIDTH-1:0] rb_addr = rh_addr + ({{(ADDR_WIDTH-8){1'b0}}, rbeat} << rh_size);
+    wire [63:0]          rb_addr64 = rb_addr;      // zero-extended
 
     wire r_go = !ar_empty && !arq_hang[arh] && (cyc >= rh_time) && rtok_ok[rh_node]
                 && (!rvalid_r || in_rready[p]);
@@ -662,11 +693,11 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                     rdata_r <= {WMAX{1'b0}};
                 else if (PW > 512)
                     for (rl = 0; rl < WMAX / 512; rl = rl + 1)
-                        rdata_r[rl*512 +: 512] <= known(mem[(rb_addr >> LB) * (WMAX / 512) + rl]);
+                        rdata_r[rl*512 +: 512] <= mem_rd((rb_addr64 >> LB) * (WMAX / 512) + rl);
                 else if (PW == 512)
-                    rdata_r <= known(mem[rb_addr >> 6]);
+                    rdata_r <= mem_rd(rb_addr64 >> 6);
                 else
-                    rdata_r <= known(mem[rb_addr >> 6]) >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
+                    rdata_r <= mem_rd(rb_addr64 >> 6) >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
                 if (rbeat == rh_len) begin
                     rbeat <= 8'd0;
                     ar_rp <= ar_rp + 1'b1;
