@@ -294,6 +294,10 @@ def build(parameters: Mapping[str, object] | None = None, simulator: str | None 
         build_args = list(VERILATOR_BUILD_ARGS if simulator == "verilator" else ICARUS_BUILD_ARGS)
 
     runner = get_runner(simulator)
+    if simulator == "verilator":
+        # Verilator reads an unsized -G number as 32 bits: size the big ones (MEM_BYTES 4 GiB)
+        parameters = {k: (f"64'd{v}" if isinstance(v, int) and not -(1 << 31) <= v < 1 << 31
+                          else v) for k, v in parameters.items()}
     with _environment(env, [REPO_ROOT, TESTS_DIR]), _locked(bdir.parent / f".{bdir.name}.lock"):
         always = simulator == "icarus" and _headers_newer_than(bdir / "sim.vvp")
         runner.build(

@@ -1,8 +1,11 @@
 // numa_mem: simulation-only NUMA memory model with two AXI4 slave ports.
 //
 // Contract
-//   * Storage: one flat array `mem` of 64-byte lines (MEM_BYTES bytes), shared by both ports,
-//     zeroed at time 0. Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
+//   * Storage: MEM_BYTES bytes (a 64-bit parameter: 4 GiB and more) of 64-byte lines, shared
+//     by both ports, reading zero until written. Under Icarus a flat array `mem` (its words
+//     start at X, which the model reads as zero: no zeroing pass at time 0; Icarus holds ~8
+//     bytes per line until a line is written, ~0.5 GB for 4 GiB); under Verilator a sparse
+//     C++ store (rtl/sim/sparse_mem.cpp, DPI-C: only the 64 KiB blocks written exist). Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
 //     (s1_axi_*, always 512 bits) is the CPU copy model. A narrow port reads/writes the
 //     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes;
 //     a 1024-bit port reads/writes the two lines of its 128-byte-aligned bus word.
@@ -57,10 +60,17 @@
 //     accepted beat is committed to `mem` at once (visible to reads the next cycle).
 //     B in order, BID = AWID, many outstanding. WLAST is not checked: the beat count is ARLEN.
 //   * Both ports writing the same line in the same cycle: port 1's bytes win on overlap.
-//   * Backdoor (word = 64-byte line index, bd_lo..bd_hi inclusive, must lie inside the array):
+//   * Backdoor, Icarus (word = 64-byte line index, bd_lo..bd_hi inclusive, must lie inside
+//     the array):
 //       rising edge of bd_load: $readmemh(BD_IN_FILE,  mem, bd_lo, bd_hi)
 //       rising edge of bd_dump: $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi)
-//     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py).
+//     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py);
+//     a never-written word is dumped as x digits (read as zero). Verilator: bd_* do nothing;
+//     the host reads and writes the C++ store in place (sparse_mem.cpp, harness/rtl_device.py).
+//   * Speed (simulation only, written for the simulator): whole-line operations only; a
+//     write's byte mask is built from the strobe by whole-vector steps, and not at all for a
+//     full strobe; no data bus is packed from per-port parts (Icarus re-assembles such a
+//     vector whole on every change of a part).
 //   * rst: synchronous, active high; clears queues (hung bursts included), buckets, R/B
 //     outputs, cyc and the fault slots' beat counts (not memory contents, not the bitmap).
 `resetall

@@ -21,6 +21,9 @@
 //     memory contents, the fault configuration and the stray-write bitmap and count.
 //   * CPU copy model cpu_copy on the memory's second port: cpu_start/src/dst/len,
 //     cpu_max_reads/writes, cpu_done (level), cpu_error, cpu_cycles.
+//   * MEM_BYTES (64 bits: 4 GiB = nodes of 1 GiB) sizes the memory; ADDR_WIDTH is the engine's
+//     AXI address width (32 by default; 64 for memories of 4 GiB and more), zero-extended to
+//     the memory's 64-bit address ports.
 //   * doorbell_cycle: cycle of the last register write into a queue block (the doorbell);
 //     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd).
 `resetall
