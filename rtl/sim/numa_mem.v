@@ -5,7 +5,8 @@
 //     by both ports, reading zero until written. Under Icarus a flat array `mem` (its words
 //     start at X, which the model reads as zero: no zeroing pass at time 0; Icarus holds ~8
 //     bytes per line until a line is written, ~0.5 GB for 4 GiB); under Verilator a sparse
-//     C++ store (rtl/sim/sparse_mem.cpp, DPI-C: only the 64 KiB blocks written exist). Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
+//     C++ store (rtl/sim/sparse_mem.cpp, DPI-C: only the 64 KiB blocks written exist).
+//     Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
 //     (s1_axi_*, always 512 bits) is the CPU copy model. A narrow port reads/writes the
 //     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes;
 //     a 1024-bit port reads/writes the two lines of its 128-byte-aligned bus word.
@@ -86,8 +87,10 @@ module numa_mem #(
     parameter integer AW_DEPTH = 64,                 // write bursts queued per port (power of 2);
                                                      // also the B queue depth
     parameter integer TOKEN_CAP = 256,               // bucket saturation, tokens (256 = one line)
+    /* verilator lint_off UNUSEDPARAM */            // the backdoor files: Icarus only
     parameter BD_IN_FILE = "backdoor_in.hex",        // backdoor load file (simulator cwd)
     parameter BD_OUT_FILE = "backdoor_out.hex",      // backdoor dump file (simulator cwd)
+    /* verilator lint_on UNUSEDPARAM */
     parameter WA_FILE = "write_allow.hex",           // stray-write bitmap file (simulator cwd)
     parameter integer NUM_FAULTS = 8                 // fault slots (harness.faults.MAX_FAULTS)
 ) (
@@ -110,11 +113,13 @@ module numa_mem #(
     input  wire                       wa_load,           // toggle: load WA_FILE
     output reg  [31:0]                stray_writes = 32'd0,
     output reg  [63:0]                stray_addr = 64'd0,
-    // backdoor
+    // backdoor (Icarus; under Verilator the host reaches the store directly)
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire                       bd_load,
     input  wire                       bd_dump,
     input  wire [63:0]                bd_lo,
     input  wire [63:0]                bd_hi,
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // port 0: DATA_WIDTH bits (DMA engine)
     input  wire [ID_WIDTH-1:0]        s0_axi_awid,
@@ -186,9 +191,9 @@ module numa_mem #(
 localparam integer NUM_PORTS = 2;
 localparam integer WMAX = (DATA_WIDTH > 512) ? DATA_WIDTH : 512;   // bundle stride per port
 localparam integer P0_LINES = WMAX / 512;                          // lines a port-0 beat writes
+localparam [63:0]  P0_LINES64 = {32'd0, P0_LINES[31:0]};
 localparam integer NUM_NODES = 4;
-localparam [63:0]  MEM_WORDS = MEM_BYTES / 64;
-localparam [63:0]  NODE_BYTES = MEM_BYTES / NUM_NODES;
+localparam [63:0]  NODE_BYTES = MEM_BYTES >> 2;                    // NUM_NODES of them
 localparam integer NODE_SHIFT = $clog2(NODE_BYTES);
 localparam integer ARQ_W = $clog2(AR_DEPTH);
 localparam integer AWQ_W = $clog2(AW_DEPTH);
@@ -228,6 +233,7 @@ endfunction
 // word starts at X and the model reads a word with X bits as zero (a word is all-X until its
 // first write, which stores known bits: a partial write merges into zero); $writememh shows
 // such a word as x digits, which harness/backdoor.read_hex reads as zero.
+localparam [63:0] MEM_WORDS = MEM_BYTES / 64;
 reg [511:0] mem [0:MEM_WORDS-1];
 
 function [511:0] mem_rd;              // never written (X) reads as zero
@@ -426,11 +432,11 @@ wire [NUM_PORTS*64-1:0] stray_at;                // ... and its offending addres
 // bytes on top).
 wire [63:0] wc_idx0 = wc_idx[0 +: 64];
 wire [63:0] wc_idx1 = wc_idx[64 +: 64];
-wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES);   // port 1's line is port 0's
+wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES64);   // port 1's line is port 0's
 always @(posedge clk) begin : tick
     integer l, k;
     reg [511:0] line, d0;
-    reg [63:0] s0;
+    reg [63:0] s0, li;
     reg [WMAX-1:0] wd;
     reg [WMAX/8-1:0] ws;
     reg [31:0] fb;
@@ -485,13 +491,14 @@ always @(posedge clk) begin : tick
         for (l = 0; l < P0_LINES; l = l + 1) begin
             d0 = wd[l*512 +: 512];
             s0 = ws[l*64 +: 64];
-            line = (s0 == {64{1'b1}}) ? d0 : merged(mem_rd(wc_idx0 + l), d0, s0);
-            if (wc_en[1] && wc_idx1 == wc_idx0 + l)
+            li = wc_idx0 + {32'd0, l};
+            line = (s0 == {64{1'b1}}) ? d0 : merged(mem_rd(li), d0, s0);
+            if (wc_en[1] && wc_idx1 == li)
                 line = merged(line, s1_axi_wdata, s1_axi_wstrb);
 `ifdef VERILATOR
-            simmem_wr(wc_idx0 + l, edges, line);
+            simmem_wr(li, edges, line);
 `else
-            mem[wc_idx0 + l] <= line;
+            mem[li] <= line;
 `endif
         end
     end
@@ -630,7 +637,9 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     // lines of its bus word, unshifted)
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
     wire [63:0] wb_addr64 = wb_addr;           // zero-extended
-    assign wc_idx[p*64 +: 64] = (PW > 512) ? (wb_addr64 >> LB) * (PW / 512) : wb_addr64 >> 6;
+    localparam integer PL = PW / 512;
+    localparam [63:0] PLINES = {32'd0, PL[31:0]};   // lines of a beat wider than one
+    assign wc_idx[p*64 +: 64] = (PW > 512) ? (wb_addr64 >> LB) * PLINES : wb_addr64 >> 6;
     if (p == 0) begin : g_shift0
         if (PW < 512) begin : g_narrow
             assign wc_shift0 = {26'd0, wb_addr[5:0]} >> LB << $clog2(PW);
@@ -703,7 +712,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                     rdata_r <= {WMAX{1'b0}};
                 else if (PW > 512)
                     for (rl = 0; rl < WMAX / 512; rl = rl + 1)
-                        rdata_r[rl*512 +: 512] <= mem_rd((rb_addr64 >> LB) * (WMAX / 512) + rl);
+                        rdata_r[rl*512 +: 512] <= mem_rd((rb_addr64 >> LB) * PLINES + {32'd0, rl});
                 else if (PW == 512)
                     rdata_r <= mem_rd(rb_addr64 >> 6);
                 else
