@@ -13,9 +13,11 @@ Where things go (all under sim_build/, git-ignored):
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import itertools
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -406,6 +408,21 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     report.plot_crossover(cross, BENCH_DIR / "crossover.png")
     with open(BENCH_DIR / "bench.md", "a") as f:
         f.write(studies + "\n" + cross_md)
+    speed, speed_errors = sim_speed(simulator)          # the simulators' own speed
+    errors += speed_errors
+    doc["sim_speed"] = speed
+    speed_md = speed["markdown"]
+    if simulator == "verilator":                        # the seed's 1GB row (~4 min)
+        row_1gb, row_errors = seed_1gb_row(simulator)
+        errors += row_errors
+        doc["seed_1gb"] = row_1gb
+        speed_md += row_1gb["markdown"]
+    report.write_json(BENCH_DIR / "bench.json", doc)
+    if json_path:
+        report.write_json(json_path, doc)
+    with open(BENCH_DIR / "bench.md", "a") as f:
+        f.write(speed_md)
+    cross_md += speed_md
     print(md + summary + "\n" + cross_md)
     print(f"wrote {BENCH_DIR.relative_to(runner.REPO_ROOT)}/bench.json, bench.md"
           + (", bench.png" if png else " (no matplotlib: no plot)"))
@@ -684,9 +701,8 @@ TARGET_ROWS = [(4096, 512), (4096, 2048), (2 << 20, 1), (2 << 20, 4)]
 #: the seed's 256MB row (65536 x 4 KiB, 128 batches), for generic, batch_cpu and batch_dma:
 #: Verilator only (~1-2 min of simulation per CPU-copy repetition there; Icarus would take
 #: hours), on a build with 1 GiB of model memory (4 nodes of 256 MiB) and the rings on node 3
-#: so that node 0 can take all of it. The seed's 1GB row is not run: it needs nodes of 1 GiB
-#: (MEM_BYTES 4 GiB: over the 32-bit address and integer parameter of tb_top / numa_mem) and
-#: about an hour of simulation per copy path.
+#: so that node 0 can take all of it. The seed's 1GB row runs for batch_dma in seed_1gb_row
+#: (nodes of 1 GiB: a 4 GiB sparse memory model, Verilator).
 LARGE_ROW = (4096, 65536)
 LARGE_MEM_BYTES = 1 << 30
 LARGE_REPETITIONS = 3
@@ -733,12 +749,166 @@ def dma_target(simulator: str, costs: dict | None = None) -> tuple[dict, list[di
           + report.dma_target_markdown(rows) + "\n"
           + report.seed_markdown(list(records.values()))
           + ("\nRows run: " + ", ".join(f"{n} x {report.fmt_bytes(f)}" for f, n in rows_run)
-             + ". The seed's 1GB row is not run (nodes of 1 GiB need a 4 GiB memory model,"
-             " beyond tb_top's 32-bit addresses)"
+             + ". The seed's 1GB row runs for batch_dma only, after the sweep (seed_1gb_row)"
              + ("" if simulator == "verilator" else "; its 256MB row runs with SIM=verilator")
              + ".\n"))
     return {"data_width": TARGET_DATA_WIDTH, "ratio_target": TARGET_RATIO, "rows": rows,
             "runs": list(records.values()), "markdown": md}, errors
+
+
+# ------------------------------------------------------------------- simulator speed
+#: The simulator's own speed on two copies (one simulation per point and simulator, one after
+#: the other, so that the CPU seconds are the simulation's own): simulated fabric cycles and
+#: MiB copied per CPU-second of the simulator process during the copy (doorbell .. interrupt;
+#: cocotb and the host model run in that process too), and the whole simulation's CPU
+#: (start-up, backdoor load, copy, byte-by-byte validation; the build is done before).
+SIM_SPEED_POINTS = [{"folio_bytes": 4096, "nr_folios": 64, "mem_latency": 100, "seed": 1},
+                    {"folio_bytes": 2 << 20, "nr_folios": 1, "mem_latency": 100, "seed": 1}]
+#: the same points measured on Icarus before the sim-only models were rewritten for speed
+#: (commit d6e46c4, this 2-core machine shared with other jobs): copy CPU-seconds, and the
+#: whole simulation's CPU-seconds
+SIM_SPEED_ICARUS_BEFORE = {(4096, 64): {"fabric_cycles": 4472, "cpu_copy_seconds": 0.79,
+                                        "sim_cpu_seconds": 2.31},
+                           ((2 << 20), 1): {"fabric_cycles": 33080, "cpu_copy_seconds": 3.13,
+                                            "sim_cpu_seconds": 4.90}}
+
+
+def _verilator_installed() -> bool:
+    try:
+        runner.verilator_root()
+        return True
+    except RuntimeError:
+        return False
+
+
+def sim_speed(simulator: str) -> tuple[dict, list[dict]]:
+    """Simulated cycles and MiB per CPU-second on Icarus and (if installed) Verilator, for
+    SIM_SPEED_POINTS, side by side. ``simulator`` is the sweep's; both run regardless.
+    -> (document with rows and markdown, errors)."""
+    import resource
+    sims = ["icarus"] + (["verilator"] if _verilator_installed() else [])
+    rows, errors = [], []
+    for sim in sims:
+        params = jobspec.Engine(bus_bytes=BUS_BYTES).parameters
+        runner.build(params, sim)                     # not measured
+        for i, p in enumerate(SIM_SPEED_POINTS):
+            out = BUILD / "jobs" / f"sim-speed-{sim}-{i}.json"
+            job = bench_job([p], out, queues=1)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            error, result = _job_process((job, sim, False))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            sim_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            pts = [q for q in result.get("points", []) if "error" not in q]
+            if error or not pts:
+                errors.append({"sim_speed": True, "simulator": sim, **p,
+                               "error": error or "no validated point"})
+                continue
+            q = pts[0]
+            nbytes = p["folio_bytes"] * p["nr_folios"]
+            copy_cpu = max(q["cpu_copy_seconds"], 1e-9)
+            rows.append({"simulator": sim, "folio_bytes": p["folio_bytes"],
+                         "nr_folios": p["nr_folios"], "mem_latency": p["mem_latency"],
+                         "fabric_cycles": q["fabric_cycles"],
+                         "bytes_validated": q["bytes_validated"],
+                         "cpu_copy_seconds": q["cpu_copy_seconds"],
+                         "cycles_per_cpu_second": q["fabric_cycles"] / copy_cpu,
+                         "mib_per_cpu_second": nbytes / (1 << 20) / copy_cpu,
+                         "point_cpu_seconds": q.get("cpu_seconds"),
+                         "sim_cpu_seconds": sim_cpu})
+    md = ("\nSimulator speed (CPU seconds of the simulator process; the machine may be shared):"
+          " copy = doorbell .. interrupt; simulation = start-up, backdoor load, copy, "
+          "validation\n\n| point | simulator | cycles | copy CPU s | cycles / CPU s | "
+          "MiB / CPU s | simulation CPU s | Icarus before: CPU s (x faster) |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|\n")
+    for r in rows:
+        key = (r["folio_bytes"], r["nr_folios"])
+        old = SIM_SPEED_ICARUS_BEFORE.get(key) if r["simulator"] == "icarus" else None
+        ref = "" if old is None else (f"{old['cpu_copy_seconds']:.2f} "
+                                      f"(x{old['cpu_copy_seconds'] / r['cpu_copy_seconds']:.1f});"
+                                      f" simulation {old['sim_cpu_seconds']:.2f} "
+                                      f"(x{old['sim_cpu_seconds'] / r['sim_cpu_seconds']:.1f})"
+                                      + ("" if old["fabric_cycles"] == r["fabric_cycles"]
+                                         else f", cycles were {old['fabric_cycles']}"))
+        md += (f"| {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])} | {r['simulator']} | "
+               f"{r['fabric_cycles']} | {r['cpu_copy_seconds']:.2f} | "
+               f"{r['cycles_per_cpu_second']:,.0f} | {r['mib_per_cpu_second']:.2f} | "
+               f"{r['sim_cpu_seconds']:.2f} | {ref} |\n")
+    for key in sorted({(r["folio_bytes"], r["nr_folios"]) for r in rows}):
+        cyc = {r["simulator"]: r["fabric_cycles"] for r in rows
+               if (r["folio_bytes"], r["nr_folios"]) == key}
+        if len(set(cyc.values())) > 1:                # the same cycles on every simulator
+            errors.append({"sim_speed": True, "error": f"cycle counts differ by simulator"
+                           f" for {key[1]} x {key[0]} B: {cyc}"})
+    return {"simulators": sims, "rows": rows, "markdown": md}, errors
+
+
+# ------------------------------------------------------------------ the seed's 1GB row
+#: The seed's 1GB row through batch_dma (262144 x 4 KiB in 512 batches, and 512 x 2 MiB) on
+#: Verilator, every byte validated: a 4 GiB memory model (nodes of 1 GiB: the source on
+#: node 1, the destination on node 0, the rings on node 3; 64-bit engine addresses), sparse
+#: (only the blocks written exist). One simulation per row, one after the other; each
+#: reports its wall time from the simulator's start to the validated result (the build is
+#: done before and reported apart) and the simulator process's peak resident memory.
+SEED_1GB_ROWS = [(4096, 262144), (2 << 20, 512)]
+SEED_1GB_MEM_BYTES = 4 << 30
+
+
+def _measured_job(job: jobspec.Job, simulator: str):
+    """Run ``job`` (call in a fresh process) -> (error, result, wall s, CPU s, peak RSS bytes
+    of the simulator process)."""
+    import resource
+    t0 = time.monotonic()
+    error, result = _job_process((job, simulator, False))
+    wall = time.monotonic() - t0
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return error, result, wall, use.ru_utime + use.ru_stime, use.ru_maxrss * 1024
+
+
+def seed_1gb_row(simulator: str = "verilator") -> tuple[dict, list[dict]]:
+    """The seed's 1GB row for batch_dma (see SEED_1GB_ROWS). Verilator only (Icarus would
+    take hours). -> (document with rows and markdown, errors)."""
+    if simulator != "verilator":
+        return {"rows": [], "markdown": "\nThe seed's 1GB row runs with SIM=verilator only.\n"}, []
+    bus_bytes = TARGET_DATA_WIDTH // 8
+    rows, errors = [], []
+    for folio, n in SEED_1GB_ROWS:
+        out = BUILD / "jobs" / f"seed-1gb-{simulator}-{folio}.json"
+        memory = make_sim_memory(cpu_setting(folio * n), mem_bytes=SEED_1GB_MEM_BYTES)
+        job = migrate_job([{"mode": "batch_dma", "folio_bytes": folio, "nr_folios": n,
+                            "repetitions": 1, "seed_key": 400}], out, bus_bytes=bus_bytes,
+                          memory=memory, dma_node=3)
+        t0 = time.monotonic()
+        runner.build(job_parameters(job), simulator)
+        build_wall = time.monotonic() - t0
+        # in a fresh process of its own, so that the peak memory is this simulation's
+        ctx = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            error, result, wall, cpu, peak = pool.submit(_measured_job, job, simulator).result()
+        recs, errs = migrate_records([(error, result)], "seed_1gb", bus_bytes)
+        errors += errs
+        rec = recs[0] if recs else {}
+        rows.append({"folio_bytes": folio, "nr_folios": n, "size_bytes": folio * n,
+                     "wall_seconds": wall, "build_wall_seconds": build_wall,
+                     "cpu_seconds": cpu, "peak_rss_bytes": peak,
+                     "bytes_validated": rec.get("bytes_validated"),
+                     "nr_succeeded": rec.get("nr_succeeded"), "nr_failed": rec.get("nr_failed"),
+                     "fabric_cycles": rec.get("fabric_cycles"),
+                     "folio_copy_cycles_per_page": rec.get("folio_copy_cycles_per_page"),
+                     "error": error})
+        print(f"seed 1GB row: {n} x {report.fmt_bytes(folio)}: {wall:.0f} s wall, "
+              f"peak {rows[-1]['peak_rss_bytes'] / 2**30:.2f} GiB, validated "
+              f"{rows[-1]['bytes_validated']}", flush=True)
+    md = ("\nThe seed's 1GB row, batch_dma on Verilator (4 GiB sparse memory model, "
+          f"{TARGET_DATA_WIDTH}-bit bus), every byte validated:\n\n| row | wall s (start .. "
+          "validated) | CPU s | peak RSS GiB | validated | folio_copy cycles/page |\n"
+          "|---|---:|---:|---:|---:|---:|\n")
+    for r in rows:
+        fc = r["folio_copy_cycles_per_page"]
+        fc = f"{fc['mean']:.0f}" if isinstance(fc, dict) else ("" if fc is None else f"{fc}")
+        md += (f"| {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])} | "
+               f"{r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} | "
+               f"{r['peak_rss_bytes'] / 2**30:.2f} | {r['bytes_validated']} | {fc} |\n")
+    return {"rows": rows, "markdown": md}, errors
 
 
 # ---------------------------------------------------------------------------- plumbing
@@ -772,6 +942,8 @@ def job_parameters(job: jobspec.Job) -> dict[str, int]:
     params = dict(job.engine.parameters)
     if job.memory.mem_bytes != jobspec.DEFAULT_MEM_BYTES:
         params["MEM_BYTES"] = job.memory.mem_bytes
+    if job.memory.mem_bytes >= 1 << 32:      # the engine's addresses: 64 bits from 4 GiB on
+        params["ADDR_WIDTH"] = 64
     return params
 
 

@@ -2,8 +2,9 @@
 
 Only importable inside a cocotb test (it drives simulator handles). Registers go through an
 HDL AXI4-Lite master in tb_top (one Python wake-up per access); memory goes through the
-memory model's backdoor ($readmemh/$writememh on hex files in the simulator's working directory), which
-takes zero simulated time; the interrupt and the CPU copy model are awaited on their edges,
+memory model's backdoor, which takes zero simulated cycles: under Icarus $readmemh/$writememh
+on hex files in the simulator's working directory, under Verilator the model's C++ store
+(rtl/sim/sparse_mem.cpp) read and written in place through ctypes (``SparseStore``); the interrupt and the CPU copy model are awaited on their edges,
 so Python sleeps while the hardware works.
 
 No wait on the hardware is unbounded: a register access, a CPU copy and an interrupt wait
@@ -14,6 +15,7 @@ memory model's fault slots; ``allow_writes`` turns on its stray-write check.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 
 import numpy as np
@@ -35,6 +37,47 @@ def _resolved(value) -> int:
     if isinstance(value, int):
         return value
     return int(value) if value.is_resolvable else 0
+
+
+class SparseStore:
+    """The Verilator memory model's store (rtl/sim/sparse_mem.cpp), reached with ctypes in
+    the simulator process (the Verilator build exports its symbols). ``find()``: None when
+    the simulator has none (Icarus)."""
+
+    def __init__(self, lib):
+        self._write = lib.simmem_host_write
+        self._read = lib.simmem_host_read
+        self._blocks = lib.simmem_blocks
+        for fn in (self._write, self._read):
+            fn.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64]
+            fn.restype = ctypes.c_int
+        self._blocks.argtypes = []
+        self._blocks.restype = ctypes.c_uint64
+
+    @classmethod
+    def find(cls) -> SparseStore | None:
+        try:
+            lib = ctypes.CDLL(None)
+            lib.simmem_host_write         # noqa: B018 (lookup: AttributeError if absent)
+        except (OSError, AttributeError):
+            return None
+        return cls(lib)
+
+    def write(self, addr: int, data: np.ndarray) -> None:
+        data = np.ascontiguousarray(data, dtype=np.uint8)
+        if self._write(addr, data.ctypes.data, data.size):
+            raise ValueError(f"backdoor write [{addr:#x}, +{data.size:#x}) outside memory")
+
+    def read(self, addr: int, nbytes: int) -> np.ndarray:
+        out = np.empty(nbytes, dtype=np.uint8)
+        if self._read(addr, out.ctypes.data, nbytes):
+            raise ValueError(f"backdoor read [{addr:#x}, +{nbytes:#x}) outside memory")
+        return out
+
+    @property
+    def bytes_allocated(self) -> int:
+        """Host memory the store holds (64 KiB blocks written so far)."""
+        return int(self._blocks()) << 16
 
 
 class FaultSlots:
@@ -164,6 +207,7 @@ class RtlDevice(Device):
         self._fault_slots = FaultSlots(dut)
         self._write_allow = WriteAllowMap(dut, mem_bytes, os.path.abspath(WRITE_ALLOW_FILE))
         self._register_wedged: str | None = None   # an access the register port swallowed
+        self.store = SparseStore.find()    # Verilator: the memory model's C++ store
 
     # ------------------------------------------------------------------ bring-up
     async def reset(self, cycles: int = 8) -> None:
@@ -320,6 +364,10 @@ class RtlDevice(Device):
         self._check(addr, data.size)
         lo, hi = addr // LINE, (addr + data.size + LINE - 1) // LINE
         async with self._backdoor:
+            if self.store is not None:
+                self.store.write(addr, data)
+                await Timer(2, unit="ps")         # as long as the hex-file load below
+                return
             if addr % LINE or data.size % LINE:
                 lines = await self._dump(lo, hi)          # read-modify-write partial lines
                 lines[addr - lo * LINE: addr - lo * LINE + data.size] = data
@@ -337,6 +385,10 @@ class RtlDevice(Device):
         self._check(addr, nbytes)
         lo, hi = addr // LINE, (addr + nbytes + LINE - 1) // LINE
         async with self._backdoor:
+            if self.store is not None:
+                data = self.store.read(addr, nbytes)
+                await Timer(2, unit="ps")         # as long as the hex-file dump below
+                return data
             lines = await self._dump(lo, hi)
         return lines[addr - lo * LINE: addr - lo * LINE + nbytes].copy()
 

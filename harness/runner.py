@@ -89,8 +89,12 @@ DEFAULT_TEST_TIMEOUT_MS = 200.0
 #: so no timing support is needed (--timing hung in our tests).
 #: --no-public-flat-rw undoes the runner's --public-flat-rw: only tb_top's signals are made
 #: visible to Python, by VERILATOR_CONTROL (all signals public made runs ~2x slower).
+#: The memory model's sparse store (SPARSE_MEM_CPP, DPI-C) is compiled into the simulator, whose
+#: symbols are exported (-rdynamic) so that the host side reaches it with ctypes
+#: (harness.rtl_device: the backdoor without hex files).
+SPARSE_MEM_CPP = SIM_RTL_DIR / "sparse_mem.cpp"
 VERILATOR_BUILD_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--no-timing",
-                        "--no-public-flat-rw")
+                        "--no-public-flat-rw", "-LDFLAGS", "-rdynamic", str(SPARSE_MEM_CPP))
 ICARUS_BUILD_ARGS: tuple[str, ...] = ()
 
 
@@ -324,6 +328,10 @@ def build(parameters: Mapping[str, object] | None = None, simulator: str | None 
         build_args = list(VERILATOR_BUILD_ARGS if simulator == "verilator" else ICARUS_BUILD_ARGS)
 
     runner = get_runner(simulator)
+    if simulator == "verilator":
+        # Verilator reads an unsized -G number as 32 bits: size the big ones (MEM_BYTES 4 GiB)
+        parameters = {k: (f"64'd{v}" if isinstance(v, int) and not -(1 << 31) <= v < 1 << 31
+                          else v) for k, v in parameters.items()}
     with _environment(env, [REPO_ROOT, TESTS_DIR]), _locked(bdir.parent / f".{bdir.name}.lock"):
         always = simulator == "icarus" and (_headers_newer_than(bdir / "sim.vvp")
                                             or not _complete_vvp(bdir / "sim.vvp"))

@@ -219,11 +219,13 @@ module axi_checker #(
             w_wait <= wvalid && !wready;
             r_wait <= rvalid && !rready;
             b_wait <= bvalid && !bready;
-            ar_prev <= {arid, araddr, arlen, arsize, arburst};
-            aw_prev <= {awid, awaddr, awlen, awsize, awburst};
-            w_prev <= {wdata, wstrb, wlast};
-            r_prev <= {rid, rdata, rresp, rlast};
-            b_prev <= {bid, bresp};
+            // the payload is compared only the cycle after a VALID without READY: keep it
+            // then only (a 512-bit copy per cycle and channel costs Icarus time)
+            if (arvalid && !arready) ar_prev <= {arid, araddr, arlen, arsize, arburst};
+            if (awvalid && !awready) aw_prev <= {awid, awaddr, awlen, awsize, awburst};
+            if (wvalid && !wready) w_prev <= {wdata, wstrb, wlast};
+            if (rvalid && !rready) r_prev <= {rid, rdata, rresp, rlast};
+            if (bvalid && !bready) b_prev <= {bid, bresp};
             // WLAST on the beat AWLEN says (AW may be accepted in the same cycle as a W
             // beat, or after the whole burst: then it is checked when the AW comes)
             if (wvalid && wready) begin

@@ -1,8 +1,12 @@
 // numa_mem: simulation-only NUMA memory model with two AXI4 slave ports.
 //
 // Contract
-//   * Storage: one flat array `mem` of 64-byte lines (MEM_BYTES bytes), shared by both ports,
-//     zeroed at time 0. Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
+//   * Storage: MEM_BYTES bytes (a 64-bit parameter: 4 GiB and more) of 64-byte lines, shared
+//     by both ports, reading zero until written. Under Icarus a flat array `mem` (its words
+//     start at X, which the model reads as zero: no zeroing pass at time 0; Icarus holds ~8
+//     bytes per line until a line is written, ~0.5 GB for 4 GiB); under Verilator a sparse
+//     C++ store (rtl/sim/sparse_mem.cpp, DPI-C: only the 64 KiB blocks written exist).
+//     Port 0 (s0_axi_*, DATA_WIDTH bits) is the DMA engine; port 1
 //     (s1_axi_*, always 512 bits) is the CPU copy model. A narrow port reads/writes the
 //     DATA_WIDTH-bit lane of a line selected by the address (AXI byte-lane rules), with strobes;
 //     a 1024-bit port reads/writes the two lines of its 128-byte-aligned bus word.
@@ -57,10 +61,17 @@
 //     accepted beat is committed to `mem` at once (visible to reads the next cycle).
 //     B in order, BID = AWID, many outstanding. WLAST is not checked: the beat count is ARLEN.
 //   * Both ports writing the same line in the same cycle: port 1's bytes win on overlap.
-//   * Backdoor (word = 64-byte line index, bd_lo..bd_hi inclusive, must lie inside the array):
+//   * Backdoor, Icarus (word = 64-byte line index, bd_lo..bd_hi inclusive, must lie inside
+//     the array):
 //       rising edge of bd_load: $readmemh(BD_IN_FILE,  mem, bd_lo, bd_hi)
 //       rising edge of bd_dump: $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi)
-//     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py).
+//     Hex files: one 128-digit word per line, byte 0 of the line = bits [7:0] (harness/backdoor.py);
+//     a never-written word is dumped as x digits (read as zero). Verilator: bd_* do nothing;
+//     the host reads and writes the C++ store in place (sparse_mem.cpp, harness/rtl_device.py).
+//   * Speed (simulation only, written for the simulator): whole-line operations only; a
+//     write's byte mask is built from the strobe by whole-vector steps, and not at all for a
+//     full strobe; no data bus is packed from per-port parts (Icarus re-assembles such a
+//     vector whole on every change of a part).
 //   * rst: synchronous, active high; clears queues (hung bursts included), buckets, R/B
 //     outputs, cyc and the fault slots' beat counts (not memory contents, not the bitmap).
 `resetall
@@ -69,15 +80,17 @@
 
 module numa_mem #(
     parameter integer DATA_WIDTH = 512,              // port 0 data width: 64 .. 1024
-    parameter integer ADDR_WIDTH = 32,               // AXI address width of both ports
+    parameter integer ADDR_WIDTH = 64,               // AXI address width of both ports (<= 64)
     parameter integer ID_WIDTH = 8,                  // AXI ID width of both ports
-    parameter integer MEM_BYTES = 64*1024*1024,      // memory size in bytes (power of 2, >= 4 KiB)
+    parameter [63:0]  MEM_BYTES = 64'd67108864,      // memory size in bytes (power of 2, >= 4 KiB)
     parameter integer AR_DEPTH = 64,                 // read bursts queued per port (power of 2)
     parameter integer AW_DEPTH = 64,                 // write bursts queued per port (power of 2);
                                                      // also the B queue depth
     parameter integer TOKEN_CAP = 256,               // bucket saturation, tokens (256 = one line)
+    /* verilator lint_off UNUSEDPARAM */            // the backdoor files: Icarus only
     parameter BD_IN_FILE = "backdoor_in.hex",        // backdoor load file (simulator cwd)
     parameter BD_OUT_FILE = "backdoor_out.hex",      // backdoor dump file (simulator cwd)
+    /* verilator lint_on UNUSEDPARAM */
     parameter WA_FILE = "write_allow.hex",           // stray-write bitmap file (simulator cwd)
     parameter integer NUM_FAULTS = 8                 // fault slots (harness.faults.MAX_FAULTS)
 ) (
@@ -100,11 +113,13 @@ module numa_mem #(
     input  wire                       wa_load,           // toggle: load WA_FILE
     output reg  [31:0]                stray_writes = 32'd0,
     output reg  [63:0]                stray_addr = 64'd0,
-    // backdoor
+    // backdoor (Icarus; under Verilator the host reaches the store directly)
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire                       bd_load,
     input  wire                       bd_dump,
-    input  wire [31:0]                bd_lo,
-    input  wire [31:0]                bd_hi,
+    input  wire [63:0]                bd_lo,
+    input  wire [63:0]                bd_hi,
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // port 0: DATA_WIDTH bits (DMA engine)
     input  wire [ID_WIDTH-1:0]        s0_axi_awid,
@@ -176,9 +191,9 @@ module numa_mem #(
 localparam integer NUM_PORTS = 2;
 localparam integer WMAX = (DATA_WIDTH > 512) ? DATA_WIDTH : 512;   // bundle stride per port
 localparam integer P0_LINES = WMAX / 512;                          // lines a port-0 beat writes
+localparam [63:0]  P0_LINES64 = {32'd0, P0_LINES[31:0]};
 localparam integer NUM_NODES = 4;
-localparam integer MEM_WORDS = MEM_BYTES / 64;
-localparam integer NODE_BYTES = MEM_BYTES / NUM_NODES;
+localparam [63:0]  NODE_BYTES = MEM_BYTES >> 2;                    // NUM_NODES of them
 localparam integer NODE_SHIFT = $clog2(NODE_BYTES);
 localparam integer ARQ_W = $clog2(AR_DEPTH);
 localparam integer AWQ_W = $clog2(AW_DEPTH);
@@ -186,20 +201,97 @@ localparam integer AWQ_W = $clog2(AW_DEPTH);
 localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
 localparam [1:0] BURST_INCR = 2'b01;
 localparam [1:0] FAULT_DECERR = 2'd1, FAULT_HANG = 2'd2;            // cfg_fault_ctl[3:2]
-localparam [63:0] MEM_END = {32'd0, MEM_BYTES[31:0]};                             // MEM_BYTES, 64 bits
-localparam integer WA_WORDS = (MEM_BYTES >= 262144) ? MEM_BYTES / 262144 : 1;  // 64 pages a word
+localparam [63:0] MEM_END = MEM_BYTES;
+localparam [63:0] WA_WORDS = (MEM_BYTES >= 64'd262144) ? MEM_BYTES / 64'd262144 : 64'd1;  // 64 pages a word
 
 // ---------------------------------------------------------------- storage and backdoor
+`ifdef VERILATOR
+reg [63:0] edges = 64'd0;   // rising clock edges since time 0 (never reset)
+always @(posedge clk) edges <= edges + 64'd1;
+
+// Under Verilator, a sparse store in C++ (rtl/sim/sparse_mem.cpp, DPI-C): only the 64 KiB blocks
+// written exist, so MEM_BYTES may be 4 GiB and more; a write is seen from the next edge on,
+// like a nonblocking assignment. The host reads and writes it directly (no hex files);
+// bd_load / bd_dump do nothing here.
+import "DPI-C" function void simmem_init(input longint bytes);
+import "DPI-C" function void simmem_rd(input longint line, input longint edge_n,
+                                       output bit [511:0] data);
+import "DPI-C" function void simmem_wr(input longint line, input longint edge_n,
+                                       input bit [511:0] data);
+initial simmem_init(MEM_BYTES);
+
+function [511:0] mem_rd;              // line `line` as of before this edge
+    input [63:0] line;
+    reg [511:0] d;
+    begin
+        simmem_rd(line, edges, d);
+        mem_rd = d;
+    end
+endfunction
+`else
+// Under Icarus, one flat array, not zeroed by a loop at time 0 (that cost ~1 s per 64 MiB): every
+// word starts at X and the model reads a word with X bits as zero (a word is all-X until its
+// first write, which stores known bits: a partial write merges into zero); $writememh shows
+// such a word as x digits, which harness/backdoor.read_hex reads as zero.
+localparam [63:0] MEM_WORDS = MEM_BYTES / 64;
 reg [511:0] mem [0:MEM_WORDS-1];
 
-integer zi;
-initial begin
-    for (zi = 0; zi < MEM_WORDS; zi = zi + 1)
-        mem[zi] = {512{1'b0}};
-end
+function [511:0] mem_rd;              // never written (X) reads as zero
+    input [63:0] line;
+    reg [511:0] w;
+    begin
+        w = mem[line];
+        mem_rd = (w[0] === 1'bx) ? {512{1'b0}} : w;   // all-X or all-known: one bit tells
+    end
+endfunction
 
 always @(posedge bd_load) $readmemh(BD_IN_FILE, mem, bd_lo, bd_hi);
 always @(posedge bd_dump) $writememh(BD_OUT_FILE, mem, bd_lo, bd_hi);
+`endif
+
+// byte mask of a 64-bit strobe (strobe bit b -> bits [8b +: 8]), by whole-vector steps:
+// spread bit b to bit 8b (six shift-and-mask stages), then x * 255 = (x << 8) - x
+localparam [511:0] SPREAD1 = {2{{224{1'b0}}, {32{1'b1}}}};
+localparam [511:0] SPREAD2 = {4{{112{1'b0}}, {16{1'b1}}}};
+localparam [511:0] SPREAD3 = {8{{56{1'b0}}, {8{1'b1}}}};
+localparam [511:0] SPREAD4 = {16{{28{1'b0}}, {4{1'b1}}}};
+localparam [511:0] SPREAD5 = {32{{14{1'b0}}, {2{1'b1}}}};
+localparam [511:0] SPREAD6 = {64{{7{1'b0}}, 1'b1}};
+function [511:0] byte_mask;
+    input [63:0] strb;
+    reg [519:0] x;
+    begin
+        if (strb == {64{1'b1}}) begin
+            byte_mask = {512{1'b1}};
+        end else begin
+            x = {456'd0, strb};
+            x[511:0] = (x[511:0] | (x[511:0] << 224)) & SPREAD1;
+            x[511:0] = (x[511:0] | (x[511:0] << 112)) & SPREAD2;
+            x[511:0] = (x[511:0] | (x[511:0] << 56)) & SPREAD3;
+            x[511:0] = (x[511:0] | (x[511:0] << 28)) & SPREAD4;
+            x[511:0] = (x[511:0] | (x[511:0] << 14)) & SPREAD5;
+            x[511:0] = (x[511:0] | (x[511:0] << 7)) & SPREAD6;
+            x = (x << 8) - x;
+            byte_mask = x[511:0];
+        end
+    end
+endfunction
+
+// a line after a write of `data` under byte mask `strb` (a full strobe does not read it)
+function [511:0] merged;
+    input [511:0] line;
+    input [511:0] data;
+    input [63:0]  strb;
+    reg   [511:0] m;
+    begin
+        if (strb == {64{1'b1}}) begin
+            merged = data;
+        end else begin
+            m = byte_mask(strb);
+            merged = (line & ~m) | (data & m);
+        end
+    end
+endfunction
 
 // ---------------------------------------------------------------- cycle counter
 reg [63:0] cyc = 64'd0;   // cycles since rst deasserted
@@ -212,8 +304,6 @@ wire [NUM_PORTS*8-1:0] in_awlen;
 wire [NUM_PORTS*3-1:0] in_awsize;
 wire [NUM_PORTS*2-1:0] in_awburst;
 wire [NUM_PORTS-1:0] in_awvalid;
-wire [NUM_PORTS*WMAX-1:0] in_wdata;
-wire [NUM_PORTS*WMAX/8-1:0] in_wstrb;
 wire [NUM_PORTS-1:0] in_wvalid;
 wire [NUM_PORTS-1:0] in_bready;
 wire [NUM_PORTS*ID_WIDTH-1:0] in_arid;
@@ -231,7 +321,6 @@ wire [NUM_PORTS*2-1:0] out_bresp;
 wire [NUM_PORTS-1:0] out_bvalid;
 wire [NUM_PORTS-1:0] out_arready;
 wire [NUM_PORTS*ID_WIDTH-1:0] out_rid;
-wire [NUM_PORTS*WMAX-1:0] out_rdata;
 wire [NUM_PORTS*2-1:0] out_rresp;
 wire [NUM_PORTS-1:0] out_rlast;
 wire [NUM_PORTS-1:0] out_rvalid;
@@ -242,9 +331,10 @@ wire [NUM_PORTS*2-1:0] rd_node;
 wire [NUM_PORTS-1:0] wr_fire;
 wire [NUM_PORTS*2-1:0] wr_node;
 wire [NUM_PORTS-1:0] wc_en;
-wire [NUM_PORTS*32-1:0] wc_idx;
-wire [NUM_PORTS*WMAX-1:0] wc_data;
-wire [NUM_PORTS*WMAX-1:0] wc_mask;
+wire [NUM_PORTS*64-1:0] wc_idx;
+wire [31:0] wc_shift0;       // port 0 (narrower than a line): bit offset of its lane
+// (the data buses are not packed into multi-port vectors: Icarus re-assembles such a vector
+// whole on every change of any part; the port blocks and `tick` use the ports' own buses)
 
 assign in_awid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_awid;       assign in_awid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_awid;
 assign in_awaddr[0*ADDR_WIDTH +: ADDR_WIDTH] = s0_axi_awaddr;   assign in_awaddr[1*ADDR_WIDTH +: ADDR_WIDTH] = s1_axi_awaddr;
@@ -252,10 +342,6 @@ assign in_awlen[0*8 +: 8] = s0_axi_awlen;     assign in_awlen[1*8 +: 8] = s1_axi
 assign in_awsize[0*3 +: 3] = s0_axi_awsize;   assign in_awsize[1*3 +: 3] = s1_axi_awsize;
 assign in_awburst[0*2 +: 2] = s0_axi_awburst; assign in_awburst[1*2 +: 2] = s1_axi_awburst;
 assign in_awvalid[0] = s0_axi_awvalid; assign in_awvalid[1] = s1_axi_awvalid;
-assign in_wdata[0 +: WMAX] = {{(WMAX-DATA_WIDTH){1'b0}}, s0_axi_wdata};
-assign in_wdata[WMAX +: WMAX] = {{(WMAX-512){1'b0}}, s1_axi_wdata};
-assign in_wstrb[0 +: WMAX/8] = {{(WMAX/8-DATA_WIDTH/8){1'b0}}, s0_axi_wstrb};
-assign in_wstrb[WMAX/8 +: WMAX/8] = {{(WMAX/8-64){1'b0}}, s1_axi_wstrb};
 assign in_wvalid[0] = s0_axi_wvalid;   assign in_wvalid[1] = s1_axi_wvalid;
 assign in_bready[0] = s0_axi_bready;   assign in_bready[1] = s1_axi_bready;
 assign in_arid[0*ID_WIDTH +: ID_WIDTH] = s0_axi_arid;       assign in_arid[1*ID_WIDTH +: ID_WIDTH] = s1_axi_arid;
@@ -273,8 +359,6 @@ assign s0_axi_bresp   = out_bresp[0*2 +: 2];    assign s1_axi_bresp   = out_bres
 assign s0_axi_bvalid  = out_bvalid[0];   assign s1_axi_bvalid  = out_bvalid[1];
 assign s0_axi_arready = out_arready[0];  assign s1_axi_arready = out_arready[1];
 assign s0_axi_rid     = out_rid[0*ID_WIDTH +: ID_WIDTH];      assign s1_axi_rid     = out_rid[1*ID_WIDTH +: ID_WIDTH];
-assign s0_axi_rdata   = out_rdata[0 +: DATA_WIDTH];
-assign s1_axi_rdata   = out_rdata[WMAX +: 512];
 assign s0_axi_rresp   = out_rresp[0*2 +: 2];    assign s1_axi_rresp   = out_rresp[1*2 +: 2];
 assign s0_axi_rlast   = out_rlast[0];    assign s1_axi_rlast   = out_rlast[1];
 assign s0_axi_rvalid  = out_rvalid[0];   assign s1_axi_rvalid  = out_rvalid[1];
@@ -346,14 +430,15 @@ wire [NUM_PORTS*64-1:0] stray_at;                // ... and its offending addres
 // The cycle counter, the buckets and the write commits of both ports (port 0: P0_LINES
 // lines from wc_idx0, port 1: one line; a line both write in one cycle is merged, port 1's
 // bytes on top).
-wire [31:0] wc_idx0 = wc_idx[0 +: 32];
-wire [31:0] wc_idx1 = wc_idx[32 +: 32];
-wire [511:0] wc_data1 = wc_data[WMAX +: 512];
-wire [511:0] wc_mask1 = wc_mask[WMAX +: 512];
-wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES);   // port 1's line is port 0's
+wire [63:0] wc_idx0 = wc_idx[0 +: 64];
+wire [63:0] wc_idx1 = wc_idx[64 +: 64];
+wire wc_overlap = wc_en[0] && (wc_idx1 - wc_idx0 < P0_LINES64);   // port 1's line is port 0's
 always @(posedge clk) begin : tick
     integer l, k;
-    reg [511:0] line;
+    reg [511:0] line, d0;
+    reg [63:0] s0, li;
+    reg [WMAX-1:0] wd;
+    reg [WMAX/8-1:0] ws;
     reg [31:0] fb;
     // fault slots: restart a slot whose generation flipped; arm timed ones (idle otherwise)
     if (rst) begin
@@ -396,19 +481,39 @@ always @(posedge clk) begin : tick
         wtok <= wtok_next;
     end
     if (wc_en[0]) begin
+        // port 0's beat in line layout: a narrow port's lane shifted into place
+        wd = {{(WMAX-DATA_WIDTH){1'b0}}, s0_axi_wdata};
+        ws = {{(WMAX/8-DATA_WIDTH/8){1'b0}}, s0_axi_wstrb};
+        if (DATA_WIDTH < 512) begin
+            wd = wd << wc_shift0;
+            ws = ws << (wc_shift0 >> 3);
+        end
         for (l = 0; l < P0_LINES; l = l + 1) begin
-            line = (mem[wc_idx0 + l] & ~wc_mask[l*512 +: 512]) | (wc_data[l*512 +: 512] & wc_mask[l*512 +: 512]);
-            if (wc_en[1] && wc_idx1 == wc_idx0 + l)
-                line = (line & ~wc_mask1) | (wc_data1 & wc_mask1);
-            mem[wc_idx0 + l] <= line;
+            d0 = wd[l*512 +: 512];
+            s0 = ws[l*64 +: 64];
+            li = wc_idx0 + {32'd0, l};
+            line = (s0 == {64{1'b1}}) ? d0 : merged(mem_rd(li), d0, s0);
+            if (wc_en[1] && wc_idx1 == li)
+                line = merged(line, s1_axi_wdata, s1_axi_wstrb);
+`ifdef VERILATOR
+            simmem_wr(li, edges, line);
+`else
+            mem[li] <= line;
+`endif
         end
     end
     if (wc_en[1] && !wc_overlap)
-        mem[wc_idx1] <= (mem[wc_idx1] & ~wc_mask1) | (wc_data1 & wc_mask1);
+`ifdef VERILATOR
+        simmem_wr(wc_idx1, edges, (s1_axi_wstrb == {64{1'b1}}) ? s1_axi_wdata
+                                  : merged(mem_rd(wc_idx1), s1_axi_wdata, s1_axi_wstrb));
+`else
+        mem[wc_idx1] <= (s1_axi_wstrb == {64{1'b1}}) ? s1_axi_wdata
+                                                   : merged(mem_rd(wc_idx1), s1_axi_wdata, s1_axi_wstrb);
+`endif
 end
 
 // ---------------------------------------------------------------- the ports
-genvar p, b, q;
+genvar p, q;
 generate
 for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     localparam integer PW = (p == 0) ? DATA_WIDTH : 512;   // port data width
@@ -444,6 +549,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [1:0]           rh_node = arq_node[arh];
     wire [63:0]          rh_time = arq_time[arh];
     wire [ADDR_WIDTH-1:0] rb_addr = rh_addr + ({{(ADDR_WIDTH-8){1'b0}}, rbeat} << rh_size);
+    wire [63:0]          rb_addr64 = rb_addr;      // zero-extended
 
     wire r_go = !ar_empty && !arq_hang[arh] && (cyc >= rh_time) && rtok_ok[rh_node]
                 && (!rvalid_r || in_rready[p]);
@@ -453,12 +559,16 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign out_rlast[p] = rlast_r;
     assign out_rid[p*ID_WIDTH +: ID_WIDTH] = rid_r;
     assign out_rresp[p*2 +: 2] = rresp_r;
-    assign out_rdata[p*WMAX +: WMAX] = rdata_r;
+    if (p == 0) begin : g_rdata0
+        assign s0_axi_rdata = rdata_r[DATA_WIDTH-1:0];
+    end else begin : g_rdata1
+        assign s1_axi_rdata = rdata_r[511:0];
+    end
     assign rd_fire[p] = r_go;
     assign rd_node[p*2 +: 2] = rh_node;
 
     // AR acceptance: classify the whole burst
-    wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
+    wire [63:0] ar_start = in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH];   // zero-extended
     wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_arsize[p*3 +: 3]);
     wire [1:0]  ar_node_c = (ar_start >= MEM_END) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] ar_hit;   // armed read slots of this port the burst overlaps
@@ -525,17 +635,21 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
 
     // commit: the lane of the line selected by the beat address (a 1024-bit port: both
     // lines of its bus word, unshifted)
-    wire [31:0] w_shift = (PW > 512) ? 32'd0 : ({{(ADDR_WIDTH-6){1'b0}}, wb_addr[5:0]} >> LB) * PW;
-    wire [WMAX/8-1:0] w_strb = in_wstrb[p*WMAX/8 +: WMAX/8] << (w_shift >> 3);
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
-    assign wc_idx[p*32 +: 32] = (PW > 512) ? (wb_addr >> LB) * (PW / 512) : wb_addr >> 6;
-    assign wc_data[p*WMAX +: WMAX] = in_wdata[p*WMAX +: WMAX] << w_shift;
-    for (b = 0; b < WMAX/8; b = b + 1) begin : g_mask
-        assign wc_mask[p*WMAX + 8*b +: 8] = {8{w_strb[b]}};
+    wire [63:0] wb_addr64 = wb_addr;           // zero-extended
+    localparam integer PL = PW / 512;
+    localparam [63:0] PLINES = {32'd0, PL[31:0]};   // lines of a beat wider than one
+    assign wc_idx[p*64 +: 64] = (PW > 512) ? (wb_addr64 >> LB) * PLINES : wb_addr64 >> 6;
+    if (p == 0) begin : g_shift0
+        if (PW < 512) begin : g_narrow
+            assign wc_shift0 = {26'd0, wb_addr[5:0]} >> LB << $clog2(PW);
+        end else begin : g_wide
+            assign wc_shift0 = 32'd0;
+        end
     end
 
     // AW acceptance: classify the whole burst
-    wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
+    wire [63:0] aw_start = in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH];   // zero-extended
     wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_awsize[p*3 +: 3]);
     wire [1:0]  aw_node_c = (aw_start >= MEM_END) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] aw_hit;   // armed write slots of this port the burst overlaps
@@ -598,9 +712,11 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                     rdata_r <= {WMAX{1'b0}};
                 else if (PW > 512)
                     for (rl = 0; rl < WMAX / 512; rl = rl + 1)
-                        rdata_r[rl*512 +: 512] <= mem[(rb_addr >> LB) * (WMAX / 512) + rl];
+                        rdata_r[rl*512 +: 512] <= mem_rd((rb_addr64 >> LB) * PLINES + {32'd0, rl});
+                else if (PW == 512)
+                    rdata_r <= mem_rd(rb_addr64 >> 6);
                 else
-                    rdata_r <= mem[rb_addr >> 6] >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
+                    rdata_r <= mem_rd(rb_addr64 >> 6) >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
                 if (rbeat == rh_len) begin
                     rbeat <= 8'd0;
                     ar_rp <= ar_rp + 1'b1;

@@ -7,9 +7,9 @@
 
 module sim_memory #(
     parameter integer DATA_WIDTH = 512,             // port 0 data width
-    parameter integer ADDR_WIDTH = 32,
+    parameter integer ADDR_WIDTH = 64,              // <= 64
     parameter integer ID_WIDTH = 8,
-    parameter integer MEM_BYTES = 64*1024*1024,
+    parameter [63:0]  MEM_BYTES = 64'd67108864,     // bytes (power of 2)
     parameter integer NUM_FAULTS = 8                // fault slots of numa_mem
 ) (
     input  wire                    clk,
@@ -29,8 +29,8 @@ module sim_memory #(
     output wire [63:0]             stray_addr,
     input  wire                    bd_load,
     input  wire                    bd_dump,
-    input  wire [31:0]             bd_lo,
-    input  wire [31:0]             bd_hi,
+    input  wire [63:0]             bd_lo,
+    input  wire [63:0]             bd_hi,
     input  wire                    cpu_start,
     input  wire [63:0]             cpu_src,
     input  wire [63:0]             cpu_dst,

@@ -10,7 +10,7 @@ module tb_mem #(
     parameter integer DATA_WIDTH = 512,             // port 0 data width
     parameter integer ADDR_WIDTH = 32,
     parameter integer ID_WIDTH = 8,
-    parameter integer MEM_BYTES = 64*1024*1024
+    parameter [63:0]  MEM_BYTES = 64'd67108864
 ) ();
 
 reg clk = 1'b0;
@@ -35,8 +35,8 @@ wire [31:0] stray_writes;
 wire [63:0] stray_addr;
 reg        bd_load = 1'b0;
 reg        bd_dump = 1'b0;
-reg [31:0] bd_lo = 32'd0;
-reg [31:0] bd_hi = 32'd0;
+reg [63:0] bd_lo = 64'd0;
+reg [63:0] bd_hi = 64'd0;
 
 // CPU copy model
 reg        cpu_start = 1'b0;

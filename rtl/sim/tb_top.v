@@ -29,6 +29,9 @@
 //     memory contents, the fault configuration and the stray-write bitmap and count.
 //   * CPU copy model cpu_copy on the memory's second port: cpu_start/src/dst/len,
 //     cpu_max_reads/writes, cpu_done (level), cpu_error, cpu_cycles.
+//   * MEM_BYTES (64 bits: 4 GiB = nodes of 1 GiB) sizes the memory; ADDR_WIDTH is the engine's
+//     AXI address width (32 by default; 64 for memories of 4 GiB and more), zero-extended to
+//     the memory's 64-bit address ports.
 //   * doorbell_cycle: cycle of the last TAIL write of any queue (the doorbell);
 //     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd).
 `resetall
@@ -40,13 +43,13 @@ module tb_top #(
     parameter integer NUM_QUEUES = 1,
     parameter integer MAX_BURSTS = 16,
     parameter integer FIFO_DEPTH = 1024,
-    parameter integer MEM_BYTES = 64 * 1024 * 1024
+    parameter [63:0]  MEM_BYTES = 64'd67108864,    // bytes, 4 nodes (64 bits: 4 GiB and more)
+    parameter integer ADDR_WIDTH = 32              // the engine's AXI address width (<= 64)
 ) (
 `ifdef VERILATOR
     input  wire clk
 `endif
 );
-    localparam integer ADDR_WIDTH = 32;
     localparam integer ID_WIDTH = 8;
     localparam integer STRB = DATA_WIDTH / 8;
 
@@ -123,8 +126,8 @@ module tb_top #(
     reg  [15:0]     cfg_stall_seed = 16'd1;
     reg             bd_load = 1'b0;
     reg             bd_dump = 1'b0;
-    reg  [31:0]     bd_lo = 32'd0;
-    reg  [31:0]     bd_hi = 32'd0;
+    reg  [63:0]     bd_lo = 64'd0;
+    reg  [63:0]     bd_hi = 64'd0;
 
     reg             cpu_start = 1'b0;
     reg  [63:0]     cpu_src = 64'd0;
@@ -231,7 +234,7 @@ module tb_top #(
 
     // ------------------------------------------- slave modes, between checker and memory
     wire [ID_WIDTH-1:0]   mem_awid, mem_bid, mem_arid, mem_rid;
-    wire [ADDR_WIDTH-1:0] mem_awaddr, mem_araddr;
+    wire [ADDR_WIDTH-1:0] slave_awaddr, slave_araddr;   // zero-extended to 64 bits below
     wire [7:0]            mem_awlen, mem_arlen;
     wire [2:0]            mem_awsize, mem_arsize;
     wire [1:0]            mem_awburst, mem_arburst, mem_bresp, mem_rresp;
@@ -260,14 +263,14 @@ module tb_top #(
         .s_axi_arvalid(m_axi_arvalid), .s_axi_arready(m_axi_arready),
         .s_axi_rid(m_axi_rid), .s_axi_rdata(m_axi_rdata), .s_axi_rresp(m_axi_rresp),
         .s_axi_rlast(m_axi_rlast), .s_axi_rvalid(m_axi_rvalid), .s_axi_rready(m_axi_rready),
-        .m_axi_awid(mem_awid), .m_axi_awaddr(mem_awaddr), .m_axi_awlen(mem_awlen),
+        .m_axi_awid(mem_awid), .m_axi_awaddr(slave_awaddr), .m_axi_awlen(mem_awlen),
         .m_axi_awsize(mem_awsize), .m_axi_awburst(mem_awburst),
         .m_axi_awvalid(mem_awvalid), .m_axi_awready(mem_awready),
         .m_axi_wdata(mem_wdata), .m_axi_wstrb(mem_wstrb), .m_axi_wlast(mem_wlast),
         .m_axi_wvalid(mem_wvalid), .m_axi_wready(mem_wready),
         .m_axi_bid(mem_bid), .m_axi_bresp(mem_bresp), .m_axi_bvalid(mem_bvalid),
         .m_axi_bready(mem_bready),
-        .m_axi_arid(mem_arid), .m_axi_araddr(mem_araddr), .m_axi_arlen(mem_arlen),
+        .m_axi_arid(mem_arid), .m_axi_araddr(slave_araddr), .m_axi_arlen(mem_arlen),
         .m_axi_arsize(mem_arsize), .m_axi_arburst(mem_arburst),
         .m_axi_arvalid(mem_arvalid), .m_axi_arready(mem_arready),
         .m_axi_rid(mem_rid), .m_axi_rdata(mem_rdata), .m_axi_rresp(mem_rresp),
@@ -275,8 +278,11 @@ module tb_top #(
     );
 
     // ------------------------------------------------------------ memory and CPU
+    // the memory decodes 64-bit addresses (the engine's zero-extended)
+    wire [63:0] mem_awaddr = slave_awaddr;
+    wire [63:0] mem_araddr = slave_araddr;
     sim_memory #(
-        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(64), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
     ) memory (
         .clk(clk), .rst(rst), .cycle(),
         .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
