@@ -124,10 +124,10 @@ module foliodma_mover #(
         input [31:0] beats_left;
         reg [12:0] to4k;
         begin
-            to4k = (13'd4096 - {1'b0, addr[11:0]}) >> BBL;
-            burst_beats = 9'd256;
-            if ({19'd0, to4k} < beats_left && to4k < 13'd256) burst_beats = to4k[8:0];
-            else if (beats_left < 32'd256) burst_beats = beats_left[8:0];
+            to4k = (BURST_BOUNDARY[12:0] - {1'b0, addr[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
+            burst_beats = MAX_BURST_BEATS[8:0];
+            if ({19'd0, to4k} < beats_left && to4k < MAX_BURST_BEATS[12:0]) burst_beats = to4k[8:0];
+            else if (beats_left < MAX_BURST_BEATS) burst_beats = beats_left[8:0];
         end
     endfunction
 

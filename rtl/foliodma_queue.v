@@ -205,7 +205,7 @@ module foliodma_queue #(
     reg        i_refetched;  // the issue slot's entry comes from a lone refetch
 
     wire [63:0] f_addr = ring_base + {43'd0, fetch_ptr, 5'd0};
-    wire [12:0] f_to4k_bytes = 13'd4096 - {1'b0, f_addr[11:0]};
+    wire [12:0] f_to4k_bytes = BURST_BOUNDARY[12:0] - {1'b0, f_addr[BURST_BOUNDARY_BITS-1:0]};
     wire [15:0] f_to4k = {8'd0, f_to4k_bytes[12:5]};
     wire [15:0] f_room = DESC_CACHE[15:0] - ring_dist(fetch_ptr, head, mask);
     wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
@@ -507,7 +507,7 @@ module foliodma_queue #(
                     idle_cycles <= 32'd0;
                 end
             end
-            if (reg_wr && reg_waddr == QREG_CONTROL && reg_wdata[2]) begin
+            if (reg_wr && reg_waddr == QREG_CONTROL && reg_wdata[QCTRL_ABORT_BIT]) begin
                 aborting <= 1'b1;
                 abort_tail <= tail;
             end else if (aborting && head == abort_tail) begin
@@ -546,7 +546,7 @@ module foliodma_queue #(
         if (rst) begin
             ring_base <= 64'd0;
             comp_base <= 64'd0;
-            ring_order <= 5'd1;
+            ring_order <= RING_ORDER_RESET[4:0];
             tail <= 16'd0;
             q_enable <= 1'b0;
             q_pause <= 1'b0;
@@ -560,14 +560,15 @@ module foliodma_queue #(
                 QREG_COMP_BASE_LO: comp_base[31:0] <= reg_wdata;
                 QREG_COMP_BASE_HI: comp_base[63:32] <= reg_wdata;
                 QREG_RING_ORDER: begin
-                    ring_order <= (reg_wdata > 32'd16) ? 5'd16
-                                  : (reg_wdata == 32'd0) ? 5'd1 : reg_wdata[4:0];
+                    ring_order <= (reg_wdata > RING_ORDER_MAX) ? RING_ORDER_MAX[4:0]
+                                  : (reg_wdata < RING_ORDER_MIN) ? RING_ORDER_MIN[4:0]
+                                  : reg_wdata[4:0];
                     tail <= 16'd0;
                 end
                 QREG_TAIL: tail <= reg_wdata[15:0] & mask;
                 QREG_CONTROL: begin
-                    q_enable <= reg_wdata[0];
-                    q_pause <= reg_wdata[1];
+                    q_enable <= reg_wdata[QCTRL_ENABLE_BIT];
+                    q_pause <= reg_wdata[QCTRL_PAUSE_BIT];
                 end
                 QREG_IRQ_COUNT: irq_count <= reg_wdata;
                 QREG_IRQ_TIMEOUT: irq_timeout <= reg_wdata;
@@ -578,6 +579,7 @@ module foliodma_queue #(
     end
 
     always @(*) begin
+        reg_rdata = 32'd0;
         case (reg_raddr)
             QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
             QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
@@ -586,8 +588,16 @@ module foliodma_queue #(
             QREG_RING_ORDER: reg_rdata = {27'd0, ring_order};
             QREG_TAIL: reg_rdata = {16'd0, tail};
             QREG_HEAD: reg_rdata = {16'd0, head};
-            QREG_CONTROL: reg_rdata = {30'd0, q_pause, q_enable};
-            QREG_STATUS: reg_rdata = {28'd0, rec_error, q_error, q_pause && !mover_busy, !busy};
+            QREG_CONTROL: begin
+                reg_rdata[QCTRL_ENABLE_BIT] = q_enable;
+                reg_rdata[QCTRL_PAUSE_BIT] = q_pause;
+            end
+            QREG_STATUS: begin
+                reg_rdata[QSTATUS_IDLE_BIT] = !busy;
+                reg_rdata[QSTATUS_PAUSED_BIT] = q_pause && !mover_busy;
+                reg_rdata[QSTATUS_ERROR_BIT] = q_error;
+                reg_rdata[QSTATUS_RECORD_ERROR_BIT] = rec_error;
+            end
             QREG_IRQ_COUNT: reg_rdata = irq_count;
             QREG_IRQ_TIMEOUT: reg_rdata = irq_timeout;
             QREG_RATE: reg_rdata = {16'd0, rate_reg};

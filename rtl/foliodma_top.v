@@ -150,8 +150,10 @@ module foliodma_top #(
     wire [AXIL_ADDR_WIDTH-1:0] rq_rel = reg_raddr - QUEUE_BASE;
     wire                       w_is_queue = reg_waddr >= QUEUE_BASE;
     wire                       r_is_queue = reg_raddr >= QUEUE_BASE;
-    wire [AXIL_ADDR_WIDTH-8:0] wq_index = wq_rel[AXIL_ADDR_WIDTH-1:7];
-    wire [AXIL_ADDR_WIDTH-8:0] rq_index = rq_rel[AXIL_ADDR_WIDTH-1:7];
+    // queue decode (harness/layout.py): queue = (offset - QUEUE_BASE) >> QUEUE_INDEX_LSB,
+    // register = the low QUEUE_INDEX_LSB bits
+    wire [AXIL_ADDR_WIDTH-QUEUE_INDEX_LSB-1:0] wq_index = wq_rel[AXIL_ADDR_WIDTH-1:QUEUE_INDEX_LSB];
+    wire [AXIL_ADDR_WIDTH-QUEUE_INDEX_LSB-1:0] rq_index = rq_rel[AXIL_ADDR_WIDTH-1:QUEUE_INDEX_LSB];
 
     // --------------------------------------------------------- global registers
     reg                  engine_enable;
@@ -182,10 +184,10 @@ module foliodma_top #(
             if (|q_busy) busy_cycles <= busy_cycles + 32'd1;
             irq_status <= irq_status | q_irq_event;
             if (reg_wr && !w_is_queue) begin
-                case (reg_waddr[11:0])
+                case (reg_waddr)
                     REG_CONTROL: begin
-                        engine_enable <= reg_wdata[0];
-                        if (reg_wdata[1]) soft_reset_req <= 1'b1;
+                        engine_enable <= reg_wdata[CTRL_ENABLE_BIT];
+                        if (reg_wdata[CTRL_SOFT_RESET_BIT]) soft_reset_req <= 1'b1;
                     end
                     REG_IRQ_STATUS: irq_status <= (irq_status & ~reg_wdata[NUM_QUEUES-1:0]) | q_irq_event;
                     REG_IRQ_ENABLE: irq_enable <= reg_wdata[NUM_QUEUES-1:0];
@@ -210,13 +212,21 @@ module foliodma_top #(
     always @(*) begin
         reg_rdata = 32'd0;
         if (r_is_queue) begin
-            if ({{(32-(AXIL_ADDR_WIDTH-7)){1'b0}}, rq_index} < NUM_QUEUES) reg_rdata = q_rdata[32*rq_index +: 32];
+            if ({{(32-(AXIL_ADDR_WIDTH-QUEUE_INDEX_LSB)){1'b0}}, rq_index} < NUM_QUEUES)
+                reg_rdata = q_rdata[32*rq_index +: 32];
         end else begin
-            case (reg_raddr[11:0])
+            case (reg_raddr)
                 REG_ID: reg_rdata = ENGINE_ID;
-                REG_CONFIG: reg_rdata = {8'd0, MAX_BURSTS[7:0], BBL[7:0], NUM_QUEUES[7:0]};
-                REG_CONTROL: reg_rdata = {30'd0, soft_reset_req, engine_enable};
-                REG_STATUS: reg_rdata = {31'd0, |q_busy};
+                REG_CONFIG: begin
+                    reg_rdata[CONFIG_QUEUES_LSB +: CONFIG_QUEUES_WIDTH] = NUM_QUEUES[CONFIG_QUEUES_WIDTH-1:0];
+                    reg_rdata[CONFIG_LOG2_BUS_BYTES_LSB +: CONFIG_LOG2_BUS_BYTES_WIDTH] = BBL[CONFIG_LOG2_BUS_BYTES_WIDTH-1:0];
+                    reg_rdata[CONFIG_BURSTS_LSB +: CONFIG_BURSTS_WIDTH] = MAX_BURSTS[CONFIG_BURSTS_WIDTH-1:0];
+                end
+                REG_CONTROL: begin
+                    reg_rdata[CTRL_ENABLE_BIT] = engine_enable;
+                    reg_rdata[CTRL_SOFT_RESET_BIT] = soft_reset_req;
+                end
+                REG_STATUS: reg_rdata[STATUS_BUSY_BIT] = |q_busy;
                 REG_IRQ_STATUS: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_status};
                 REG_IRQ_ENABLE: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_enable};
                 REG_BUSY_CYCLES: reg_rdata = busy_cycles;
@@ -257,8 +267,8 @@ module foliodma_top #(
                 .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH)
             ) front (
                 .clk(clk), .rst(core_rst),
-                .reg_wr(reg_wr && w_is_queue && wq_index == q), .reg_waddr(wq_rel[6:0]),
-                .reg_wdata(reg_wdata), .reg_raddr(rq_rel[6:0]), .reg_rdata(q_rdata[32*q +: 32]),
+                .reg_wr(reg_wr && w_is_queue && wq_index == q), .reg_waddr(wq_rel[QUEUE_INDEX_LSB-1:0]),
+                .reg_wdata(reg_wdata), .reg_raddr(rq_rel[QUEUE_INDEX_LSB-1:0]), .reg_rdata(q_rdata[32*q +: 32]),
                 .engine_enable(engine_enable), .quiesce(soft_reset_req),
                 .busy(q_busy[q]), .drained(q_drained[q]), .irq_event(q_irq_event[q]),
                 .cnt_rd_beats(q_rd_beats[32*q +: 32]), .cnt_wr_beats(q_wr_beats[32*q +: 32]),
