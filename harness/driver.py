@@ -48,8 +48,8 @@ unknown, or another cookie) becomes a Completion with status ``RECORD_LOST`` or
 ``CORRUPT_RECORD``: never ok, never an exception. HEAD passed it, so the engine has finished
 with that descriptor and its destination may be rewritten by the CPU. ``CORRUPT_RECORD``
 without an engine report is a protocol violation: it is also counted in ``protocol_errors``.
-A FETCH_ERROR record carries cookie 0 (the engine could not read the cookie): it is matched
-by its slot.
+A descriptor the engine could not read carries cookie 0 in its record (FETCH_ERROR, or
+ABORTED when the abort came before a good fetch): it is matched by its slot.
 
 Ring discipline (see ``layout``): a queue's ring has 2**order slots; the driver fills slot
 TAIL and then writes TAIL (the doorbell); the engine completes slot HEAD, writes its record at
@@ -656,12 +656,16 @@ class Driver:
             infl = q.inflight.pop(slot)
             status = int(rec["status"])
             cookie = int(rec["cookie"])
-            fetch_error = status == layout.STATUS_FETCH_ERROR and cookie == 0
+            # a descriptor the engine could not read (FETCH_ERROR, or ABORTED before it could)
+            # carries cookie 0: it is matched by its slot
+            unread = cookie == 0 and status in (layout.STATUS_FETCH_ERROR, layout.STATUS_ABORTED)
             if (status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES
-                    or (cookie != infl.cookie and not fetch_error)):
+                    or (cookie != infl.cookie and not unread)):
                 comp = None
                 if record_error is None:
                     qstatus = await self.dev.read_reg(q.reg("STATUS"))
+                    if epoch is not None:           # a reset meanwhile cleared STATUS
+                        self._check_epoch(epoch, remaining, n_batch)
                     record_error = bool(qstatus & layout.QSTATUS_RECORD_ERROR)
                 if record_error:
                     name = "RECORD_LOST"

@@ -721,7 +721,9 @@ class ModelDevice(Device):
         t = max([self._now] + [t for t, _, kind, p in self.events
                                if kind == "done" and p[0] == qi])
         aborted = Outcome(layout.STATUS_ABORTED, 0, 0, ())
-        for slot, desc, _, _ in q.pending:
+        for slot, desc, _, fetch in q.pending:
+            if fetch == "error":          # never read: the engine does not know its cookie
+                desc = (*desc[:4], 0)
             q.in_flight += 1
             self._push(t, "done", (qi, slot, desc, aborted))
         q.pending = []
