@@ -1,7 +1,7 @@
 """Command line: `python -m harness <command>` (what `make sim` and `make bench` call).
 
 Commands:
-  gen          write rtl/foliodma_layout.vh, include/foliodma.h and the README layout tables
+  gen          write rtl/foliodma_layout.vh, rtl/foliodma.h and the README layout tables
                from harness/layout.py
                (--markdown: print the tables instead; --check: exit 1 if any is stale)
   sim          the main job (`make sim`)
@@ -26,7 +26,7 @@ from harness import layout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_VH = REPO_ROOT / "rtl" / "foliodma_layout.vh"
-C_HEADER = REPO_ROOT / "include" / "foliodma.h"
+C_HEADER = REPO_ROOT / "rtl" / "foliodma.h"
 README = REPO_ROOT / "README.md"
 README_BEGIN = "<!-- layout:begin -->"
 README_END = "<!-- layout:end -->"
@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="foliodma: cocotb harness for a batch folio-copy DMA engine")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    p = sub.add_parser("gen", help="regenerate rtl/foliodma_layout.vh, include/foliodma.h and README tables")
+    p = sub.add_parser("gen", help="regenerate rtl/foliodma_layout.vh, rtl/foliodma.h and README tables")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--markdown", action="store_true",
                    help="print the register map / record layout tables to stdout")

@@ -2,7 +2,7 @@
 descriptor and burst rules, generated artefacts.
 
 No simulator. The last tests make the generated files impossible to drift:
-rtl/foliodma_layout.vh, include/foliodma.h and the README tables must equal what layout.py
+rtl/foliodma_layout.vh, rtl/foliodma.h and the README tables must equal what layout.py
 generates (fix with `python -m harness gen`); the C header is compiled with
 ``gcc -std=c11 -Wall -Werror`` together with tests/c/layout_check.c, whose descriptor
 encoding and record decoding are compared byte for byte with the Python ones.
@@ -154,9 +154,9 @@ def test_verilog_header_is_up_to_date():
 
 
 def test_c_header_is_up_to_date():
-    path = REPO / "include" / "foliodma.h"
+    path = REPO / "rtl" / "foliodma.h"
     assert path.read_text() == layout.c_header(), \
-        "include/foliodma.h is stale: run `python -m harness gen`"
+        "rtl/foliodma.h is stale: run `python -m harness gen`"
 
 
 def test_gen_check_reports_a_stale_c_header(tmp_path, monkeypatch):
@@ -315,12 +315,12 @@ C_CHECK = REPO / "tests" / "c" / "layout_check.c"
 
 @pytest.fixture(scope="module")
 def layout_check(tmp_path_factory):
-    """tests/c/layout_check.c built against include/foliodma.h with -Wall -Werror."""
+    """tests/c/layout_check.c built against rtl/foliodma.h with -Wall -Werror."""
     gcc = shutil.which("gcc")
     if gcc is None:
         pytest.skip("gcc not installed")
     exe = tmp_path_factory.mktemp("c") / "layout_check"
-    subprocess.run([gcc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(REPO / "include"),
+    subprocess.run([gcc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(REPO / "rtl"),
                     str(C_CHECK), "-o", str(exe)], check=True, capture_output=True, text=True)
     return exe
 
@@ -331,7 +331,7 @@ def test_c_header_compiles_alone(tmp_path):
         pytest.skip("gcc not installed")
     src = tmp_path / "only.c"
     src.write_text('#include "foliodma.h"\nint main(void) { return 0; }\n')
-    subprocess.run([gcc, "-std=c11", "-Wall", "-Werror", "-pedantic", "-I", str(REPO / "include"),
+    subprocess.run([gcc, "-std=c11", "-Wall", "-Werror", "-pedantic", "-I", str(REPO / "rtl"),
                     str(src), "-o", str(tmp_path / "only")], check=True)
 
 

@@ -1,4 +1,4 @@
-/* layout_check: include/foliodma.h exercised from C, for tests/test_layout.py.
+/* layout_check: rtl/foliodma.h exercised from C, for tests/test_layout.py.
  *
  *   layout_check desc SRC DST LENGTH FLAGS COOKIE [...]  descriptors -> raw bytes on stdout
  *   layout_check records                                 raw records on stdin -> one line
