@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 
 from harness import layout
+from harness.mm_types import PAGE_SIZE
+from harness.runner import SIMULATORS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_VH = REPO_ROOT / "rtl" / "foliodma_layout.vh"
@@ -31,10 +33,8 @@ README = REPO_ROOT / "README.md"
 README_BEGIN = "<!-- layout:begin -->"
 README_END = "<!-- layout:end -->"
 
-SIMULATORS = ("icarus", "verilator")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]?)(?:I?B)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-PAGE_SIZE = 4096
 #: the memory model's latency range: below 2 it acts as 2; its counters are 16 bits
 MIN_LATENCY, MAX_LATENCY = 2, 0xFFFF
 

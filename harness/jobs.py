@@ -50,7 +50,7 @@ except ImportError:          # pragma: no cover - only needed inside the simulat
     cocotb = None  # type: ignore[assignment]
 
 CHUNK = 16 << 20                                    #: backdoor transfer size for big regions
-COUNTERS = ("BUSY_CYCLES", "RD_BEATS", "WR_BEATS", "DESC_DONE", "RD_STALL", "WR_STALL")
+COUNTERS = layout.TIMING_COUNTERS[:1] + layout.EXACT_COUNTERS + layout.TIMING_COUNTERS[1:]
 _TAIL_OFFSETS = frozenset(layout.queue_reg(q, "TAIL") for q in range(layout.MAX_QUEUES))
 
 

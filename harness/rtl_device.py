@@ -22,10 +22,10 @@ import numpy as np
 from cocotb.triggers import First, Lock, RisingEdge, Timer
 
 from . import backdoor
+from .backdoor import LINE  # memory model word: one 64-byte line
 from .device import Device, DeviceError, DeviceHangError
 from .faults import AXI_RESP, MAX_FAULTS, Fault
 
-LINE = 64                 #: memory model word: one 64-byte line
 CLOCK_NS = 2              #: tb_top clock period
 NR_NODES = 4
 PAGE = 4096               #: granule of the stray-write check
