@@ -526,9 +526,8 @@ FOLIO_SIZE_REPETITIONS = 3
 FOLIO_SIZE_RUNS = [("dma_16ch", "batch_dma", 16, CHANNEL_RATE),
                    ("dma_1ch", "batch_dma", 1, CHANNEL_RATE), ("vanilla", "generic", 1, 0)]
 #: (column, folio bytes) not simulated on Icarus: the 16-queue engine simulates ~7x slower
-#: per cycle there even with one queue busy (3 repetitions: ~4 min of CPU), and one 2M folio
-#: is one descriptor, which runs on one queue: it measured what DMA 1 ch does (11.74 +- 0.01
-#: GB/s both, Icarus, 2026-11-26). Verilator runs it.
+#: per cycle there (the 2M folio is cut into 16 pieces, one per queue: ~4 min of CPU for 3
+#: repetitions). Verilator runs it.
 FOLIO_SIZE_ICARUS_SKIP = {("dma_16ch", 2 << 20)}
 
 
