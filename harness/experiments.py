@@ -589,8 +589,8 @@ def folio_size_table(simulator: str, costs: dict | None = None) -> tuple[dict, l
           + "\nDiffers from V3: 1-2 MiB moved, not 1 GB; a simulated 1 GHz engine and memory "
           "with a software cost table fitted to the seed's Zen 3, not V3's machine; CPU 16 "
           "threads not modelled (the CPU copy model is one core; batch_cpu on one thread costs "
-          "exactly what vanilla does here); one 2M folio is one descriptor, so it runs on one "
-          "queue however many there are"
+          "exactly what vanilla does here); a batch of fewer folios than queues is cut into "
+          "page-aligned pieces, one per queue"
           + (" (DMA 16 ch at 2M not run on Icarus: ~4 min; Verilator runs it)" if skip else "")
           + ".\n")
     return {"repetitions": FOLIO_SIZE_REPETITIONS, "rate": CHANNEL_RATE,
