@@ -1,5 +1,5 @@
 """How the driver reaches hardware: the ``Device`` interface and its errors (the engine's
-burst rules, ``burst_cuts`` / ``write_bursts`` / ``bursts``, are ``layout``'s, re-exported).
+burst rules are the protocol's: ``layout.burst_cuts`` / ``write_bursts`` / ``bursts``).
 
 ``Device`` is the whole surface the driver may use: 32-bit register accesses, a backdoor
 to memory (zero simulated time), an interrupt wait, and simulated time. Every access is
@@ -14,12 +14,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-
-from . import layout
-
-PAGE_4K = layout.BURST_BOUNDARY
-MAX_BURST_BEATS = layout.MAX_BURST_BEATS
-MASK32 = 0xFFFF_FFFF
 
 
 class DeviceError(RuntimeError):
@@ -84,10 +78,3 @@ class Device(ABC):
         nothing is skipped."""
         return True
 
-
-# ------------------------------------------------------------------------- engine rules
-# The burst rules live in harness/layout.py (the protocol's one source); these names stay
-# here for the modules that import them from the device layer.
-burst_cuts = layout.burst_cuts
-write_bursts = layout.write_bursts
-bursts = layout.bursts

@@ -68,6 +68,25 @@ class Fault:
         return bool(self.after_beats or self.from_cycle)
 
 
+#: port names inject_fault's short form takes ('dma' is the engine, as older tests say)
+PORT_NAMES = {"both": "both", "engine": "engine", "dma": "engine", "cpu": "cpu"}
+
+
+def as_fault(fault: Fault | str, lo: int | None = None, hi: int | None = None,
+             ports: str = "both") -> Fault:
+    """``fault`` itself, or the short form ``(kind, lo, hi, ports)`` as a Fault: an SLVERR
+    range armed at once. What both devices' ``inject_fault`` take."""
+    if isinstance(fault, Fault):
+        if lo is not None or hi is not None or ports != "both":
+            raise TypeError("inject_fault(Fault) takes no lo, hi or ports")
+        return fault
+    if lo is None or hi is None:
+        raise TypeError("inject_fault(kind, lo, hi): lo and hi are required")
+    if ports not in PORT_NAMES:
+        raise ValueError(f"fault ports must be one of {sorted(PORT_NAMES)}, not {ports!r}")
+    return Fault(fault, int(lo), int(hi), port=PORT_NAMES[ports])
+
+
 def check_fault_set(faults) -> list[Fault]:
     """``faults`` as a list, refused if more than MAX_FAULTS or not all Fault."""
     faults = list(faults)

@@ -161,8 +161,11 @@ import numpy as np
 
 from . import faults as faults_mod
 from . import layout
-from .device import MASK32, Device, DeviceHangError, burst_cuts, bursts
+from .device import Device, DeviceHangError
 from .faults import Fault
+from .layout import burst_cuts, bursts
+
+MASK32 = 0xFFFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -255,22 +258,12 @@ class ModelDevice(Device):
         self._reset_state()
 
     # ------------------------------------------------------------------ fault injection
-    _PORT_NAMES = {"both": "both", "engine": "engine", "dma": "engine", "cpu": "cpu"}
-
     def inject_fault(self, fault, lo: int | None = None, hi: int | None = None,
                      ports: str = "both") -> Fault:
         """Add a fault: a ``harness.faults.Fault``, or the old form ``inject_fault(kind,
         lo, hi, ports)`` (an SLVERR range; ports 'both' | 'dma' | 'engine' | 'cpu').
         At most ``faults.MAX_FAULTS`` at once (ValueError beyond). -> the Fault added."""
-        if isinstance(fault, Fault):
-            if lo is not None or hi is not None:
-                raise TypeError("inject_fault(Fault) takes no lo / hi")
-        else:
-            if ports not in self._PORT_NAMES:
-                raise ValueError(f"ports must be one of {sorted(self._PORT_NAMES)}, not {ports!r}")
-            if lo is None or hi is None:
-                raise TypeError("inject_fault(kind, lo, hi): lo and hi are required")
-            fault = Fault(fault, int(lo), int(hi), port=self._PORT_NAMES[ports])
+        fault = faults_mod.as_fault(fault, lo, hi, ports)
         faults_mod.check_fault_set([f for f, _ in self._faults] + [fault])
         self._faults.append((fault, self._port_beats(fault)))
         return fault

@@ -24,7 +24,7 @@ from cocotb.triggers import First, Lock, RisingEdge, Timer
 from . import backdoor
 from .backdoor import LINE  # memory model word: one 64-byte line
 from .device import Device, DeviceError, DeviceHangError
-from .faults import AXI_RESP, MAX_FAULTS, Fault
+from .faults import AXI_RESP, MAX_FAULTS, Fault, as_fault
 
 CLOCK_NS = 2              #: tb_top clock period
 NR_NODES = 4
@@ -241,8 +241,6 @@ class RtlDevice(Device):
             handle.value = word
 
     #: the old ``ports`` names of inject_fault -> Fault.port ("dma" is the engine)
-    FAULT_PORTS = {"both": "both", "dma": "engine", "engine": "engine", "cpu": "cpu"}
-
     def inject_fault(self, fault: Fault | str, lo: int | None = None, hi: int | None = None,
                      ports: str = "both") -> None:
         """Add a fault to the memory model (at most MAX_FAULTS active at once, ValueError
@@ -250,17 +248,7 @@ class RtlDevice(Device):
         the old form ``inject_fault(kind, lo, hi, ports)``: an SLVERR fault of kind 'read' or
         'write' on [lo, hi), seen by ports 'dma' (the engine), 'cpu' or 'both', armed at once.
         It applies to bursts accepted from the next clock edge on."""
-        if isinstance(fault, Fault):
-            if lo is not None or hi is not None or ports != "both":
-                raise TypeError("inject_fault(Fault) takes no lo, hi or ports")
-        else:
-            if lo is None or hi is None:
-                raise TypeError("inject_fault(kind, lo, hi): lo and hi are required")
-            if ports not in self.FAULT_PORTS:
-                raise ValueError(f"fault ports must be one of {sorted(self.FAULT_PORTS)},"
-                                 f" not {ports!r}")
-            fault = Fault(kind=fault, lo=lo, hi=hi, port=self.FAULT_PORTS[ports])
-        self._fault_slots.add(fault)
+        self._fault_slots.add(as_fault(fault, lo, hi, ports))
 
     def clear_faults(self) -> None:
         """Remove every injected fault (bursts already accepted keep their response)."""

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from harness import layout
-from harness.device import burst_cuts, bursts, write_bursts
 from harness.driver import (
     DMA_PREP_INTERRUPT,
     SUBMIT_CHUNKS,
@@ -18,6 +17,7 @@ from harness.driver import (
     chunk_sizes,
 )
 from harness.golden import ModelDevice
+from harness.layout import burst_cuts, bursts, write_bursts
 
 PAGE = 4096
 MEM = 16 << 20          # 4 nodes of 4 MiB

@@ -302,11 +302,10 @@ def test_burst_cuts_at_4k_and_256_beats():
             assert n <= layout.MAX_BURST_BEATS * bb
 
 
-def test_device_uses_the_layout_burst_rules():
-    from harness import device
-    assert device.burst_cuts is layout.burst_cuts and device.bursts is layout.bursts
-    assert device.PAGE_4K == layout.BURST_BOUNDARY
-    assert device.MAX_BURST_BEATS == layout.MAX_BURST_BEATS
+def test_the_golden_model_uses_the_layout_burst_rules():
+    from harness import device, golden
+    assert golden.burst_cuts is layout.burst_cuts and golden.bursts is layout.bursts
+    assert not hasattr(device, "burst_cuts")        # one source: layout.py, no copies
 
 
 # ---------------------------------------------------------------------------- C header
