@@ -597,12 +597,6 @@ class Driver:
             pos += size
         return plan
 
-    async def _submit(self, q: Queue, todo: deque, requests, cookies,
-                      epoch: int | None = None) -> None:
-        """Fill as many free slots of ``q`` as ``todo`` needs, then ring its doorbell once."""
-        for taken, irq_at in self._plan_round(q, todo, None):
-            await self._write_and_ring(q, taken, irq_at, requests, cookies, epoch)
-
     async def _write_and_ring(self, q: Queue, taken: list[int], irq_at: set[int], requests,
                               cookies, epoch: int | None = None, txs=None) -> None:
         """Write the descriptors of requests ``taken`` into slots TAIL.. of ``q`` (IRQ flag

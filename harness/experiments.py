@@ -881,7 +881,7 @@ def seed_1gb_row(simulator: str = "verilator") -> tuple[dict, list[dict]]:
                             "repetitions": 1, "seed_key": 400}], out, bus_bytes=bus_bytes,
                           memory=memory, dma_node=3)
         t0 = time.monotonic()
-        runner.build(job_parameters(job), simulator)
+        runner.build(job.parameters, simulator)
         build_wall = time.monotonic() - t0
         # in a fresh process of its own, so that the peak memory is this simulation's
         ctx = multiprocessing.get_context("fork")
@@ -940,16 +940,6 @@ def migrate_records(results, study: str, bus_bytes: int) -> tuple[list[dict], li
     return records, errors
 
 
-def job_parameters(job: jobspec.Job) -> dict[str, int]:
-    """tb_top's parameters for ``job``: the engine's, and MEM_BYTES when not the default."""
-    params = dict(job.engine.parameters)
-    if job.memory.mem_bytes != jobspec.DEFAULT_MEM_BYTES:
-        params["MEM_BYTES"] = job.memory.mem_bytes
-    if job.memory.mem_bytes >= 1 << 32:      # the engine's addresses: 64 bits from 4 GiB on
-        params["ADDR_WIDTH"] = 64
-    return params
-
-
 def _job_process(args):
     """One job, where a worker runs it: -> (error or None, its JSON result as data)."""
     job, simulator, waves = args
@@ -967,7 +957,7 @@ def run_jobs(jobs: list[jobspec.Job], simulator: str,
     if len(args) > 1:
         # build every parameter set first, one at a time (the builds would only queue on
         # locks); on a cluster of several machines each worker builds in its own checkout
-        for parameters in {tuple(sorted(job_parameters(j).items())) for j in jobs}:
+        for parameters in {tuple(sorted(j.parameters.items())) for j in jobs}:
             runner.build(dict(parameters), simulator, waves=waves)
     return cluster.map_jobs(_job_process, args, parallel=PARALLEL,
                             desc=f"{len(args)} simulations")
@@ -980,7 +970,7 @@ def _run_job(job: jobspec.Job, simulator: str, waves: bool = False) -> str | Non
     if job.out and out.exists():
         out.unlink()
     try:
-        runner.run(JOB_MODULE, testcase="job", parameters=job_parameters(job),
+        runner.run(JOB_MODULE, testcase="job", parameters=job.parameters,
                    simulator=simulator, waves=waves, config=job.to_dict())
         return None
     except (runner.SimulationError, RuntimeError) as exc:

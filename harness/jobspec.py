@@ -106,7 +106,14 @@ class Job:
 
     @property
     def parameters(self) -> dict[str, int]:
-        return self.engine.parameters
+        """tb_top's Verilog parameters for this job: the engine's, MEM_BYTES when not the
+        default, and 64-bit engine addresses from 4 GiB of memory on."""
+        params = dict(self.engine.parameters)
+        if self.memory.mem_bytes != DEFAULT_MEM_BYTES:
+            params["MEM_BYTES"] = self.memory.mem_bytes
+        if self.memory.mem_bytes >= 1 << 32:
+            params["ADDR_WIDTH"] = 64
+        return params
 
     def to_dict(self) -> dict:
         """JSON-able form (what crosses into the simulator)."""

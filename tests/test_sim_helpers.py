@@ -114,3 +114,12 @@ def test_two_identical_runs_get_their_own_run_directories(tmp_path, monkeypatch)
     for _ in range(2):
         runner.run("harness.jobs", "job", config={"kind": "bench"})
     assert len(made) == 2 and made[0] != made[1]
+
+
+def test_job_parameters_size_the_memory_and_the_engine_addresses():
+    from harness.jobspec import Engine, Job, Memory
+    small = Job(kind="soak", engine=Engine(bus_bytes=64, queues=4))
+    assert small.parameters == {"DATA_WIDTH": 512, "NUM_QUEUES": 4}
+    big = Job(kind="migrate", engine=Engine(bus_bytes=128), memory=Memory(mem_bytes=4 << 30))
+    assert big.parameters == {"DATA_WIDTH": 1024, "NUM_QUEUES": 1, "MEM_BYTES": 4 << 30,
+                              "ADDR_WIDTH": 64}
