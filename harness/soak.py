@@ -138,7 +138,7 @@ def _split(rng: random.Random, n: int, parts: int) -> list[int]:
     return [b - a for a, b in zip(bounds, bounds[1:])]
 
 
-def place_faults(case: SoakCase, dev, drv: Driver, sources: list, target_lo: int,
+def place_faults(case: SoakCase, drv: Driver, sources: list, target_lo: int,
                  target_pages: int) -> list[tuple[str, Fault]]:
     """Concrete Faults for the case's plan: sources, the target node's first pages (where
     the destinations land: the allocator takes the lowest free block), ring and record slots.
@@ -253,7 +253,7 @@ async def run_case(dev, case: SoakCase) -> dict:
     allowed = _free_ranges(kernel, DST_NODE) + [drv.dma_region]
     dev.allow_writes(allowed)
     target_lo = allowed[0][0]
-    faults = place_faults(case, dev, drv, folios, target_lo,
+    faults = place_faults(case, drv, folios, target_lo,
                           sum(f.nr_pages for f in folios))
     for cls, fault in faults:
         dev.inject_fault(fault)
