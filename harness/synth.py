@@ -37,6 +37,7 @@ RTL_FILES = [
     "rtl/foliodma_fifo.v",
     "rtl/foliodma_mover.v",
     "rtl/foliodma_queue.v",
+    "rtl/foliodma_ram.v",
     "rtl/foliodma_record.v",
     "rtl/foliodma_top.v",
 ]

@@ -194,7 +194,7 @@ module foliodma_mover #(
     wire                fifo_out_valid;
     wire [FL:0]         fifo_count;
     wire                fifo_in_ready;   // always: room was reserved
-    foliodma_fifo #(.WIDTH(DATA_WIDTH + 1), .DEPTH(FIFO_DEPTH)) data_fifo (
+    foliodma_fifo #(.WIDTH(DATA_WIDTH + 1), .DEPTH(FIFO_DEPTH), .BLOCK(1)) data_fifo (
         .clk(clk), .rst(rst),
         .in_data({m_axi_rresp != 2'b00, m_axi_rdata}), .in_valid(r_hs), .in_ready(fifo_in_ready),
         .out_data(fifo_out), .out_valid(fifo_out_valid), .out_ready(w_data_hs),

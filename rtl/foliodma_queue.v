@@ -181,13 +181,11 @@ module foliodma_queue #(
     reg        aborting;
     reg [15:0] abort_tail;
 
-    reg [255:0] dcache [0:DESC_CACHE-1];
-    reg         dbad   [0:DESC_CACHE-1];   // fetched with a bus error
-    reg [3:0]   cs_status [0:DESC_CACHE-1];
-    reg [31:0]  cs_bytes  [0:DESC_CACHE-1];
-    reg [63:0]  cs_fault  [0:DESC_CACHE-1];
-    reg         cs_stale  [0:DESC_CACHE-1];   // its record in memory must be rewritten
-    reg         cs_rec_err [0:DESC_CACHE-1];  // its record could not be written
+    // Per slot, besides the descriptor cache (block RAM, below), two small memories with one
+    // write port each (distributed RAM): what the issue stage handed on, written at issue,
+    // and the mover's report, written in order as it comes
+    reg [64:0]  issued [0:DESC_CACHE-1];   // {DESC_FLAG_IRQ, cookie}
+    reg [101:0] report [0:DESC_CACHE-1];   // {rec_err, stale, fault, bytes, status}
 
     wire ring_reset = reg_wr && reg_waddr == QREG_RING_ORDER;   // only while idle
     // ABORT flushes the ring up to its TAIL whatever ENABLE and PAUSE say (work stopped by
@@ -223,12 +221,13 @@ module foliodma_queue #(
     wire r_hs = m_axi_rvalid;
 
     // a descriptor fetched with a bus error is fetched again alone before it issues
-    wire        i_fetched = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0;
+    wire        i_fetched;       // the issue slot is in the cache and read out (i_loaded)
     wire [63:0] r_addr = ring_base + {43'd0, issue_ptr, 5'd0};
     wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
     wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
     wire        i_aborted;
-    wire        need_refetch = i_fetched && dbad[issue_ptr[DCL-1:0]] && !i_refetched
+    wire        i_fetch_err;
+    wire        need_refetch = i_fetched && i_fetch_err && !i_refetched
                                && !i_aborted && !quiesce && running;
 
     always @(posedge clk) begin
@@ -275,6 +274,35 @@ module foliodma_queue #(
         end
     end
 
+    // ------------------------------------------------------ descriptor cache (block RAM)
+    // NB banks of DESC_CACHE / NB rows; a row holds one descriptor and its fetch-error bit.
+    // The descriptor at ring slot s sits at cache position p = s + lane0 (mod DESC_CACHE),
+    // where lane0 is the ring base's 32-byte lane in a bus beat: bank p % NB is the beat
+    // lane it arrives in, so a fetched beat writes each bank at most once and all at one
+    // row (one write port per bank); the issue stage reads one row of every bank through
+    // a registered read port and picks the bank.
+    localparam integer NB = SPB;                      // banks: descriptors per bus beat
+    localparam integer NBL = $clog2(NB);              // 0 on buses up to 256 bits
+    localparam integer RL = DCL - NBL;                // row address bits
+    wire [DCL-1:0] lane0 = ring_base[5 +: DCL] & (NB[DCL-1:0] - 1'b1);
+    wire [DCL-1:0] f_pos0 = f_start[DCL-1:0] + lane0 - f_off[DCL-1:0];   // a bank-0 position
+    wire [RL-1:0]  f_row;            // row the current beat writes
+    wire [NB-1:0]  c_we;
+    wire [NB*257-1:0] c_wdata;
+    wire [RL-1:0]  c_rrow;
+    wire [NB*257-1:0] c_rdata;
+    wire           c_re;
+
+    genvar b;
+    generate
+        for (b = 0; b < NB; b = b + 1) begin : cache_bank
+            foliodma_ram #(.WIDTH(257), .DEPTH(DESC_CACHE / NB), .BLOCK(1)) bank (
+                .clk(clk), .we(c_we[b]), .waddr(f_row), .wdata(c_wdata[b*257 +: 257]),
+                .re(c_re), .raddr(c_rrow), .rdata(c_rdata[b*257 +: 257])
+            );
+        end
+    endgenerate
+
     // descriptor beats into the cache: several slots per beat, or one slot from several
     generate
         if (DATA_WIDTH >= 256) begin : wide_fetch
@@ -289,20 +317,11 @@ module foliodma_queue #(
                 end
             end
             assign f_beat_slots = slots;
-            always @(posedge clk) begin : take_beat
-                integer k;
-                reg [15:0] rel;
-                reg [DCL-1:0] slot;
-                if (r_hs) begin
-                    for (k = 0; k < SPB; k = k + 1) begin
-                        rel = {7'd0, f_beat} * SPB[15:0] + k[15:0] - f_off;
-                        slot = f_start[DCL-1:0] + rel[DCL-1:0];   // wraps in the cache
-                        if ({7'd0, f_beat} * SPB[15:0] + k[15:0] >= f_off && rel < f_n) begin
-                            dcache[slot] <= m_axi_rdata[k*256 +: 256];
-                            dbad[slot] <= m_axi_rresp != 2'b00;
-                        end
-                    end
-                end
+            assign f_row = f_pos0[DCL-1:NBL] + f_beat[RL-1:0];
+            for (b = 0; b < NB; b = b + 1) begin : lane
+                wire [15:0] pos = {7'd0, f_beat} * SPB[15:0] + b;
+                assign c_we[b] = r_hs && pos >= f_off && pos - f_off < f_n;
+                assign c_wdata[b*257 +: 257] = {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
             end
         end else begin : narrow_fetch
             /* verilator lint_off UNUSEDSIGNAL */
@@ -312,9 +331,11 @@ module foliodma_queue #(
             /* verilator lint_off UNUSEDSIGNAL */
             wire [8:0]     f_rel = f_beat / BPS[8:0];                 // slot of this beat in the burst
             /* verilator lint_on UNUSEDSIGNAL */
-            wire [DCL-1:0] f_slot = f_start[DCL-1:0] + f_rel[DCL-1:0];
             wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
             assign f_beat_slots = {2'b0, f_slot_done};
+            assign f_row = f_pos0 + f_rel[DCL-1:0];
+            assign c_we = r_hs && f_slot_done;
+            assign c_wdata = {f_err || m_axi_rresp != 2'b00, m_axi_rdata, f_asm[255:DATA_WIDTH]};
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -322,25 +343,48 @@ module foliodma_queue #(
                 end else if (r_hs) begin
                     f_asm <= {m_axi_rdata, f_asm[255:DATA_WIDTH]};
                     f_err <= f_slot_done ? 1'b0 : (f_err || m_axi_rresp != 2'b00);
-                    if (f_slot_done) begin
-                        dcache[f_slot] <= {m_axi_rdata, f_asm[255:DATA_WIDTH]};
-                        dbad[f_slot] <= f_err || m_axi_rresp != 2'b00;
-                    end
                 end
             end
         end
     endgenerate
 
     // ------------------------------------------------------------------------ issue
-    wire [DCL-1:0] i_slot = issue_ptr[DCL-1:0];
-    wire [255:0] i_desc = dcache[i_slot];
+    // The issue stage reads the cache every cycle: the slot it hands on next, i.e. the one
+    // after issue_ptr when a command goes now. i_loaded: i_word holds issue_ptr's entry as
+    // fetched (read after its beat was written, and no refetch wrote it since)
+    wire           cmd_hs = cmd_valid && cmd_ready;
+    wire [15:0]    i_next = cmd_hs ? ((issue_ptr + 16'd1) & mask) : issue_ptr;
+    wire [DCL-1:0] i_rpos = i_next[DCL-1:0] + lane0;
+    reg  [DCL-1:0] i_pos;           // cache position i_word was read from
+    reg            i_loaded;
+    assign c_re = 1'b1;
+    assign c_rrow = i_rpos[DCL-1:NBL];
+    wire [256:0]   i_word;
+    generate
+        if (NB > 1) begin : pick_bank
+            assign i_word = c_rdata[i_pos[NBL-1:0] * 257 +: 257];
+        end else begin : one_bank
+            assign i_word = c_rdata;
+        end
+    endgenerate
+    always @(posedge clk) begin
+        if (rst || ring_reset) begin
+            i_loaded <= 1'b0;
+            i_pos <= {DCL{1'b0}};
+        end else begin
+            i_loaded <= ring_dist(fetch_ptr, i_next, mask) != 16'd0 && !(r_hs && f_refetch);
+            i_pos <= i_rpos;
+        end
+    end
+    wire [255:0] i_desc = i_word[255:0];
     wire [63:0] i_src = i_desc[DESC_SRC_LSB +: 64];
     wire [63:0] i_dst = i_desc[DESC_DST_LSB +: 64];
     wire [31:0] i_len = i_desc[DESC_LENGTH_LSB +: 32];
     wire [64:0] i_src_end = {1'b0, i_src} + {33'd0, i_len};
     wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
     wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
-    wire i_fetch_err = dbad[i_slot];     // after its lone refetch (need_refetch holds it)
+    assign i_fetch_err = i_word[256];
+    assign i_fetched = i_loaded;     // after its lone refetch (need_refetch holds it)
     wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
     wire i_bad = i_len == 32'd0 || i_len > DESC_MAX_LENGTH
                  || (i_flags & ~DESC_FLAGS_KNOWN) != 32'd0
@@ -354,7 +398,7 @@ module foliodma_queue #(
     wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
                         && head != issue_ptr;
     assign cmd_valid = i_fetched && !quiesce && (running || i_aborted) && !i_fence_wait
-                       && !(dbad[i_slot] && !i_refetched && !i_aborted);
+                       && !(i_fetch_err && !i_refetched && !i_aborted);
     // a FETCH_ERROR command carries its descriptor's address as its fault (mover contract)
     assign cmd_src = (!i_aborted && i_fetch_err) ? r_addr : i_src;
     assign cmd_dst = i_dst;
@@ -373,7 +417,7 @@ module foliodma_queue #(
         end else if (ring_reset) begin
             issue_ptr <= 16'd0;
             i_refetched <= 1'b0;
-        end else if (cmd_valid && cmd_ready) begin
+        end else if (cmd_hs) begin
             issue_ptr <= (issue_ptr + 16'd1) & mask;
             i_refetched <= 1'b0;
         end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr) begin
@@ -383,11 +427,15 @@ module foliodma_queue #(
 
     // ------------------------------------------------- retire, rewriting stale records
     wire [DCL-1:0] h_slot = head[DCL-1:0];
-    wire [255:0]   h_desc = dcache[h_slot];
-    wire [3:0]     h_status = cs_status[h_slot];
+    wire [64:0]    h_issued = issued[h_slot];
+    wire [101:0]   h_report = report[h_slot];
+    wire [3:0]     h_status = h_report[3:0];
     wire           h_ready = head != done_ptr;       // the mover has reported this slot
-    wire           h_stale = cs_stale[h_slot];
-    wire           h_rec_err = cs_rec_err[h_slot];
+    // the head's rewrite: done (the record is right now), or failed (it never will be)
+    reg            h_fixed;
+    reg            h_fix_failed;
+    wire           h_stale = h_report[100] && !h_fixed;
+    wire           h_rec_err = h_report[101] || h_fix_failed;
 
     // the rewrite presents AW and W together: W never waits for AWREADY (AXI A3.3.1)
     localparam [1:0] FX_IDLE = 2'd0, FX_SEND = 2'd1, FX_RESP = 2'd3;
@@ -399,8 +447,8 @@ module foliodma_queue #(
     wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
 
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) fixup_record (
-        .cookie(h_desc[DESC_COOKIE_LSB +: 64]), .status(h_status), .bytes(cs_bytes[h_slot]),
-        .fault(cs_fault[h_slot]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
+        .cookie(h_issued[63:0]), .status(h_status), .bytes(h_report[35:4]),
+        .fault(h_report[99:36]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
         .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
     );
     assign m_axi_wvalid = fx_state == FX_SEND && !fx_w_done;
@@ -413,6 +461,8 @@ module foliodma_queue #(
             fx_state <= FX_IDLE;
             fx_beat <= 9'd0;
             fx_w_done <= 1'b0;
+            h_fixed <= 1'b0;
+            h_fix_failed <= 1'b0;
             m_axi_awvalid <= 1'b0;
             m_axi_awaddr <= {ADDR_WIDTH{1'b0}};
             m_axi_awlen <= 8'd0;
@@ -420,11 +470,6 @@ module foliodma_queue #(
             if (ring_reset) begin
                 done_ptr <= 16'd0;
             end else if (st_valid) begin
-                cs_status[done_ptr[DCL-1:0]] <= st_status;
-                cs_bytes[done_ptr[DCL-1:0]] <= st_bytes;
-                cs_fault[done_ptr[DCL-1:0]] <= st_fault;
-                cs_stale[done_ptr[DCL-1:0]] <= st_stale;
-                cs_rec_err[done_ptr[DCL-1:0]] <= st_rec_err;
                 done_ptr <= (done_ptr + 16'd1) & mask;
             end
             case (fx_state)
@@ -449,17 +494,26 @@ module foliodma_queue #(
                 end
                 default: if (m_axi_bvalid) begin
                     fx_state <= FX_IDLE;
-                    cs_stale[h_slot] <= 1'b0;     // the record is right now, or
-                    if (m_axi_bresp != 2'b00) cs_rec_err[h_slot] <= 1'b1;   // it never will be
+                    h_fixed <= 1'b1;
+                    if (m_axi_bresp != 2'b00) h_fix_failed <= 1'b1;
                 end
             endcase
+            if (retire || ring_reset) begin
+                h_fixed <= 1'b0;
+                h_fix_failed <= 1'b0;
+            end
         end
+    end
+
+    always @(posedge clk) begin
+        if (st_valid) report[done_ptr[DCL-1:0]] <= {st_rec_err, st_stale, st_fault, st_bytes, st_status};
+        if (cmd_hs) issued[issue_ptr[DCL-1:0]] <= {i_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT], cmd_cookie};
     end
 
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
     reg [31:0] idle_cycles;
-    wire h_irq = h_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT] || h_status != STATUS_SUCCESS
+    wire h_irq = h_issued[64] || h_status != STATUS_SUCCESS
                  || h_rec_err;
 
     always @(posedge clk) begin
@@ -614,7 +668,7 @@ module foliodma_queue #(
         endcase
     end
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_desc, h_rec_addr, f_start, f_n,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_issued, h_rec_addr, f_start, f_n, f_pos0, i_pos,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule
