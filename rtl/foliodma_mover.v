@@ -23,6 +23,10 @@
 //     to arrive; beats read with an error are written with WSTRB = 0, so a failed read
 //     never puts garbage into memory. Up to MAX_BURSTS data bursts, each with a record
 //     burst beside it, await their B.
+//   * fix_*: the front end's request to rewrite one record (a stale one, see st_stale) with
+//     the content given, held until fix_done; it is written as a record burst of its own
+//     between two commands (never inside one), and fix_done pulses (fix_err: with an error
+//     response) once its write response is back. It does not produce an st_* report.
 //   * AXI channel dependencies (A3.3.1): a burst's W beats are queued when its AW is
 //     issued (AWVALID first raised), so W may go before, with or after the AW handshake
 //     and never waits for AWREADY; AWVALID and its payload are held until AWREADY.
@@ -55,6 +59,15 @@ module foliodma_mover #(
     output reg  [63:0]               st_fault,
     output reg                       st_stale,       // the record as sent is out of date
     output reg                       st_rec_err,     // the record's write failed
+
+    input  wire                      fix_valid,      // rewrite a record (held until fix_done)
+    input  wire [63:0]               fix_rec_addr,
+    input  wire [63:0]               fix_cookie,
+    input  wire [3:0]                fix_status,
+    input  wire [31:0]               fix_bytes,
+    input  wire [63:0]               fix_fault,
+    output reg                       fix_done,
+    output reg                       fix_err,
 
     input  wire [15:0]               rate,        // 1/256 beats per cycle, 0: uncapped
     output wire                      busy,
@@ -246,11 +259,17 @@ module foliodma_mover #(
     wire        wq_room;
     wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
-    assign wc_take = wcmd_valid && !wc_data && !wc_rec;
+    // a rewrite goes between two commands: while it is requested and not yet sent, no
+    // command is taken
+    reg         fix_sent;           // the rewrite's AW has been accepted
+    wire        fix_now = fix_valid && !fix_sent && !wc_data && !wc_rec;
+    assign wc_take = wcmd_valid && !wc_data && !wc_rec && !(fix_valid && !fix_sent);
     assign m_axi_awvalid = aw_pend
-                           || (aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec)));
+                           || (aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec)
+                                           || fix_now));
     assign m_axi_awaddr = wc_data ? wc_dst[ADDR_WIDTH-1:0]
-                                  : {wc_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+                          : fix_now ? {fix_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}}
+                          : {wc_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
     assign m_axi_awlen = wc_data ? wc_burst[7:0] - 8'd1 : RB[7:0] - 8'd1;
     wire aw_hs = m_axi_awvalid && m_axi_awready;
     wire aw_data_hs = aw_hs && wc_data;
@@ -271,8 +290,11 @@ module foliodma_mover #(
             wc_status <= 4'd0;
             aw_ahead <= {(FL+1){1'b0}};
             aw_pend <= 1'b0;
+            fix_sent <= 1'b0;
         end else begin
             aw_pend <= m_axi_awvalid && !m_axi_awready;
+            if (!fix_valid) fix_sent <= 1'b0;
+            else if (aw_hs && fix_now) fix_sent <= 1'b1;
             if (wc_take) begin
                 wc_data <= wcmd_status == 4'd0;
                 wc_rec <= 1'b1;
@@ -296,13 +318,15 @@ module foliodma_mover #(
         end
     end
 
-    // W queue entry: {record, beats[8:0], a[63:0], b[63:0], status[3:0]}
+    // W queue entry: {rewrite, record, beats[8:0], a[63:0], b[63:0], status[3:0]}
     //   data burst: a = source address, b = destination address
     //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
     //               status = the command's no-traffic status
-    localparam integer QW = 1 + 9 + 64 + 64 + 4;
-    wire [QW-1:0] wq_in = wc_data ? {1'b0, wc_burst, wc_src, wc_dst, 4'd0}
-                                  : {1'b1, RB[8:0], wc_cookie, wc_rec_addr, wc_status};
+    //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
+    localparam integer QW = 2 + 9 + 64 + 64 + 4;
+    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_burst, wc_src, wc_dst, 4'd0}
+                          : fix_now ? {2'b11, RB[8:0], fix_cookie, fix_rec_addr, fix_status}
+                          : {2'b01, RB[8:0], wc_cookie, wc_rec_addr, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -313,8 +337,9 @@ module foliodma_mover #(
         .out_data(wq_head), .out_valid(wq_valid), .out_ready(wq_pop),
         .count(wq_count)
     );
-    wire        wq_record = wq_head[QW-1];
-    wire [8:0]  wq_beats = wq_head[QW-2 -: 9];
+    wire        wq_fix = wq_head[QW-1];
+    wire        wq_record = wq_head[QW-2];
+    wire [8:0]  wq_beats = wq_head[QW-3 -: 9];
     wire [63:0] wq_a = wq_head[131:68];
     wire [63:0] wq_b = wq_head[67:4];
     wire [3:0]  wq_status = wq_head[3:0];
@@ -331,14 +356,16 @@ module foliodma_mover #(
     wire       w_last = w_beat == wq_beats - 9'd1;
     wire       bq_room;
 
-    wire [3:0]  rec_status = (wq_status != 4'd0) ? wq_status
+    wire [3:0]  rec_status = (wq_fix || wq_status != 4'd0) ? wq_status
                              : (wa_failed ? STATUS_READ_ERROR : STATUS_SUCCESS);
-    wire        rec_fetch_err = wq_status == STATUS_FETCH_ERROR;
-    wire [63:0] rec_fault = rec_fetch_err ? wq_a : (wa_failed ? wa_fault : 64'd0);
+    wire        rec_fetch_err = !wq_fix && wq_status == STATUS_FETCH_ERROR;
+    wire [63:0] rec_fault = wq_fix ? fix_fault
+                            : rec_fetch_err ? wq_a : (wa_failed ? wa_fault : 64'd0);
+    wire [31:0] rec_bytes = wq_fix ? fix_bytes : wa_bytes;
     wire [DATA_WIDTH-1:0]   rec_wdata;
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
-        .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(wa_bytes), .fault(rec_fault),
+        .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(rec_bytes), .fault(rec_fault),
         .rec_offset(wq_b[6:0]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
     );
 
@@ -387,12 +414,13 @@ module foliodma_mover #(
         end
     end
 
-    // B queue entry: {record, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
+    // B queue entry: {rewrite, record, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
     //   data burst: rerr, bytes = burst bytes, a = first bad source address, b = destination
     //   record:     status / bytes / a = fault as written
-    localparam integer QB = 1 + 1 + 4 + 32 + 64 + 64;
-    wire [QB-1:0] bq_in = wq_record ? {1'b1, 1'b0, rec_status, wa_bytes, rec_fault, 64'd0}
-                                    : {1'b0, this_rerr, 4'd0, wq_bytes, this_rerr_addr, wq_b};
+    //   rewrite:    nothing else
+    localparam integer QB = 1 + 1 + 1 + 4 + 32 + 64 + 64;
+    wire [QB-1:0] bq_in = wq_record ? {wq_fix, 1'b1, 1'b0, rec_status, wa_bytes, rec_fault, 64'd0}
+                                    : {2'b00, this_rerr, 4'd0, wq_bytes, this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
     wire [$clog2(QD):0] bq_count;
@@ -403,9 +431,10 @@ module foliodma_mover #(
         .out_data(bq_head), .out_valid(bq_valid), .out_ready(b_hs),
         .count(bq_count)
     );
-    wire        bq_record = bq_head[QB-1];
-    wire        bq_rerr = bq_head[QB-2];
-    wire [3:0]  bq_status = bq_head[QB-3 -: 4];
+    wire        bq_fix = bq_head[QB-1];
+    wire        bq_record = bq_head[QB-2];
+    wire        bq_rerr = bq_head[QB-3];
+    wire [3:0]  bq_status = bq_head[QB-4 -: 4];
     wire [31:0] bq_bytes = bq_head[159:128];
     wire [63:0] bq_a = bq_head[127:64];
     wire [63:0] bq_dst = bq_head[63:0];
@@ -429,7 +458,9 @@ module foliodma_mover #(
 
     always @(posedge clk) begin
         st_valid <= 1'b0;
+        fix_done <= 1'b0;
         if (rst) begin
+            fix_err <= 1'b0;
             ba_failed <= 1'b0;
             ba_status <= 4'd0;
             ba_bytes <= 32'd0;
@@ -439,6 +470,9 @@ module foliodma_mover #(
             st_fault <= 64'd0;
             st_stale <= 1'b0;
             st_rec_err <= 1'b0;
+        end else if (b_hs && bq_fix) begin
+            fix_done <= 1'b1;
+            fix_err <= b_err;
         end else if (b_hs && bq_record) begin : record_landed
             reg [3:0]  status;
             reg [63:0] fault;

@@ -23,7 +23,7 @@
 //     to the TAIL of that moment goes with ABORTED, even while the queue (or the engine)
 //     is paused or disabled; descriptors already handed to the mover finish normally.
 //   * Retire: the mover writes each record and reports, in order, once it is in memory;
-//     a record reported stale is rewritten here first (once). HEAD then advances past it,
+//     a record reported stale is rewritten first (once, by the mover on request: fix_*). HEAD then advances past it,
 //     so the driver never reads a record before it is final. A record whose write (or
 //     rewrite) got an error response is not retried: the queue counts it (REC_FAULTS),
 //     latches the first one's address (REC_FAULT_LO/HI), sets STATUS.RECORD_ERROR and
@@ -84,7 +84,17 @@ module foliodma_queue #(
     input  wire                     mover_rd_stall,
     input  wire                     mover_wr_stall,
 
-    // ring traffic: descriptor fetch and rewrites of stale completion records
+    // the mover rewrites a stale completion record on request
+    output wire                     fix_valid,
+    output wire [63:0]              fix_rec_addr,
+    output wire [63:0]              fix_cookie,
+    output wire [3:0]               fix_status,
+    output wire [31:0]              fix_bytes,
+    output wire [63:0]              fix_fault,
+    input  wire                     fix_done,
+    input  wire                     fix_err,
+
+    // ring traffic: descriptor fetch
     output reg  [ADDR_WIDTH-1:0]    m_axi_araddr,
     output reg  [7:0]               m_axi_arlen,
     output reg                      m_axi_arvalid,
@@ -93,19 +103,7 @@ module foliodma_queue #(
     input  wire [1:0]               m_axi_rresp,
     input  wire                     m_axi_rlast,
     input  wire                     m_axi_rvalid,
-    output wire                     m_axi_rready,
-    output reg  [ADDR_WIDTH-1:0]    m_axi_awaddr,
-    output reg  [7:0]               m_axi_awlen,
-    output reg                      m_axi_awvalid,
-    input  wire                     m_axi_awready,
-    output wire [DATA_WIDTH-1:0]    m_axi_wdata,
-    output wire [DATA_WIDTH/8-1:0]  m_axi_wstrb,
-    output wire                     m_axi_wlast,
-    output wire                     m_axi_wvalid,
-    input  wire                     m_axi_wready,
-    input  wire [1:0]               m_axi_bresp,
-    input  wire                     m_axi_bvalid,
-    output wire                     m_axi_bready
+    output wire                     m_axi_rready
 );
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
@@ -114,7 +112,6 @@ module foliodma_queue #(
     localparam integer DCL = $clog2(DESC_CACHE);
     localparam integer SPB = (DATA_WIDTH >= 256) ? DATA_WIDTH / 256 : 1;  // slots per beat
     localparam integer BPS = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;  // beats per slot
-    localparam integer RB = BPS;              // beats per completion record
     // descriptors are DESC_ALIGN-aligned, and bus-aligned on a wider bus (harness/layout.py)
     localparam integer ALIGN = (BB > DESC_ALIGN) ? BB : DESC_ALIGN;
     localparam [63:0] ALIGN_MASK = {{32{1'b0}}, ALIGN[31:0] - 32'd1};
@@ -437,67 +434,36 @@ module foliodma_queue #(
     wire           h_stale = h_report[100] && !h_fixed;
     wire           h_rec_err = h_report[101] || h_fix_failed;
 
-    // the rewrite presents AW and W together: W never waits for AWREADY (AXI A3.3.1)
-    localparam [1:0] FX_IDLE = 2'd0, FX_SEND = 2'd1, FX_RESP = 2'd3;
-    reg [1:0] fx_state;
-    reg [8:0] fx_beat;
-    reg       fx_w_done;     // every W beat of the rewrite has been accepted
+    // a stale record is rewritten by the mover (fix_*): requested, held, until fix_done
+    reg         fx_busy;
     // a record whose write failed is not rewritten: its slot in memory is left as it was
-    wire      retire = h_ready && (!h_stale || h_rec_err) && fx_state == FX_IDLE;
+    wire        retire = h_ready && (!h_stale || h_rec_err) && !fx_busy;
     wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
-
-    foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) fixup_record (
-        .cookie(h_issued[63:0]), .status(h_status), .bytes(h_report[35:4]),
-        .fault(h_report[99:36]), .rec_offset(h_rec_addr[6:0]), .beat(fx_beat),
-        .wdata(m_axi_wdata), .wstrb(m_axi_wstrb)
-    );
-    assign m_axi_wvalid = fx_state == FX_SEND && !fx_w_done;
-    assign m_axi_wlast = fx_beat == RB[8:0] - 9'd1;
-    assign m_axi_bready = 1'b1;
+    assign fix_valid = fx_busy;
+    assign fix_rec_addr = h_rec_addr;
+    assign fix_cookie = h_issued[63:0];
+    assign fix_status = h_status;
+    assign fix_bytes = h_report[35:4];
+    assign fix_fault = h_report[99:36];
 
     always @(posedge clk) begin
         if (rst) begin
             done_ptr <= 16'd0;
-            fx_state <= FX_IDLE;
-            fx_beat <= 9'd0;
-            fx_w_done <= 1'b0;
+            fx_busy <= 1'b0;
             h_fixed <= 1'b0;
             h_fix_failed <= 1'b0;
-            m_axi_awvalid <= 1'b0;
-            m_axi_awaddr <= {ADDR_WIDTH{1'b0}};
-            m_axi_awlen <= 8'd0;
         end else begin
             if (ring_reset) begin
                 done_ptr <= 16'd0;
             end else if (st_valid) begin
                 done_ptr <= (done_ptr + 16'd1) & mask;
             end
-            case (fx_state)
-                FX_IDLE: if (h_ready && h_stale && !h_rec_err) begin
-                    fx_state <= FX_SEND;
-                    fx_beat <= 9'd0;
-                    fx_w_done <= 1'b0;
-                    m_axi_awvalid <= 1'b1;
-                    m_axi_awaddr <= {h_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
-                    m_axi_awlen <= RB[7:0] - 8'd1;
-                end
-                FX_SEND: begin : send
-                    reg aw_over, w_over;
-                    aw_over = !m_axi_awvalid || m_axi_awready;
-                    w_over = fx_w_done || (m_axi_wvalid && m_axi_wready && m_axi_wlast);
-                    if (m_axi_awready) m_axi_awvalid <= 1'b0;
-                    if (m_axi_wvalid && m_axi_wready) begin
-                        fx_beat <= fx_beat + 9'd1;
-                        if (m_axi_wlast) fx_w_done <= 1'b1;
-                    end
-                    if (aw_over && w_over) fx_state <= FX_RESP;
-                end
-                default: if (m_axi_bvalid) begin
-                    fx_state <= FX_IDLE;
-                    h_fixed <= 1'b1;
-                    if (m_axi_bresp != 2'b00) h_fix_failed <= 1'b1;
-                end
-            endcase
+            if (!fx_busy && h_ready && h_stale && !h_rec_err) fx_busy <= 1'b1;
+            if (fix_done) begin
+                fx_busy <= 1'b0;
+                h_fixed <= 1'b1;
+                if (fix_err) h_fix_failed <= 1'b1;
+            end
             if (retire || ring_reset) begin
                 h_fixed <= 1'b0;
                 h_fix_failed <= 1'b0;
@@ -570,8 +536,8 @@ module foliodma_queue #(
         end
     end
 
-    assign busy = head != tail || fetch_busy || mover_busy || fx_state != FX_IDLE;
-    assign drained = !fetch_busy && !mover_busy && fx_state == FX_IDLE && head == done_ptr
+    assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
+    assign drained = !fetch_busy && !mover_busy && !fx_busy && head == done_ptr
                      && done_ptr == issue_ptr && !m_axi_arvalid;
 
     always @(posedge clk) begin

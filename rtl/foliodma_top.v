@@ -97,7 +97,8 @@ module foliodma_top #(
 
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
-    localparam integer M = 2 * NUM_QUEUES;   // arbiter inputs: queue q ring = 2q, data = 2q+1
+    localparam integer MR = 2 * NUM_QUEUES;  // arbiter read masters: queue q ring = 2q, mover = 2q+1
+    localparam integer MW = NUM_QUEUES;      // arbiter write masters: queue q's mover = q
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (see the header)
@@ -241,12 +242,14 @@ module foliodma_top #(
     end
 
     // ------------------------------------------------------- queues and movers
-    wire [M-1:0]              a_arvalid, a_arready, a_rvalid, a_rready;
-    wire [M*ADDR_WIDTH-1:0]   a_araddr, a_awaddr;
-    wire [M*8-1:0]            a_arlen, a_awlen;
-    wire [M-1:0]              a_awvalid, a_awready, a_wvalid, a_wready, a_wlast, a_bvalid, a_bready;
-    wire [M*DATA_WIDTH-1:0]   a_wdata;
-    wire [M*DATA_WIDTH/8-1:0] a_wstrb;
+    wire [MR-1:0]              a_arvalid, a_arready, a_rvalid, a_rready;
+    wire [MR*ADDR_WIDTH-1:0]   a_araddr;
+    wire [MR*8-1:0]            a_arlen;
+    wire [MW*ADDR_WIDTH-1:0]   a_awaddr;
+    wire [MW*8-1:0]            a_awlen;
+    wire [MW-1:0]              a_awvalid, a_awready, a_wvalid, a_wready, a_wlast, a_bvalid, a_bready;
+    wire [MW*DATA_WIDTH-1:0]   a_wdata;
+    wire [MW*DATA_WIDTH/8-1:0] a_wstrb;
 
     genvar q;
     generate
@@ -262,6 +265,10 @@ module foliodma_top #(
             wire [63:0] st_fault;
             wire [15:0] rate;
             wire        mover_busy, rd_beat, wr_beat, rd_stall, wr_stall;
+            wire        fix_valid, fix_done, fix_err;
+            wire [63:0] fix_rec_addr, fix_cookie, fix_fault;
+            wire [3:0]  fix_status;
+            wire [31:0] fix_bytes;
 
             foliodma_queue #(
                 .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH)
@@ -280,16 +287,13 @@ module foliodma_top #(
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
                 .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
                 .mover_rd_stall(rd_stall), .mover_wr_stall(wr_stall),
+                .fix_valid(fix_valid), .fix_rec_addr(fix_rec_addr), .fix_cookie(fix_cookie),
+                .fix_status(fix_status), .fix_bytes(fix_bytes), .fix_fault(fix_fault),
+                .fix_done(fix_done), .fix_err(fix_err),
                 .m_axi_araddr(a_araddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q]), .m_axi_arready(a_arready[2*q]),
                 .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
-                .m_axi_rvalid(a_rvalid[2*q]), .m_axi_rready(a_rready[2*q]),
-                .m_axi_awaddr(a_awaddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[(2*q)*8 +: 8]),
-                .m_axi_awvalid(a_awvalid[2*q]), .m_axi_awready(a_awready[2*q]),
-                .m_axi_wdata(a_wdata[(2*q)*DATA_WIDTH +: DATA_WIDTH]),
-                .m_axi_wstrb(a_wstrb[(2*q)*DATA_WIDTH/8 +: DATA_WIDTH/8]),
-                .m_axi_wlast(a_wlast[2*q]), .m_axi_wvalid(a_wvalid[2*q]), .m_axi_wready(a_wready[2*q]),
-                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[2*q]), .m_axi_bready(a_bready[2*q])
+                .m_axi_rvalid(a_rvalid[2*q]), .m_axi_rready(a_rready[2*q])
             );
 
             foliodma_mover #(
@@ -301,25 +305,29 @@ module foliodma_top #(
                 .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
                 .cmd_rec_addr(cmd_rec_addr),
                 .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
+                .st_stale(st_stale), .st_rec_err(st_rec_err),
+                .fix_valid(fix_valid), .fix_rec_addr(fix_rec_addr), .fix_cookie(fix_cookie),
+                .fix_status(fix_status), .fix_bytes(fix_bytes), .fix_fault(fix_fault),
+                .fix_done(fix_done), .fix_err(fix_err),
+                .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
                 .rd_stall(rd_stall), .wr_stall(wr_stall),
                 .m_axi_araddr(a_araddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q+1)*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[2*q+1]), .m_axi_arready(a_arready[2*q+1]),
                 .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
                 .m_axi_rvalid(a_rvalid[2*q+1]), .m_axi_rready(a_rready[2*q+1]),
-                .m_axi_awaddr(a_awaddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[(2*q+1)*8 +: 8]),
-                .m_axi_awvalid(a_awvalid[2*q+1]), .m_axi_awready(a_awready[2*q+1]),
-                .m_axi_wdata(a_wdata[(2*q+1)*DATA_WIDTH +: DATA_WIDTH]),
-                .m_axi_wstrb(a_wstrb[(2*q+1)*DATA_WIDTH/8 +: DATA_WIDTH/8]),
-                .m_axi_wlast(a_wlast[2*q+1]), .m_axi_wvalid(a_wvalid[2*q+1]), .m_axi_wready(a_wready[2*q+1]),
-                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[2*q+1]), .m_axi_bready(a_bready[2*q+1])
+                .m_axi_awaddr(a_awaddr[q*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[q*8 +: 8]),
+                .m_axi_awvalid(a_awvalid[q]), .m_axi_awready(a_awready[q]),
+                .m_axi_wdata(a_wdata[q*DATA_WIDTH +: DATA_WIDTH]),
+                .m_axi_wstrb(a_wstrb[q*DATA_WIDTH/8 +: DATA_WIDTH/8]),
+                .m_axi_wlast(a_wlast[q]), .m_axi_wvalid(a_wvalid[q]), .m_axi_wready(a_wready[q]),
+                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[q]), .m_axi_bready(a_bready[q])
             );
         end
     endgenerate
 
     // ------------------------------------------------------------ shared master
     foliodma_axi_arbiter #(
-        .M(M), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
+        .MR(MR), .MW(MW), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
     ) arbiter (
         .clk(clk), .rst(rst),
         .s_arvalid(a_arvalid), .s_arready(a_arready), .s_araddr(a_araddr), .s_arlen(a_arlen),
