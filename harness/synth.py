@@ -39,6 +39,7 @@ RTL_FILES = [
     "rtl/foliodma_queue.v",
     "rtl/foliodma_ram.v",
     "rtl/foliodma_record.v",
+    "rtl/foliodma_reg_slice.v",
     "rtl/foliodma_top.v",
 ]
 TOP = "foliodma_top"

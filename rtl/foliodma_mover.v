@@ -4,8 +4,11 @@
 //   * cmd_*: one command per handshake: copy cmd_len bytes from cmd_src to cmd_dst
 //     (both multiples of 64, length > 0, validated by the front end), or, when
 //     cmd_status != 0, no data traffic: the command completes with that status (a
-//     FETCH_ERROR command carries its record's fault address in cmd_src; its record's
-//     cookie is 0; other no-traffic records have fault 0).
+//     FETCH_ERROR command carries its record's fault address in cmd_cookie; its record's
+//     cookie is 0; other no-traffic records have fault 0). Addresses are bus addresses:
+//     the bits above ADDR_WIDTH are not used (the front end rejects descriptors beyond).
+//   * Burst sizes are planned a cycle ahead (a register): a command's first burst as it
+//     is taken, each later one in the cycle after the previous burst's handshake.
 //   * Every command ends with its 32-byte completion record {cmd_cookie, status, bytes,
 //     fault} written to cmd_rec_addr on the same AXI ID, right after its last data beat.
 //   * st_*: one pulse per command, in command order, always accepted, once the record's
@@ -46,12 +49,12 @@ module foliodma_mover #(
 
     input  wire                      cmd_valid,
     output wire                      cmd_ready,
-    input  wire [63:0]               cmd_src,
-    input  wire [63:0]               cmd_dst,
+    input  wire [ADDR_WIDTH-1:0]    cmd_src,
+    input  wire [ADDR_WIDTH-1:0]    cmd_dst,
     input  wire [31:0]               cmd_len,
     input  wire [3:0]                cmd_status,
     input  wire [63:0]               cmd_cookie,     // for the completion record
-    input  wire [63:0]               cmd_rec_addr,   // where the record goes
+    input  wire [ADDR_WIDTH-1:0]    cmd_rec_addr,   // where the record goes
 
     output reg                       st_valid,
     output reg  [3:0]                st_status,
@@ -61,7 +64,7 @@ module foliodma_mover #(
     output reg                       st_rec_err,     // the record's write failed
 
     input  wire                      fix_valid,      // rewrite a record (held until fix_done)
-    input  wire [63:0]               fix_rec_addr,
+    input  wire [ADDR_WIDTH-1:0]    fix_rec_addr,
     input  wire [63:0]               fix_cookie,
     input  wire [3:0]                fix_status,
     input  wire [31:0]               fix_bytes,
@@ -146,21 +149,27 @@ module foliodma_mover #(
 
     // =========================================================== read mover (AR, R)
     reg         rd_active;
-    reg [63:0]  rd_addr;
+    localparam integer AW = ADDR_WIDTH;
+    reg [AW-1:0] rd_addr;
     reg [31:0]  rd_beats_left;
     reg [OL-1:0] rd_in_flight;      // bursts issued, RLAST not yet seen
     reg [FL:0]  fifo_reserved;      // beats issued on AR and not yet sent on W
     reg [17:0]  tokens;             // throughput cap bucket, 1/256 beats
 
-    wire [8:0]  rd_burst = burst_beats(rd_addr, rd_beats_left);
+    reg  [8:0]  rd_burst;           // beats of the next read burst (planned)
+    reg         rd_last;            // it is the command's last
+    reg         rd_planned;         // rd_burst and rd_last are up to date
+    wire [8:0]  rd_plan = burst_beats({{(64-AW){1'b0}}, rd_addr}, rd_beats_left);
+    wire [31:0] cmd_beats = cmd_len >> BBL;
+    wire [8:0]  cmd_first = burst_beats({{(64-AW){1'b0}}, cmd_src}, cmd_beats);
     wire [FL:0] fifo_free = FIFO_DEPTH[FL:0] - fifo_reserved;
     wire        rate_ok = (rate == 16'd0) || (tokens >= {1'b0, rd_burst, 8'd0});
-    assign m_axi_arvalid = rd_active && rd_in_flight < MAX_BURSTS[OL-1:0]
+    assign m_axi_arvalid = rd_active && rd_planned && rd_in_flight < MAX_BURSTS[OL-1:0]
                            && fifo_free >= {{(FL-8){1'b0}}, rd_burst} && rate_ok;
-    assign m_axi_araddr = rd_addr[ADDR_WIDTH-1:0];
+    assign m_axi_araddr = rd_addr;
     assign m_axi_arlen = rd_burst[7:0] - 8'd1;
     wire ar_hs = m_axi_arvalid && m_axi_arready;
-    wire rd_last_burst = ar_hs && ({23'd0, rd_burst} == rd_beats_left);
+    wire rd_last_burst = ar_hs && rd_last;
 
     wire wcmd_ready;
     assign cmd_ready = wcmd_ready && (!rd_active || rd_last_burst);
@@ -173,8 +182,11 @@ module foliodma_mover #(
     always @(posedge clk) begin
         if (rst) begin
             rd_active <= 1'b0;
-            rd_addr <= 64'd0;
+            rd_addr <= {AW{1'b0}};
             rd_beats_left <= 32'd0;
+            rd_burst <= 9'd0;
+            rd_last <= 1'b0;
+            rd_planned <= 1'b0;
             rd_in_flight <= {OL{1'b0}};
             fifo_reserved <= {(FL+1){1'b0}};
             tokens <= 18'd0;
@@ -182,11 +194,19 @@ module foliodma_mover #(
             if (cmd_hs) begin
                 rd_active <= (cmd_status == 4'd0);
                 rd_addr <= cmd_src;
-                rd_beats_left <= cmd_len >> BBL;
+                rd_beats_left <= cmd_beats;
+                rd_burst <= cmd_first;
+                rd_last <= {23'd0, cmd_first} == cmd_beats;
+                rd_planned <= 1'b1;
             end else if (ar_hs) begin
-                rd_addr <= rd_addr + ({55'd0, rd_burst} << BBL);
+                rd_addr <= rd_addr + ({{(AW-9){1'b0}}, rd_burst} << BBL);
                 rd_beats_left <= rd_beats_left - {23'd0, rd_burst};
+                rd_planned <= 1'b0;
                 if (rd_last_burst) rd_active <= 1'b0;
+            end else begin
+                rd_burst <= rd_plan;
+                rd_last <= {23'd0, rd_plan} == rd_beats_left;
+                rd_planned <= 1'b1;
             end
             rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
@@ -223,39 +243,44 @@ module foliodma_mover #(
     localparam integer RB = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;   // beats per record
 
     // commands handed from the read mover
-    wire [291:0] wcmd;
+    localparam integer CMW = 64 + 3 * AW + 36;
+    wire [CMW-1:0] wcmd;
     wire         wcmd_valid;
     wire [$clog2(CMD_DEPTH):0] wcmd_count;
     wire         wc_take;
-    foliodma_fifo #(.WIDTH(292), .DEPTH(CMD_DEPTH)) cmd_fifo (
+    foliodma_fifo #(.WIDTH(CMW), .DEPTH(CMD_DEPTH)) cmd_fifo (
         .clk(clk), .rst(rst),
         .in_data({cmd_cookie, cmd_rec_addr, cmd_status, cmd_len, cmd_dst, cmd_src}),
         .in_valid(cmd_hs), .in_ready(wcmd_ready),
         .out_data(wcmd), .out_valid(wcmd_valid), .out_ready(wc_take),
         .count(wcmd_count)
     );
-    wire [63:0] wcmd_cookie = wcmd[291:228];
-    wire [63:0] wcmd_rec_addr = wcmd[227:164];
-    wire [3:0]  wcmd_status = wcmd[163:160];
-    wire [31:0] wcmd_len = wcmd[159:128];
-    wire [63:0] wcmd_dst = wcmd[127:64];
-    wire [63:0] wcmd_src = wcmd[63:0];
+    wire [63:0] wcmd_cookie = wcmd[CMW-1 -: 64];
+    wire [AW-1:0] wcmd_rec_addr = wcmd[3*AW+35 -: AW];
+    wire [3:0]  wcmd_status = wcmd[2*AW+35 -: 4];
+    wire [31:0] wcmd_len = wcmd[2*AW+31 -: 32];
+    wire [AW-1:0] wcmd_dst = wcmd[2*AW-1 -: AW];
+    wire [AW-1:0] wcmd_src = wcmd[AW-1:0];
+    wire [31:0] wcmd_beats = wcmd_len >> BBL;
+    wire [8:0]  wcmd_first = burst_beats({{(64-AW){1'b0}}, wcmd_dst}, wcmd_beats);
 
     // ----------------------------------------------------------------- AW stage
     reg         wc_data;            // data bursts of the current command remain
     reg         wc_rec;             // its record burst remains
-    reg [63:0]  wc_dst;
-    reg [63:0]  wc_src;
+    reg [AW-1:0] wc_dst;
+    reg [AW-1:0] wc_src;
     reg [31:0]  wc_beats_left;
     reg [63:0]  wc_cookie;
-    reg [63:0]  wc_rec_addr;
+    reg [AW-1:0] wc_rec_addr;
     reg [3:0]   wc_status;
     reg [FL:0]  aw_ahead;           // data beats of issued AW bursts not yet sent on W
     reg [OL-1:0] wr_in_flight;      // AW issued, B not yet received
     reg         aw_pend;            // an issued AW waits for AWREADY (held, payload stable)
 
-    wire [8:0]  wc_burst = burst_beats(wc_dst, wc_beats_left);
-    wire        wc_last_burst = {23'd0, wc_burst} == wc_beats_left;
+    reg  [8:0]  wc_burst;           // beats of the next write burst (planned)
+    reg         wc_last_burst;      // it is the command's last
+    reg         wc_planned;         // wc_burst and wc_last_burst are up to date
+    wire [8:0]  wc_plan = burst_beats({{(64-AW){1'b0}}, wc_dst}, wc_beats_left);
     wire        wq_room;
     wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
@@ -265,11 +290,11 @@ module foliodma_mover #(
     wire        fix_now = fix_valid && !fix_sent && !wc_data && !wc_rec;
     assign wc_take = wcmd_valid && !wc_data && !wc_rec && !(fix_valid && !fix_sent);
     assign m_axi_awvalid = aw_pend
-                           || (aw_room && ((wc_data && aw_ahead < fifo_count) || (!wc_data && wc_rec)
+                           || (aw_room && ((wc_data && wc_planned && aw_ahead < fifo_count) || (!wc_data && wc_rec)
                                            || fix_now));
-    assign m_axi_awaddr = wc_data ? wc_dst[ADDR_WIDTH-1:0]
-                          : fix_now ? {fix_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}}
-                          : {wc_rec_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+    assign m_axi_awaddr = wc_data ? wc_dst
+                          : fix_now ? {fix_rec_addr[AW-1:BBL], {BBL{1'b0}}}
+                          : {wc_rec_addr[AW-1:BBL], {BBL{1'b0}}};
     assign m_axi_awlen = wc_data ? wc_burst[7:0] - 8'd1 : RB[7:0] - 8'd1;
     wire aw_hs = m_axi_awvalid && m_axi_awready;
     wire aw_data_hs = aw_hs && wc_data;
@@ -282,11 +307,14 @@ module foliodma_mover #(
         if (rst) begin
             wc_data <= 1'b0;
             wc_rec <= 1'b0;
-            wc_dst <= 64'd0;
-            wc_src <= 64'd0;
+            wc_dst <= {AW{1'b0}};
+            wc_src <= {AW{1'b0}};
+            wc_burst <= 9'd0;
+            wc_last_burst <= 1'b0;
+            wc_planned <= 1'b0;
             wc_beats_left <= 32'd0;
             wc_cookie <= 64'd0;
-            wc_rec_addr <= 64'd0;
+            wc_rec_addr <= {AW{1'b0}};
             wc_status <= 4'd0;
             aw_ahead <= {(FL+1){1'b0}};
             aw_pend <= 1'b0;
@@ -300,18 +328,24 @@ module foliodma_mover #(
                 wc_rec <= 1'b1;
                 wc_dst <= wcmd_dst;
                 wc_src <= wcmd_src;
-                wc_beats_left <= wcmd_len >> BBL;
-                // a FETCH_ERROR record's cookie is 0: its fault address takes that place
-                wc_cookie <= (wcmd_status == STATUS_FETCH_ERROR) ? wcmd_src : wcmd_cookie;
+                wc_beats_left <= wcmd_beats;
+                wc_burst <= wcmd_first;
+                wc_last_burst <= {23'd0, wcmd_first} == wcmd_beats;
+                wc_planned <= 1'b1;
+                wc_cookie <= wcmd_cookie;   // FETCH_ERROR: the fault address
                 wc_rec_addr <= wcmd_rec_addr;
                 wc_status <= wcmd_status;
             end else if (aw_data_hs) begin
-                wc_dst <= wc_dst + ({55'd0, wc_burst} << BBL);
-                wc_src <= wc_src + ({55'd0, wc_burst} << BBL);
+                wc_dst <= wc_dst + ({{(AW-9){1'b0}}, wc_burst} << BBL);
+                wc_src <= wc_src + ({{(AW-9){1'b0}}, wc_burst} << BBL);
                 wc_beats_left <= wc_beats_left - {23'd0, wc_burst};
+                wc_planned <= 1'b0;
                 if (wc_last_burst) wc_data <= 1'b0;
-            end else if (aw_hs) begin
-                wc_rec <= 1'b0;
+            end else begin
+                if (aw_hs) wc_rec <= 1'b0;
+                wc_burst <= wc_plan;
+                wc_last_burst <= {23'd0, wc_plan} == wc_beats_left;
+                wc_planned <= 1'b1;
             end
             aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
                         - {{FL{1'b0}}, w_data_hs};
@@ -324,9 +358,9 @@ module foliodma_mover #(
     //               status = the command's no-traffic status
     //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
     localparam integer QW = 2 + 9 + 64 + 64 + 4;
-    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_burst, wc_src, wc_dst, 4'd0}
-                          : fix_now ? {2'b11, RB[8:0], fix_cookie, fix_rec_addr, fix_status}
-                          : {2'b01, RB[8:0], wc_cookie, wc_rec_addr, wc_status};
+    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_burst, {{(64-AW){1'b0}}, wc_src}, {{(64-AW){1'b0}}, wc_dst}, 4'd0}
+                          : fix_now ? {2'b11, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, fix_status}
+                          : {2'b01, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -347,7 +381,7 @@ module foliodma_mover #(
     // ------------------------------------------------------------------ W stage
     reg [8:0]  w_beat;
     reg        w_rerr;          // this data burst carried a beat read with an error
-    reg [63:0] w_rerr_addr;     // source address of that first beat
+    reg [AW-1:0] w_rerr_addr;   // source address of that first beat
     // the command so far, as its record will say: first failing data burst
     reg        wa_failed;
     reg [31:0] wa_bytes;
@@ -379,14 +413,15 @@ module foliodma_mover #(
     assign wq_pop = w_done;
 
     wire        this_rerr = w_rerr || w_err_beat;
-    wire [63:0] this_rerr_addr = w_rerr ? w_rerr_addr : wq_a + ({55'd0, w_beat} << BBL);
+    wire [AW-1:0] beat_src = wq_a[AW-1:0] + ({{(AW-9){1'b0}}, w_beat} << BBL);
+    wire [63:0] this_rerr_addr = {{(64-AW){1'b0}}, w_rerr ? w_rerr_addr : beat_src};
     wire [31:0] wq_bytes = {23'd0, wq_beats} << BBL;
 
     always @(posedge clk) begin
         if (rst) begin
             w_beat <= 9'd0;
             w_rerr <= 1'b0;
-            w_rerr_addr <= 64'd0;
+            w_rerr_addr <= {AW{1'b0}};
             wa_failed <= 1'b0;
             wa_bytes <= 32'd0;
             wa_fault <= 64'd0;
@@ -401,7 +436,7 @@ module foliodma_mover #(
             end else begin
                 if (w_last) w_rerr <= 1'b0;
                 else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
-                if (w_err_beat && !w_rerr) w_rerr_addr <= this_rerr_addr;
+                if (w_err_beat && !w_rerr) w_rerr_addr <= beat_src;
                 if (w_last && !wa_failed) begin
                     if (this_rerr) begin
                         wa_failed <= 1'b1;

@@ -65,12 +65,12 @@ module foliodma_queue #(
     // to and from the mover
     output wire                     cmd_valid,
     input  wire                     cmd_ready,
-    output wire [63:0]              cmd_src,
-    output wire [63:0]              cmd_dst,
+    output wire [ADDR_WIDTH-1:0]   cmd_src,
+    output wire [ADDR_WIDTH-1:0]   cmd_dst,
     output wire [31:0]              cmd_len,
     output wire [3:0]               cmd_status,
     output wire [63:0]              cmd_cookie,
-    output wire [63:0]              cmd_rec_addr,
+    output wire [ADDR_WIDTH-1:0]   cmd_rec_addr,
     input  wire                     st_valid,
     input  wire [3:0]               st_status,
     input  wire [31:0]              st_bytes,
@@ -86,7 +86,7 @@ module foliodma_queue #(
 
     // the mover rewrites a stale completion record on request
     output wire                     fix_valid,
-    output wire [63:0]              fix_rec_addr,
+    output wire [ADDR_WIDTH-1:0]   fix_rec_addr,
     output wire [63:0]              fix_cookie,
     output wire [3:0]               fix_status,
     output wire [31:0]              fix_bytes,
@@ -115,6 +115,43 @@ module foliodma_queue #(
     // descriptors are DESC_ALIGN-aligned, and bus-aligned on a wider bus (harness/layout.py)
     localparam integer ALIGN = (BB > DESC_ALIGN) ? BB : DESC_ALIGN;
     localparam [63:0] ALIGN_MASK = {{32{1'b0}}, ALIGN[31:0] - 32'd1};
+    // the bus address space: bits below ADDR_WIDTH; address sums are carried out in it
+    localparam [63:0] BUS_MASK = (ADDR_WIDTH >= 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
+    localparam integer EW = ((ADDR_WIDTH > 32) ? ADDR_WIDTH : 32) + 1;   // an end address
+    localparam [EW-1:0] BUS_END = {{(EW-1){1'b0}}, 1'b1} << ADDR_WIDTH;   // 2^ADDR_WIDTH
+
+    // base + slot * 32 within the bus address space (the bits above it are the base's)
+    function [63:0] slot_addr;
+        input [63:0] base;
+        input [15:0] slot;
+        begin
+            slot_addr = (((base & BUS_MASK) + {43'd0, slot, 5'd0}) & BUS_MASK) | (base & ~BUS_MASK);
+        end
+    endfunction
+
+    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR): checked as it
+    // is fetched, stored with it in the cache
+    function desc_bad;
+        /* verilator lint_off UNUSEDSIGNAL */
+        input [255:0] d;      // the cookie is not checked
+        /* verilator lint_on UNUSEDSIGNAL */
+        reg [63:0] src, dst;
+        reg [31:0] len, flags;
+        reg [EW-1:0] src_end, dst_end;
+        begin
+            src = d[DESC_SRC_LSB +: 64];
+            dst = d[DESC_DST_LSB +: 64];
+            len = d[DESC_LENGTH_LSB +: 32];
+            flags = d[DESC_FLAGS_LSB +: 32];
+            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
+            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
+            desc_bad = len == 32'd0 || len > DESC_MAX_LENGTH
+                       || (flags & ~DESC_FLAGS_KNOWN) != 32'd0
+                       || ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
+                       || ((src | dst) & ~BUS_MASK) != 64'd0
+                       || src_end > BUS_END || dst_end > BUS_END;
+        end
+    endfunction
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (foliodma_top header)
@@ -199,27 +236,41 @@ module foliodma_queue #(
     reg        f_refetch;    // this burst refetches the issue slot alone
     reg        i_refetched;  // the issue slot's entry comes from a lone refetch
 
-    wire [63:0] f_addr = ring_base + {43'd0, fetch_ptr, 5'd0};
+    wire [63:0] f_addr = slot_addr(ring_base, fetch_ptr);
     wire [12:0] f_to4k_bytes = BURST_BOUNDARY[12:0] - {1'b0, f_addr[BURST_BOUNDARY_BITS-1:0]};
     wire [15:0] f_to4k = {8'd0, f_to4k_bytes[12:5]};
     wire [15:0] f_room = DESC_CACHE[15:0] - ring_dist(fetch_ptr, head, mask);
     wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
-    wire [15:0] f_full = min16(min16(ring_dist(tail, fetch_ptr, mask), FETCH_MAX[15:0]),
-                               min16(f_to4k, f_to_end[15:0]));
-    wire [15:0] f_want = min16(f_full, f_room);
+    // The fetch plan is computed in two register stages from the ring state, and used only
+    // if nothing that could make it wrong has happened for those two cycles (p_ok: no
+    // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
+    // only makes it smaller than it could be.
+    reg  [15:0] s_tail;          // stage 1: fetchable before TAIL, at most FETCH_MAX
+    reg  [15:0] s_edge;          //          before a 4 KiB boundary or the ring end
+    reg  [15:0] s_room;          //          cache entries free
+    reg         s_starving;      //          the mover has taken every fetched descriptor
+    reg         s_ok;
+    reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
+    reg  [ADDR_WIDTH-1:0] p_araddr;
+    wire [15:0] f_full = min16(s_tail, s_edge);
+    wire [15:0] f_want = min16(f_full, s_room);
     // fetch a whole burst when there is room for it; a partial one only if the mover
     // is about to starve or a quarter of the cache is free
-    wire        f_go = f_want != 16'd0 && (f_want == f_full || issue_ptr == fetch_ptr
+    wire        f_go = f_want != 16'd0 && (f_want == f_full || s_starving
                                             || f_want >= DESC_CACHE[15:0] / 16'd4);
+    reg         p_go;            // stage 2
+    reg  [15:0] p_n;
+    reg         p_ok;
+    // beats of a fetch burst of p_n descriptors starting p_off slots into a beat
+    wire [15:0] p_span = (p_off + p_n) << 5;     // bytes from the aligned start
+    wire [15:0] p_beats = (p_span + BB[15:0] - 16'd1) >> BBL;
     wire [2:0]  f_beat_slots;    // descriptors completed by this beat (0..4)
-    wire [15:0] f_span = {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} + {f_want[10:0], 5'd0};   // bytes from the aligned start
-    wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
     assign m_axi_rready = 1'b1;
     wire r_hs = m_axi_rvalid;
 
     // a descriptor fetched with a bus error is fetched again alone before it issues
     wire        i_fetched;       // the issue slot is in the cache and read out (i_loaded)
-    wire [63:0] r_addr = ring_base + {43'd0, issue_ptr, 5'd0};
+    wire [63:0] r_addr = slot_addr(ring_base, issue_ptr);
     wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
     wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
     wire        i_aborted;
@@ -252,16 +303,16 @@ module foliodma_queue #(
                 m_axi_arvalid <= 1'b1;
                 m_axi_araddr <= {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
                 m_axi_arlen <= r_beats[7:0] - 8'd1;
-            end else if (!fetch_busy && may_fetch && f_go) begin
+            end else if (!fetch_busy && may_fetch && p_ok && p_go) begin
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b0;
                 f_start <= fetch_ptr;
-                f_n <= f_want;
-                f_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
+                f_n <= p_n;
+                f_off <= p_off;
                 f_beat <= 9'd0;
                 m_axi_arvalid <= 1'b1;
-                m_axi_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
-                m_axi_arlen <= f_beats[7:0] - 8'd1;
+                m_axi_araddr <= p_araddr;
+                m_axi_arlen <= p_beats[7:0] - 8'd1;
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
@@ -269,6 +320,19 @@ module foliodma_queue #(
                 if (m_axi_rlast) fetch_busy <= 1'b0;
             end
         end
+    end
+
+    always @(posedge clk) begin
+        s_tail <= min16(ring_dist(tail, fetch_ptr, mask), FETCH_MAX[15:0]);
+        s_edge <= min16(f_to4k, f_to_end[15:0]);
+        s_room <= f_room;
+        s_starving <= issue_ptr == fetch_ptr;
+        p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
+        p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+        s_ok <= !rst && !reg_wr && !r_hs;
+        p_go <= f_go;
+        p_n <= f_want;
+        p_ok <= s_ok && !rst && !reg_wr && !r_hs;
     end
 
     // ------------------------------------------------------ descriptor cache (block RAM)
@@ -281,21 +345,22 @@ module foliodma_queue #(
     localparam integer NB = SPB;                      // banks: descriptors per bus beat
     localparam integer NBL = $clog2(NB);              // 0 on buses up to 256 bits
     localparam integer RL = DCL - NBL;                // row address bits
+    localparam integer CW = 258;                      // {desc_bad, fetch error, descriptor}
     wire [DCL-1:0] lane0 = ring_base[5 +: DCL] & (NB[DCL-1:0] - 1'b1);
     wire [DCL-1:0] f_pos0 = f_start[DCL-1:0] + lane0 - f_off[DCL-1:0];   // a bank-0 position
     wire [RL-1:0]  f_row;            // row the current beat writes
     wire [NB-1:0]  c_we;
-    wire [NB*257-1:0] c_wdata;
+    wire [NB*CW-1:0] c_wdata;
     wire [RL-1:0]  c_rrow;
-    wire [NB*257-1:0] c_rdata;
+    wire [NB*CW-1:0] c_rdata;
     wire           c_re;
 
     genvar b;
     generate
         for (b = 0; b < NB; b = b + 1) begin : cache_bank
-            foliodma_ram #(.WIDTH(257), .DEPTH(DESC_CACHE / NB), .BLOCK(1)) bank (
-                .clk(clk), .we(c_we[b]), .waddr(f_row), .wdata(c_wdata[b*257 +: 257]),
-                .re(c_re), .raddr(c_rrow), .rdata(c_rdata[b*257 +: 257])
+            foliodma_ram #(.WIDTH(CW), .DEPTH(DESC_CACHE / NB), .BLOCK(1)) bank (
+                .clk(clk), .we(c_we[b]), .waddr(f_row), .wdata(c_wdata[b*CW +: CW]),
+                .re(c_re), .raddr(c_rrow), .rdata(c_rdata[b*CW +: CW])
             );
         end
     endgenerate
@@ -318,7 +383,8 @@ module foliodma_queue #(
             for (b = 0; b < NB; b = b + 1) begin : lane
                 wire [15:0] pos = {7'd0, f_beat} * SPB[15:0] + b;
                 assign c_we[b] = r_hs && pos >= f_off && pos - f_off < f_n;
-                assign c_wdata[b*257 +: 257] = {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
+                assign c_wdata[b*CW +: CW] = {desc_bad(m_axi_rdata[b*256 +: 256]), m_axi_rresp != 2'b00,
+                                              m_axi_rdata[b*256 +: 256]};
             end
         end else begin : narrow_fetch
             /* verilator lint_off UNUSEDSIGNAL */
@@ -332,7 +398,8 @@ module foliodma_queue #(
             assign f_beat_slots = {2'b0, f_slot_done};
             assign f_row = f_pos0 + f_rel[DCL-1:0];
             assign c_we = r_hs && f_slot_done;
-            assign c_wdata = {f_err || m_axi_rresp != 2'b00, m_axi_rdata, f_asm[255:DATA_WIDTH]};
+            wire [255:0] f_desc = {m_axi_rdata, f_asm[255:DATA_WIDTH]};
+            assign c_wdata = {desc_bad(f_desc), f_err || m_axi_rresp != 2'b00, f_desc};
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -350,16 +417,20 @@ module foliodma_queue #(
     // after issue_ptr when a command goes now. i_loaded: i_word holds issue_ptr's entry as
     // fetched (read after its beat was written, and no refetch wrote it since)
     wire           cmd_hs = cmd_valid && cmd_ready;
-    wire [15:0]    i_next = cmd_hs ? ((issue_ptr + 16'd1) & mask) : issue_ptr;
-    wire [DCL-1:0] i_rpos = i_next[DCL-1:0] + lane0;
+    wire [15:0]    i_succ = (issue_ptr + 16'd1) & mask;
+    wire [DCL-1:0] i_pos_cur = issue_ptr[DCL-1:0] + lane0;
+    wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
+    wire           i_cur_fetched = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0;
+    wire           i_succ_fetched = ring_dist(fetch_ptr, i_succ, mask) != 16'd0;
+    wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
     reg  [DCL-1:0] i_pos;           // cache position i_word was read from
     reg            i_loaded;
     assign c_re = 1'b1;
     assign c_rrow = i_rpos[DCL-1:NBL];
-    wire [256:0]   i_word;
+    wire [CW-1:0]  i_word;
     generate
         if (NB > 1) begin : pick_bank
-            assign i_word = c_rdata[i_pos[NBL-1:0] * 257 +: 257];
+            assign i_word = c_rdata[i_pos[NBL-1:0] * CW +: CW];
         end else begin : one_bank
             assign i_word = c_rdata;
         end
@@ -369,7 +440,7 @@ module foliodma_queue #(
             i_loaded <= 1'b0;
             i_pos <= {DCL{1'b0}};
         end else begin
-            i_loaded <= ring_dist(fetch_ptr, i_next, mask) != 16'd0 && !(r_hs && f_refetch);
+            i_loaded <= (cmd_hs ? i_succ_fetched : i_cur_fetched) && !(r_hs && f_refetch);
             i_pos <= i_rpos;
         end
     end
@@ -377,16 +448,10 @@ module foliodma_queue #(
     wire [63:0] i_src = i_desc[DESC_SRC_LSB +: 64];
     wire [63:0] i_dst = i_desc[DESC_DST_LSB +: 64];
     wire [31:0] i_len = i_desc[DESC_LENGTH_LSB +: 32];
-    wire [64:0] i_src_end = {1'b0, i_src} + {33'd0, i_len};
-    wire [64:0] i_dst_end = {1'b0, i_dst} + {33'd0, i_len};
-    wire [64:0] bus_top = (ADDR_WIDTH >= 64) ? {1'b1, 64'd0} : (65'd1 << ADDR_WIDTH);
     assign i_fetch_err = i_word[256];
     assign i_fetched = i_loaded;     // after its lone refetch (need_refetch holds it)
     wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
-    wire i_bad = i_len == 32'd0 || i_len > DESC_MAX_LENGTH
-                 || (i_flags & ~DESC_FLAGS_KNOWN) != 32'd0
-                 || ((i_src | i_dst | {32'd0, i_len}) & ALIGN_MASK) != 64'd0
-                 || i_src_end > bus_top || i_dst_end > bus_top;
+    wire i_bad = i_word[CW-1];        // desc_bad, as fetched
     assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
     // FENCE: a descriptor that will move data starts only once every earlier one of this
@@ -396,15 +461,18 @@ module foliodma_queue #(
                         && head != issue_ptr;
     assign cmd_valid = i_fetched && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(i_fetch_err && !i_refetched && !i_aborted);
-    // a FETCH_ERROR command carries its descriptor's address as its fault (mover contract)
-    assign cmd_src = (!i_aborted && i_fetch_err) ? r_addr : i_src;
-    assign cmd_dst = i_dst;
+    assign cmd_src = i_src[ADDR_WIDTH-1:0];    // desc_bad: the bits above are 0
+    assign cmd_dst = i_dst[ADDR_WIDTH-1:0];
     assign cmd_len = i_len;
     assign cmd_status = i_aborted ? STATUS_ABORTED
                         : i_fetch_err ? STATUS_FETCH_ERROR
                         : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
-    assign cmd_cookie = i_fetch_err ? 64'd0 : i_desc[DESC_COOKIE_LSB +: 64];
-    assign cmd_rec_addr = comp_base + {43'd0, issue_ptr, 5'd0};
+    // a FETCH_ERROR command carries its descriptor's address where the cookie goes (the
+    // record says cookie 0, fault = that address: mover contract)
+    assign cmd_cookie = (!i_aborted && i_fetch_err) ? r_addr
+                        : i_fetch_err ? 64'd0 : i_desc[DESC_COOKIE_LSB +: 64];
+    wire [63:0] i_rec_addr = slot_addr(comp_base, issue_ptr);
+    assign cmd_rec_addr = i_rec_addr[ADDR_WIDTH-1:0];
     assign rate = rate_reg;
 
     always @(posedge clk) begin
@@ -438,9 +506,9 @@ module foliodma_queue #(
     reg         fx_busy;
     // a record whose write failed is not rewritten: its slot in memory is left as it was
     wire        retire = h_ready && (!h_stale || h_rec_err) && !fx_busy;
-    wire [63:0] h_rec_addr = comp_base + {43'd0, head, 5'd0};
+    wire [63:0] h_rec_addr = slot_addr(comp_base, head);
     assign fix_valid = fx_busy;
-    assign fix_rec_addr = h_rec_addr;
+    assign fix_rec_addr = h_rec_addr[ADDR_WIDTH-1:0];
     assign fix_cookie = h_issued[63:0];
     assign fix_status = h_status;
     assign fix_bytes = h_report[35:4];
@@ -634,7 +702,7 @@ module foliodma_queue #(
         endcase
     end
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, f_beats, i_desc, h_issued, h_rec_addr, f_start, f_n, f_pos0, i_pos,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, h_rec_addr, i_rec_addr, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -255,10 +255,10 @@ module foliodma_top #(
     generate
         for (q = 0; q < NUM_QUEUES; q = q + 1) begin : queue
             wire        cmd_valid, cmd_ready;
-            wire [63:0] cmd_src, cmd_dst;
+            wire [ADDR_WIDTH-1:0] cmd_src, cmd_dst, cmd_rec_addr, fix_rec_addr;
             wire [31:0] cmd_len;
             wire [3:0]  cmd_status;
-            wire [63:0] cmd_cookie, cmd_rec_addr;
+            wire [63:0] cmd_cookie;
             wire        st_valid, st_stale, st_rec_err;
             wire [3:0]  st_status;
             wire [31:0] st_bytes;
@@ -266,7 +266,7 @@ module foliodma_top #(
             wire [15:0] rate;
             wire        mover_busy, rd_beat, wr_beat, rd_stall, wr_stall;
             wire        fix_valid, fix_done, fix_err;
-            wire [63:0] fix_rec_addr, fix_cookie, fix_fault;
+            wire [63:0] fix_cookie, fix_fault;
             wire [3:0]  fix_status;
             wire [31:0] fix_bytes;
 
@@ -326,6 +326,15 @@ module foliodma_top #(
     endgenerate
 
     // ------------------------------------------------------------ shared master
+    // the arbiter's AR, AW and W leave through forward register slices: every AXI output
+    // of the engine comes from a flip-flop (RREADY is constant; BREADY is a queue state)
+    wire [ID_WIDTH-1:0]     g_arid, g_awid;
+    wire [ADDR_WIDTH-1:0]   g_araddr, g_awaddr;
+    wire [7:0]              g_arlen, g_awlen;
+    wire                    g_arvalid, g_arready, g_awvalid, g_awready, g_wvalid, g_wready, g_wlast;
+    wire [DATA_WIDTH-1:0]   g_wdata;
+    wire [DATA_WIDTH/8-1:0] g_wstrb;
+
     foliodma_axi_arbiter #(
         .MR(MR), .MW(MW), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
     ) arbiter (
@@ -335,12 +344,28 @@ module foliodma_top #(
         .s_awvalid(a_awvalid), .s_awready(a_awready), .s_awaddr(a_awaddr), .s_awlen(a_awlen),
         .s_wvalid(a_wvalid), .s_wready(a_wready), .s_wdata(a_wdata), .s_wstrb(a_wstrb), .s_wlast(a_wlast),
         .s_bvalid(a_bvalid), .s_bready(a_bready),
-        .m_arid(m_axi_arid), .m_araddr(m_axi_araddr), .m_arlen(m_axi_arlen), .m_arvalid(m_axi_arvalid),
-        .m_arready(m_axi_arready), .m_rid(m_axi_rid), .m_rvalid(m_axi_rvalid), .m_rready(m_axi_rready),
-        .m_awid(m_axi_awid), .m_awaddr(m_axi_awaddr), .m_awlen(m_axi_awlen), .m_awvalid(m_axi_awvalid),
-        .m_awready(m_axi_awready), .m_wdata(m_axi_wdata), .m_wstrb(m_axi_wstrb), .m_wlast(m_axi_wlast),
-        .m_wvalid(m_axi_wvalid), .m_wready(m_axi_wready), .m_bid(m_axi_bid), .m_bvalid(m_axi_bvalid),
+        .m_arid(g_arid), .m_araddr(g_araddr), .m_arlen(g_arlen), .m_arvalid(g_arvalid),
+        .m_arready(g_arready), .m_rid(m_axi_rid), .m_rvalid(m_axi_rvalid), .m_rready(m_axi_rready),
+        .m_awid(g_awid), .m_awaddr(g_awaddr), .m_awlen(g_awlen), .m_awvalid(g_awvalid),
+        .m_awready(g_awready), .m_wdata(g_wdata), .m_wstrb(g_wstrb), .m_wlast(g_wlast),
+        .m_wvalid(g_wvalid), .m_wready(g_wready), .m_bid(m_axi_bid), .m_bvalid(m_axi_bvalid),
         .m_bready(m_axi_bready)
+    );
+
+    foliodma_reg_slice #(.WIDTH(ID_WIDTH + ADDR_WIDTH + 8)) ar_slice (
+        .clk(clk), .rst(rst),
+        .in_valid(g_arvalid), .in_ready(g_arready), .in_data({g_arid, g_araddr, g_arlen}),
+        .out_valid(m_axi_arvalid), .out_ready(m_axi_arready), .out_data({m_axi_arid, m_axi_araddr, m_axi_arlen})
+    );
+    foliodma_reg_slice #(.WIDTH(ID_WIDTH + ADDR_WIDTH + 8)) aw_slice (
+        .clk(clk), .rst(rst),
+        .in_valid(g_awvalid), .in_ready(g_awready), .in_data({g_awid, g_awaddr, g_awlen}),
+        .out_valid(m_axi_awvalid), .out_ready(m_axi_awready), .out_data({m_axi_awid, m_axi_awaddr, m_axi_awlen})
+    );
+    foliodma_reg_slice #(.WIDTH(DATA_WIDTH + DATA_WIDTH / 8 + 1)) w_slice (
+        .clk(clk), .rst(rst),
+        .in_valid(g_wvalid), .in_ready(g_wready), .in_data({g_wdata, g_wstrb, g_wlast}),
+        .out_valid(m_axi_wvalid), .out_ready(m_axi_wready), .out_data({m_axi_wdata, m_axi_wstrb, m_axi_wlast})
     );
 
     assign m_axi_arsize = BBL[2:0];
