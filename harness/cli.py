@@ -62,6 +62,20 @@ def folio_size(text: str) -> int:
     return size
 
 
+def copy_size(text: str) -> int:
+    """A bench copy: bytes per descriptor, a multiple of the descriptor alignment (64)."""
+    size = parse_size(text)
+    if size < layout.DESC_ALIGN or size % layout.DESC_ALIGN:
+        raise argparse.ArgumentTypeError(
+            f"invalid copy size {text!r}: must be a multiple of {layout.DESC_ALIGN} bytes"
+            f" (64, 512, 4K, 2M, ...)")
+    if size > layout.DESC_MAX_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"invalid copy size {text!r}: larger than one descriptor "
+            f"({layout.DESC_MAX_LENGTH >> 20}M)")
+    return size
+
+
 def cost_setting(text: str) -> tuple[str, float]:
     """NAME=VALUE for --cost: a cost table field and a number of CPU cycles >= 0."""
     name, sep, value = text.partition("=")
@@ -229,10 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="one benchmark point")
     common(p)
-    p.add_argument("--folio-size", type=folio_size, default=PAGE_SIZE, metavar="SIZE",
-                   help="folio size with K/M/G suffix: 4K, 64K, 2M (default 4K)")
+    p.add_argument("--folio-size", type=copy_size, default=PAGE_SIZE, metavar="SIZE",
+                   help="bytes per copy (one descriptor each), a multiple of 64 with K/M/G"
+                        " suffix: 512, 4K, 64K, 2M (default 4K)")
     p.add_argument("--nr-folios", type=_int_range(1), default=512, metavar="N",
-                   help="number of folios to migrate (default 512)")
+                   help="number of copies (default 512)")
     p.add_argument("--queues", type=_int_range(1, layout.MAX_QUEUES), default=1, metavar="N",
                    help=f"engine queues, 1..{layout.MAX_QUEUES} (default 1)")
     p.add_argument("--mem-latency", type=_int_range(MIN_LATENCY, MAX_LATENCY), default=None,

@@ -129,8 +129,7 @@ module foliodma_queue #(
         end
     endfunction
 
-    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR): checked as it
-    // is fetched, stored with it in the cache
+    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR)
     function desc_bad;
         /* verilator lint_off UNUSEDSIGNAL */
         input [255:0] d;      // the cookie is not checked
@@ -345,7 +344,7 @@ module foliodma_queue #(
     localparam integer NB = SPB;                      // banks: descriptors per bus beat
     localparam integer NBL = $clog2(NB);              // 0 on buses up to 256 bits
     localparam integer RL = DCL - NBL;                // row address bits
-    localparam integer CW = 258;                      // {desc_bad, fetch error, descriptor}
+    localparam integer CW = 257;                      // {fetch error, descriptor}
     wire [DCL-1:0] lane0 = ring_base[5 +: DCL] & (NB[DCL-1:0] - 1'b1);
     wire [DCL-1:0] f_pos0 = f_start[DCL-1:0] + lane0 - f_off[DCL-1:0];   // a bank-0 position
     wire [RL-1:0]  f_row;            // row the current beat writes
@@ -383,8 +382,7 @@ module foliodma_queue #(
             for (b = 0; b < NB; b = b + 1) begin : lane
                 wire [15:0] pos = {7'd0, f_beat} * SPB[15:0] + b;
                 assign c_we[b] = r_hs && pos >= f_off && pos - f_off < f_n;
-                assign c_wdata[b*CW +: CW] = {desc_bad(m_axi_rdata[b*256 +: 256]), m_axi_rresp != 2'b00,
-                                              m_axi_rdata[b*256 +: 256]};
+                assign c_wdata[b*CW +: CW] = {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
             end
         end else begin : narrow_fetch
             /* verilator lint_off UNUSEDSIGNAL */
@@ -399,7 +397,7 @@ module foliodma_queue #(
             assign f_row = f_pos0 + f_rel[DCL-1:0];
             assign c_we = r_hs && f_slot_done;
             wire [255:0] f_desc = {m_axi_rdata, f_asm[255:DATA_WIDTH]};
-            assign c_wdata = {desc_bad(f_desc), f_err || m_axi_rresp != 2'b00, f_desc};
+            assign c_wdata = {f_err || m_axi_rresp != 2'b00, f_desc};
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -451,7 +449,19 @@ module foliodma_queue #(
     assign i_fetch_err = i_word[256];
     assign i_fetched = i_loaded;     // after its lone refetch (need_refetch holds it)
     wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
-    wire i_bad = i_word[CW-1];        // desc_bad, as fetched
+    // the issue slot's descriptor is checked in the cycle after it is read out (i_checked):
+    // a descriptor issues at most every other cycle
+    reg  i_checked;
+    reg  i_bad;
+    always @(posedge clk) begin
+        if (rst || ring_reset) begin
+            i_checked <= 1'b0;
+            i_bad <= 1'b0;
+        end else begin
+            i_checked <= i_loaded && !cmd_hs && !(r_hs && f_refetch);
+            i_bad <= desc_bad(i_desc);
+        end
+    end
     assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
 
     // FENCE: a descriptor that will move data starts only once every earlier one of this
@@ -459,7 +469,7 @@ module foliodma_queue #(
     // after every data B of that descriptor): all their writes are acknowledged
     wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
                         && head != issue_ptr;
-    assign cmd_valid = i_fetched && !quiesce && (running || i_aborted) && !i_fence_wait
+    assign cmd_valid = i_checked && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(i_fetch_err && !i_refetched && !i_aborted);
     assign cmd_src = i_src[ADDR_WIDTH-1:0];    // desc_bad: the bits above are 0
     assign cmd_dst = i_dst[ADDR_WIDTH-1:0];
@@ -666,40 +676,42 @@ module foliodma_queue #(
         end
     end
 
+    // register read: an array of the 32 word offsets of the block, indexed by the offset
+    // (a mux tree, not a chain of address compares); unused words read 0
+    reg [32*32-1:0] rmap;
+    reg [31:0]      control_word, status_word;
     always @(*) begin
-        reg_rdata = 32'd0;
-        case (reg_raddr)
-            QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
-            QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
-            QREG_COMP_BASE_LO: reg_rdata = comp_base[31:0];
-            QREG_COMP_BASE_HI: reg_rdata = comp_base[63:32];
-            QREG_RING_ORDER: reg_rdata = {27'd0, ring_order};
-            QREG_TAIL: reg_rdata = {16'd0, tail};
-            QREG_HEAD: reg_rdata = {16'd0, head};
-            QREG_CONTROL: begin
-                reg_rdata[QCTRL_ENABLE_BIT] = q_enable;
-                reg_rdata[QCTRL_PAUSE_BIT] = q_pause;
-            end
-            QREG_STATUS: begin
-                reg_rdata[QSTATUS_IDLE_BIT] = !busy;
-                reg_rdata[QSTATUS_PAUSED_BIT] = q_pause && !mover_busy;
-                reg_rdata[QSTATUS_ERROR_BIT] = q_error;
-                reg_rdata[QSTATUS_RECORD_ERROR_BIT] = rec_error;
-            end
-            QREG_IRQ_COUNT: reg_rdata = irq_count;
-            QREG_IRQ_TIMEOUT: reg_rdata = irq_timeout;
-            QREG_RATE: reg_rdata = {16'd0, rate_reg};
-            QREG_BUSY_CYCLES: reg_rdata = busy_cycles;
-            QREG_RD_BEATS: reg_rdata = rd_beats;
-            QREG_WR_BEATS: reg_rdata = wr_beats;
-            QREG_DESC_DONE: reg_rdata = desc_done;
-            QREG_RD_STALL: reg_rdata = rd_stalls;
-            QREG_WR_STALL: reg_rdata = wr_stalls;
-            QREG_REC_FAULT_LO: reg_rdata = rec_fault[31:0];
-            QREG_REC_FAULT_HI: reg_rdata = rec_fault[63:32];
-            QREG_REC_FAULTS: reg_rdata = rec_faults;
-            default: reg_rdata = 32'd0;
-        endcase
+        control_word = 32'd0;
+        control_word[QCTRL_ENABLE_BIT] = q_enable;
+        control_word[QCTRL_PAUSE_BIT] = q_pause;
+        status_word = 32'd0;
+        status_word[QSTATUS_IDLE_BIT] = !busy;
+        status_word[QSTATUS_PAUSED_BIT] = q_pause && !mover_busy;
+        status_word[QSTATUS_ERROR_BIT] = q_error;
+        status_word[QSTATUS_RECORD_ERROR_BIT] = rec_error;
+        rmap = {32*32{1'b0}};
+        rmap[32*(QREG_RING_BASE_LO >> 2) +: 32] = ring_base[31:0];
+        rmap[32*(QREG_RING_BASE_HI >> 2) +: 32] = ring_base[63:32];
+        rmap[32*(QREG_COMP_BASE_LO >> 2) +: 32] = comp_base[31:0];
+        rmap[32*(QREG_COMP_BASE_HI >> 2) +: 32] = comp_base[63:32];
+        rmap[32*(QREG_RING_ORDER >> 2) +: 32] = {27'd0, ring_order};
+        rmap[32*(QREG_TAIL >> 2) +: 32] = {16'd0, tail};
+        rmap[32*(QREG_HEAD >> 2) +: 32] = {16'd0, head};
+        rmap[32*(QREG_CONTROL >> 2) +: 32] = control_word;
+        rmap[32*(QREG_STATUS >> 2) +: 32] = status_word;
+        rmap[32*(QREG_IRQ_COUNT >> 2) +: 32] = irq_count;
+        rmap[32*(QREG_IRQ_TIMEOUT >> 2) +: 32] = irq_timeout;
+        rmap[32*(QREG_RATE >> 2) +: 32] = {16'd0, rate_reg};
+        rmap[32*(QREG_BUSY_CYCLES >> 2) +: 32] = busy_cycles;
+        rmap[32*(QREG_RD_BEATS >> 2) +: 32] = rd_beats;
+        rmap[32*(QREG_WR_BEATS >> 2) +: 32] = wr_beats;
+        rmap[32*(QREG_DESC_DONE >> 2) +: 32] = desc_done;
+        rmap[32*(QREG_RD_STALL >> 2) +: 32] = rd_stalls;
+        rmap[32*(QREG_WR_STALL >> 2) +: 32] = wr_stalls;
+        rmap[32*(QREG_REC_FAULT_LO >> 2) +: 32] = rec_fault[31:0];
+        rmap[32*(QREG_REC_FAULT_HI >> 2) +: 32] = rec_fault[63:32];
+        rmap[32*(QREG_REC_FAULTS >> 2) +: 32] = rec_faults;
+        reg_rdata = (reg_raddr[1:0] == 2'b00) ? rmap[32*reg_raddr[6:2] +: 32] : 32'd0;
     end
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, h_rec_addr, i_rec_addr, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
