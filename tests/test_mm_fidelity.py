@@ -9,6 +9,7 @@ import errno
 import pytest
 
 from harness import mm as M
+from harness import validate
 from harness.assemble import make_kernel
 from harness.costs import DEFAULT_COSTS, VARIANTS, Costs, with_overrides
 from harness.driver import Driver
@@ -303,6 +304,52 @@ def test_enomem_for_a_small_folio_moves_the_unmapped_ones_then_stops():
     folios, frm, rc, st, _ = run(go())
     assert rc == -errno.ENOMEM and st.nr_succeeded == 3
     assert frm == folios[3:]
+
+
+def budget_target(k, budget):
+    """get_new_folio that finds no large folio and at most ``budget`` base pages."""
+    left = [budget]
+
+    def alloc(src, mtc):
+        if src.order or left[0] == 0:
+            return None
+        left[0] -= 1
+        return k.folio_alloc(0, mtc.nid)
+    return alloc
+
+
+async def split_migration(k, budget):
+    """A 2 MiB folio with no 2 MiB destination and ``budget`` 4 KiB ones, through
+    migrate_pages() (MIGRATE_SYNC) and the caller's putback; snapshots taken before."""
+    mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER)
+    snaps = await validate.snapshot(k, [thp])
+    st = MigrateStats()
+    frm = isolate(k, [thp])
+    rc = await k.migrate_pages(frm, budget_target(k, budget), private=0, stats=st)
+    left = list(frm)
+    await k.putback_movable_pages(frm)
+    return mm, thp, snaps, st, rc, left
+
+
+def test_split_pieces_without_a_destination_stay_and_the_folio_counts_once():
+    """The pieces of a split THP get one MIGRATE_ASYNC pass; when the 101st piece gets no
+    destination (-ENOMEM) that pass moves the 100 it unmapped and stops, and its -ENOMEM is
+    not returned: migrate_pages() returns 1 (the split THP, its pieces' failures not
+    counted), the other 412 pieces (the head last: list_move_tail()) are left on the list.
+    Each piece is migrated with its bytes or intact at its source (audit_migration)."""
+    dev, k = kernel("generic")
+    mm, thp, snaps, st, rc, left = run(split_migration(k, 100))
+    assert rc == 1
+    assert (st.nr_succeeded, st.nr_failed_pages, st.nr_thp_failed, st.nr_thp_split,
+            st.nr_split) == (100, 1, 1, 1, 1)
+    assert [f.pfn - thp.pfn for f in left] == list(range(101, 512)) + [0]
+    assert left[-1] is thp and thp.order == 0
+    assert [k.pfn_folio(mm.pgtable.lookup(VA + i * PAGE).pfn).node
+            for i in (0, 1, 100, 101, 511)] == [1, 0, 0, 1, 1]
+    report, problems = run(validate.audit_migration(k, snaps, st))
+    assert problems == []
+    assert (report.nr_split, report.nr_migrated, report.nr_stayed) == (1, 100, 412)
+    assert report.bytes_validated == 512 * PAGE
 
 
 @pytest.mark.parametrize("why", ["writeback", "pinned", "private"])
