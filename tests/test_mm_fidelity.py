@@ -236,6 +236,23 @@ def test_batch_copy_excludes_pinned_and_non_offloaded_reasons():
 
 
 # ======================================================================= large folios
+def test_thp_counters_count_every_pmd_mappable_folio():
+    """folio_test_pmd_mappable() (order >= HPAGE_PMD_ORDER) decides what nr_thp_succeeded
+    counts: a 4 MiB folio (MAX_PAGE_ORDER) counts, a 64 KiB one does not."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, big = await populate(k, 1, order=M.MAX_PAGE_ORDER)
+        mid = await k.mmap(mm, VA + (8 << 20), 16, node=1, order=4)
+        st = MigrateStats()
+        rc = await k.migrate_pages(isolate(k, big + mid), private=0, stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0 and st.nr_thp_succeeded == 1 and st.nr_succeeded == 1024 + 16
+    assert st.nr_batches == 2              # the 4 MiB folio fills a batch alone
+
+
 def no_thp_target(k):
     """get_new_folio that finds no large folio (a THP allocation without reclaim fails)
     but base pages as usual."""

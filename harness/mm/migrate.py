@@ -305,7 +305,7 @@ class Migrate:
             retry = thp_retry = nr_retry_pages = 0
             for folio in list(from_list):
                 is_large = folio.order > 0
-                is_thp = folio.order == HPAGE_PMD_ORDER
+                is_thp = self.folio_test_pmd_mappable(folio)
                 nr_pages = folio.nr_pages
                 if folio.movable_ops is None and folio.refcount == 1:
                     # we hold the last reference: the folio was freed from under us
@@ -399,7 +399,7 @@ class Migrate:
         -> (retry, thp_retry, nr_retry_pages, nr_failed) of this pass."""
         retry = thp_retry = nr_retry_pages = nr_failed = 0
         for src, dst in list(unmapped):
-            is_thp = src.order == HPAGE_PMD_ORDER
+            is_thp = self.folio_test_pmd_mappable(src)
             rc = await self.migrate_folio_move(dst, src, mode, reason, ret_folios, stats,
                                                copy_path)
             if rc == -errno.EAGAIN:
@@ -416,13 +416,18 @@ class Migrate:
                 self._count_failure(src, stats)
         return retry, thp_retry, nr_retry_pages, nr_failed
 
+    @staticmethod
+    def folio_test_pmd_mappable(folio: Folio) -> bool:
+        """folio_test_pmd_mappable(): at least PMD-sized (what the THP counters count)."""
+        return folio.order >= HPAGE_PMD_ORDER
+
     def _count_success(self, folio: Folio, stats: MigrateStats) -> None:
         stats.nr_succeeded += folio.nr_pages
-        stats.nr_thp_succeeded += folio.order == HPAGE_PMD_ORDER
+        stats.nr_thp_succeeded += self.folio_test_pmd_mappable(folio)
 
     def _count_failure(self, folio: Folio, stats: MigrateStats) -> None:
         stats.nr_failed_pages += folio.nr_pages
-        stats.nr_thp_failed += folio.order == HPAGE_PMD_ORDER
+        stats.nr_thp_failed += self.folio_test_pmd_mappable(folio)
 
     async def try_split_folio(self, folio: Folio, from_list: list[Folio],
                               split_folios: list[Folio], mode) -> int:
