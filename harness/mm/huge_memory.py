@@ -42,7 +42,8 @@ class HugeMemory:
         pieces' pfns (the model maps a large folio page by page), so no page-table entry
         changes. Not modelled: remap_page() with TTU_USE_SHARED_ZEROPAGE maps a piece of an
         anonymous folio that is all zeroes to the shared zero page instead (and the piece is
-        freed); the harness fills every mapped folio with random bytes (Kernel.mmap), so no
+        freed); the harness fills every mapped folio with random bytes (Kernel.mmap's
+        default), so no
         piece is all zeroes."""
         if not folio.is_large:
             return 0
