@@ -43,8 +43,7 @@ class HugeMemory:
         changes. Not modelled: remap_page() with TTU_USE_SHARED_ZEROPAGE maps a piece of an
         anonymous folio that is all zeroes to the shared zero page instead (and the piece is
         freed); the harness fills every mapped folio with random bytes (Kernel.mmap's
-        default), so no
-        piece is all zeroes."""
+        default), so no piece is all zeroes."""
         if not folio.is_large:
             return 0
         rc = self.folio_check_splittable(folio)
