@@ -28,8 +28,9 @@ per-folio fallback. 7.1 copies with folio_mc_copy() before switching the mapping
 __migrate_folio() (-EHWPOISON leaves nothing to undo but the PTEs); 7.1.x is the release
 line of the series' v6 posting (June 2026) and 7.1.5 the newest of it whose whole tree
 could be read (no plain v7.1 tree could be fetched; the full mainline history is beyond
-the fetch size limit). The seed's base (v6.8, RFC v1) has a folio_copy() that cannot fail
-and v1 has no fallback, so modelling it would mean inventing both.
+the fetch size limit). The seed's base (v6.8 + RFC v1) has, by the reference facts file
+(not read here), a folio_copy() that cannot fail, and v1 has no fallback: modelling it would
+mean inventing both.
 
     move_pages(2)   kernel_move_pages -> do_pages_move        (syscalls.py)
                     lru_cache_disable(); per target node: add_folio_for_migration() ...
