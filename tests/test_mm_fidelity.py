@@ -123,6 +123,25 @@ def test_sync_retry_has_no_batched_tlb_flush():
     assert st.nr_tlb_flushes == 2        # one batched (2 folios), one immediate (the retry)
 
 
+def test_sync_retry_of_a_large_folio_flushes_each_pte():
+    """try_to_migrate_one() without TTU_BATCH_FLUSH: ptep_clear_flush() per PTE, so the
+    sync retry of a 2 MiB folio under writeback shoots down 512 TLB entries one by one
+    (the async attempt gave up before unmapping: -EBUSY)."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER)
+        thp.flags.add("PG_writeback")
+        st = MigrateStats()
+        rc = await k.migrate_pages(isolate(k, [thp]), private=0, mode=M.MIGRATE_SYNC,
+                                   stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0 and st.nr_thp_succeeded == 1
+    assert st.nr_tlb_flushes == 512
+
+
 @pytest.mark.parametrize("flag", ["PG_writeback", "PG_locked"])
 def test_async_gives_up_on_a_folio_that_would_block_and_sync_waits(flag):
     """migrate_folio_unmap(): a folio locked by someone else -> -EAGAIN in MIGRATE_ASYNC
