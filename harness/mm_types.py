@@ -16,7 +16,7 @@ PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
 HPAGE_PMD_ORDER = 9                  #: 2 MiB folio
 MAX_PAGE_ORDER = 10                  #: largest buddy block (4 MiB), as on x86-64
-NR_MAX_BATCHED_MIGRATION = 512       #: pages per migrate_pages_batch() (mm/migrate.c)
+NR_MAX_BATCHED_MIGRATION = 512       #: pages per migrate_pages_batch(): HPAGE_PMD_NR (mm/migrate.c)
 #: passes of migrate_pages_batch() (mm/migrate.c): MIGRATE_ASYNC batches get
 #: NR_MAX_MIGRATE_PAGES_RETRY; migrate_pages_sync() splits it into the async batch's
 #: NR_MAX_MIGRATE_ASYNC_RETRY and each folio's own sync retry, NR_MAX_MIGRATE_SYNC_RETRY
@@ -24,17 +24,21 @@ NR_MAX_MIGRATE_PAGES_RETRY = 10
 NR_MAX_MIGRATE_ASYNC_RETRY = 3
 NR_MAX_MIGRATE_SYNC_RETRY = NR_MAX_MIGRATE_PAGES_RETRY - NR_MAX_MIGRATE_ASYNC_RETRY
 
-MIGRATEPAGE_SUCCESS = 0
-MIGRATEPAGE_UNMAP = 1
-
-#: dst->migrate_info state bits (include/linux/migrate.h in the offload series, RFC v6):
-#: recorded at unmap time on the destination folio, consumed by the move / undo phase
+#: dst->migrate_info state bits of the offload series (mm/migrate.c there; 7.1.5 records the
+#: first two as PAGE_WAS_MAPPED / PAGE_WAS_MLOCKED in dst->private): recorded on the
+#: destination at unmap time (__migrate_folio_record()), read back by the move and undo
+#: steps (__migrate_folio_extract(), which keeps FOLIO_CONTENT_COPIED)
 FOLIO_WAS_MAPPED = 1 << 0
 FOLIO_WAS_MLOCKED = 1 << 1
+FOLIO_OLD_STATES = FOLIO_WAS_MAPPED | FOLIO_WAS_MLOCKED
 FOLIO_CONTENT_COPIED = 1 << 2        #: set by the batch copy; __migrate_folio() skips its copy
 
 MPOL_MF_MOVE = 1 << 1
 MPOL_MF_MOVE_ALL = 1 << 2
+
+#: node numbers a nodemask can hold (CONFIG_NODES_SHIFT = 10, x86-64 distribution kernels):
+#: move_pages(2) answers -ENODEV beyond it, migrate_pages(2)'s get_nodes() -EINVAL
+MAX_NUMNODES = 1 << 10
 
 EHWPOISON = getattr(errno, "EHWPOISON", 133)
 
@@ -195,14 +199,16 @@ class Folio:
                 f" ref={self.refcount}, map={self.mapcount})")
 
 
-def folio_expected_refs(folio: Folio) -> int:
-    """References a folio may have when its mapping is switched: ours (isolation) + cache."""
-    refs = 1
-    if not folio.anon and folio.mapping is not None:
-        refs += folio.nr_pages
-        if "PG_private" in folio.flags:
-            refs += 1
-    return refs
+def folio_expected_ref_count(folio: Folio) -> int:
+    """folio_expected_ref_count() (include/linux/mm.h): the references a folio is expected to
+    hold: one per page from the page cache (a file folio), one for PG_private, one per
+    mapping (the model's mapping holds one reference, see harness/mm/__init__.py). The caller's
+    own reference (the isolation) is not included: callers compare with refcount - 1."""
+    refs = 0
+    if not folio.anon:
+        refs += folio.nr_pages if folio.mapping is not None else 0
+        refs += "PG_private" in folio.flags
+    return refs + folio.mapcount
 
 
 class MovableOps:
@@ -227,7 +233,7 @@ class MovableOps:
         self.pages.discard(src)
         self.pages.add(dst)
         src.refcount -= 1
-        return MIGRATEPAGE_SUCCESS
+        return 0
 
     def putback_page(self, folio: Folio) -> None:
         pass

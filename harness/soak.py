@@ -19,7 +19,7 @@ reset may not complete (the device is then declared dead).
 checks what must hold whatever happened underneath:
 
 * every folio is migrated (bytes at the destination, PTEs there) or intact at its source
-  (PTEs back, on the LRU, not isolated): Kernel.audit_migration; its problems are counted as
+  (PTEs back, on the LRU, not isolated): validate.audit_migration; its problems are counted as
   ``lost``, ``half_migrated`` (and written sources / freed quarantine, also ``lost``);
 * no write landed outside the pages the run may write (target node's free pages, rings and
   records): the memory's stray-write counter, ``stray_writes``;

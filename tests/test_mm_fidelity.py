@@ -9,6 +9,7 @@ import errno
 import pytest
 
 from harness import mm as M
+from harness import validate
 from harness.assemble import make_kernel
 from harness.costs import DEFAULT_COSTS, VARIANTS, Costs, with_overrides
 from harness.driver import Driver
@@ -120,6 +121,25 @@ def test_sync_retry_has_no_batched_tlb_flush():
     assert rc == 0 and st.nr_succeeded == 3
     assert st.nr_batches == 2            # the async batch of 3, the sync batch of 1
     assert st.nr_tlb_flushes == 2        # one batched (2 folios), one immediate (the retry)
+
+
+def test_sync_retry_of_a_large_folio_flushes_each_pte():
+    """try_to_migrate_one() without TTU_BATCH_FLUSH: ptep_clear_flush() per PTE, so the
+    sync retry of a 2 MiB folio under writeback shoots down 512 TLB entries one by one
+    (the async attempt gave up before unmapping: -EBUSY)."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER)
+        thp.flags.add("PG_writeback")
+        st = MigrateStats()
+        rc = await k.migrate_pages(isolate(k, [thp]), private=0, mode=M.MIGRATE_SYNC,
+                                   stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0 and st.nr_thp_succeeded == 1
+    assert st.nr_tlb_flushes == 512
 
 
 @pytest.mark.parametrize("flag", ["PG_writeback", "PG_locked"])
@@ -235,6 +255,23 @@ def test_batch_copy_excludes_pinned_and_non_offloaded_reasons():
 
 
 # ======================================================================= large folios
+def test_thp_counters_count_every_pmd_mappable_folio():
+    """folio_test_pmd_mappable() (order >= HPAGE_PMD_ORDER) decides what nr_thp_succeeded
+    counts: a 4 MiB folio (MAX_PAGE_ORDER) counts, a 64 KiB one does not."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, big = await populate(k, 1, order=M.MAX_PAGE_ORDER)
+        mid = await k.mmap(mm, VA + (8 << 20), 16, node=1, order=4)
+        st = MigrateStats()
+        rc = await k.migrate_pages(isolate(k, big + mid), private=0, stats=st)
+        return rc, st
+
+    rc, st = run(go())
+    assert rc == 0 and st.nr_thp_succeeded == 1 and st.nr_succeeded == 1024 + 16
+    assert st.nr_batches == 2              # the 4 MiB folio fills a batch alone
+
+
 def no_thp_target(k):
     """get_new_folio that finds no large folio (a THP allocation without reclaim fails)
     but base pages as usual."""
@@ -305,6 +342,167 @@ def test_enomem_for_a_small_folio_moves_the_unmapped_ones_then_stops():
     assert frm == folios[3:]
 
 
+def budget_target(k, budget):
+    """get_new_folio that finds no large folio and at most ``budget`` base pages."""
+    left = [budget]
+
+    def alloc(src, mtc):
+        if src.order or left[0] == 0:
+            return None
+        left[0] -= 1
+        return k.folio_alloc(0, mtc.nid)
+    return alloc
+
+
+async def split_migration(k, budget):
+    """A 2 MiB folio with no 2 MiB destination and ``budget`` 4 KiB ones, through
+    migrate_pages() (MIGRATE_SYNC) and the caller's putback; snapshots taken before."""
+    mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER)
+    snaps = await validate.snapshot(k, [thp])
+    st = MigrateStats()
+    frm = isolate(k, [thp])
+    rc = await k.migrate_pages(frm, budget_target(k, budget), private=0, stats=st)
+    left = list(frm)
+    await k.putback_movable_pages(frm)
+    return mm, thp, snaps, st, rc, left
+
+
+def test_split_pieces_without_a_destination_stay_and_the_folio_counts_once():
+    """The pieces of a split THP get one MIGRATE_ASYNC pass; when the 101st piece gets no
+    destination (-ENOMEM) that pass moves the 100 it unmapped and stops, and its -ENOMEM is
+    not returned: migrate_pages() returns 1 (the split THP, its pieces' failures not
+    counted), the other 412 pieces (the head last: list_move_tail()) are left on the list.
+    Each piece is migrated with its bytes or intact at its source (audit_migration)."""
+    dev, k = kernel("generic")
+    mm, thp, snaps, st, rc, left = run(split_migration(k, 100))
+    assert rc == 1
+    assert (st.nr_succeeded, st.nr_failed_pages, st.nr_thp_failed, st.nr_thp_split,
+            st.nr_split) == (100, 1, 1, 1, 1)
+    assert [f.pfn - thp.pfn for f in left] == list(range(101, 512)) + [0]
+    assert left[-1] is thp and thp.order == 0
+    assert [k.pfn_folio(mm.pgtable.lookup(VA + i * PAGE).pfn).node
+            for i in (0, 1, 100, 101, 511)] == [1, 0, 0, 1, 1]
+    report, problems = run(validate.audit_migration(k, snaps, st))
+    assert problems == []
+    assert (report.nr_split, report.nr_migrated, report.nr_stayed) == (1, 100, 412)
+    assert report.bytes_validated == 512 * PAGE
+
+
+@pytest.mark.parametrize("why", ["writeback", "pinned", "private"])
+def test_a_large_folio_that_cannot_be_split_ends_the_call_with_enomem(why):
+    """split_folio_to_list() fails (-EBUSY under writeback, folio_check_splittable(); -EBUSY
+    for a page-cache folio whose private data cannot be released; -EAGAIN with an extra
+    reference): the -ENOMEM of migrate_folio_unmap() stands, the batch and migrate_pages()
+    end with it, the folio stays whole and mapped at its source."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER, anon=why != "private")
+        if why == "writeback":
+            thp.flags.add("PG_writeback")
+        elif why == "pinned":
+            k.folio_get(thp)
+        else:
+            thp.flags.add("PG_private")
+            k.folio_get(thp)                             # PG_private's reference
+        st = MigrateStats()
+        frm = isolate(k, [thp])
+        rc = await k.migrate_pages(frm, no_thp_target(k), private=0, mode=M.MIGRATE_SYNC,
+                                   stats=st)
+        return mm, thp, frm, rc, st
+
+    mm, thp, frm, rc, st = run(go())
+    assert rc == -errno.ENOMEM and frm == [thp] and thp.order == M.HPAGE_PMD_ORDER
+    assert (st.nr_split, st.nr_thp_split, st.nr_thp_failed, st.nr_failed_pages) == (0, 0, 1, 512)
+    assert mm.pgtable.lookup(VA) == PTE(thp.pfn)
+
+
+def test_longterm_pin_retries_a_split_that_gets_eagain():
+    """MR_LONGTERM_PIN: a split that fails with -EAGAIN is retried in the next pass, its
+    failure not counted twice; after the last pass the folio counts once as failed and
+    migrate_pages() returns 1, not -ENOMEM."""
+    dev, k = kernel("generic")
+    splits = count_calls(k, "split_folio_to_list")
+
+    async def go():
+        mm, (thp,) = await populate(k, 1, order=M.HPAGE_PMD_ORDER)
+        k.folio_get(thp)                                 # the pin the split cannot freeze
+        st = MigrateStats()
+        frm = isolate(k, [thp])
+        rc = await k.migrate_pages(frm, no_thp_target(k), private=0, mode=M.MIGRATE_ASYNC,
+                                   reason=MigrateReason.MR_LONGTERM_PIN, stats=st)
+        return thp, frm, rc, st
+
+    thp, frm, rc, st = run(go())
+    assert rc == 1 and frm == [thp]
+    assert len(splits) == M.NR_MAX_MIGRATE_PAGES_RETRY
+    assert (st.nr_thp_failed, st.nr_failed_pages, st.nr_split) == (1, 512, 0)
+
+
+def test_a_folio_freed_under_us_counts_as_migrated_without_a_destination():
+    """migrate_pages_batch(): an LRU folio whose only reference is the isolation one was
+    freed under us: migrate_folio_done() drops it, it counts as migrated (nr_succeeded),
+    and no destination is allocated."""
+    dev, k = kernel("generic")
+    allocs = []
+
+    def target(src, mtc):
+        allocs.append(src)
+        return k.folio_alloc(src.order, mtc.nid)
+
+    async def go():
+        mm, folios = await populate(k, 2)
+        orphan = k.folio_alloc(0, 1)                     # the owner's reference
+        orphan.flags.add("PG_lru")
+        assert k.isolate_folio(orphan)
+        k.folio_put(orphan)                              # the owner lets go
+        st = MigrateStats()
+        frm = isolate(k, folios) + [orphan]
+        rc = await k.migrate_pages(frm, target, private=0, mode=M.MIGRATE_ASYNC, stats=st)
+        return folios, orphan, rc, st
+
+    folios, orphan, rc, st = run(go())
+    assert rc == 0 and st.nr_succeeded == 3 and allocs == folios
+    assert k.pfn_folio(orphan.pfn) is None and orphan.pfn not in st.moved
+
+
+def test_batch_copy_skips_a_folio_with_private_data():
+    """folio_can_batch_copy(): PG_private keeps a folio out of the batch copy (its
+    migrate_folio() may need to act before the copy); it is copied in the move step."""
+    dev, k = kernel("batch_dma")
+
+    async def go():
+        mm, folios = await populate(k, 3, anon=False)
+        folios[1].flags.add("PG_private")
+        k.folio_get(folios[1])                           # PG_private's reference
+        offl = count_calls(k.copy_path, "folios_copy")
+        cpu = count_calls(k.copy_path, "cpu_folio_copy")
+        rc = await k.migrate_pages(isolate(k, folios), private=0, mode=M.MIGRATE_ASYNC)
+        return folios, offl, cpu, rc
+
+    folios, offl, cpu, rc = run(go())
+    assert rc == 0 and len(offl) == 1
+    assert offl[0][0][1] == [folios[0], folios[2]]
+    assert [c[0][1] for c in cpu] == [folios[1]]
+
+
+def test_a_migrated_page_cache_folio_loses_its_mapping():
+    """move_to_new_folio(): on success a page-cache src's mapping is cleared (an anonymous
+    one keeps it); the new folio holds the page-cache slot."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, (f,) = await populate(k, 1, anon=False)
+        mm2, (a,) = await populate(k, 1, va=VA + (1 << 20))
+        cache = f.mapping
+        rc = await k.migrate_pages(isolate(k, [f, a]), private=0)
+        return f, a, cache, rc
+
+    f, a, cache, rc = run(go())
+    assert rc == 0 and f.mapping is None and a.mapping is not None
+    assert cache.i_pages[f.index].node == 0
+
+
 # ======================================================================= move_pages(2)
 def test_move_pages_bad_node_fails_the_whole_call_with_enodev():
     """do_pages_move(): a node that does not exist -> out_flush: the pages queued before it
@@ -371,10 +569,62 @@ def test_move_pages_is_bracketed_by_lru_cache_disable_and_enable():
     assert cycles >= c.to_fabric(c.lru_cache_disable) + c.to_fabric(c.syscall)
 
 
+def test_move_pages_move_all_needs_cap_sys_nice():
+    """kernel_move_pages(): MPOL_MF_MOVE_ALL without CAP_SYS_NICE is -EPERM for the call;
+    with it a folio mapped by two mms moves (without it: -EACCES in its status)."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, folios = await populate(k, 2)
+        other = k.mm_alloc("other")
+        k.map_folio(other, VA, folios[0])
+        pages = [VA, VA + PAGE]
+        denied = await k.move_pages(mm, pages, [0, 0], flags=M.MPOL_MF_MOVE_ALL)
+        plain = await k.move_pages(mm, pages, [2, 2])
+        allowed = await k.move_pages(mm, pages, [0, 0], flags=M.MPOL_MF_MOVE_ALL, capable=True)
+        return denied, plain, allowed
+
+    denied, plain, allowed = run(go())
+    assert denied.ret == -errno.EPERM and denied == [M.STATUS_NOT_WRITTEN] * 2
+    assert plain.ret == 0 and plain == [-errno.EACCES, 2]
+    assert allowed.ret == 0 and allowed == [0, 0]
+
+
+def test_move_pages_large_folio_mapped_twice_by_one_mm_is_not_shared():
+    """__add_folio_for_migration(): folio_maybe_mapped_shared() is about mms for a large
+    folio: mapped twice by the same mm it moves without MPOL_MF_MOVE_ALL."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, (big,) = await populate(k, 1, order=4)
+        k.map_folio(mm, VA + (1 << 20), big)
+        status = await k.move_pages(mm, [VA], [0])
+        return status, mm
+
+    status, mm = run(go())
+    assert status.ret == 0 and status == [0]
+    assert k.pfn_folio(mm.pgtable.lookup(VA + (1 << 20)).pfn).node == 0
+
+
+def test_move_pages_without_nodes_reports_where_pages_are():
+    """do_pages_stat(): nodes NULL -> each page's node, -EFAULT (no VMA) or -ENOENT
+    (nothing mapped) in status[]; the call returns 0 and migrates nothing."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, folios = await populate(k, 1)
+        await k.mmap(mm, VA + (1 << 20), 1, node=2)
+        await k.mmap(mm, VA + (2 << 20), 1, node=1, populate=False)
+        return await k.move_pages(mm, [VA, VA + (1 << 20), VA + (2 << 20), 0x1000], None)
+
+    status = run(go())
+    assert status.ret == 0 and status == [1, 2, -errno.ENOENT, -errno.EFAULT]
+
+
 # ==================================================================== migrate_pages(2)
 def test_migrate_pages_syscall_returns_folios_not_migrated():
     """do_migrate_pages(): the sum of migrate_to_node()'s results, each migrate_pages()'s
-    return (folios) plus folios that could not be isolated."""
+    return (folios) plus what queue_pages_range() could not isolate."""
     dev, k = kernel("batch_cpu")
 
     async def go():
@@ -383,12 +633,72 @@ def test_migrate_pages_syscall_returns_folios_not_migrated():
         dis = count_calls(k, "lru_cache_disable")
         st = MigrateStats()
         rc = await k.migrate_pages_syscall(mm, [1], [0], stats=st)
-        bad = await k.migrate_pages_syscall(mm, [1], [9])
-        return rc, st, dis, bad
+        return rc, st, dis
 
-    rc, st, dis, bad = run(go())
+    rc, st, dis = run(go())
     assert rc == 1 and st.nr_failed_pages == 16          # folios, not pages
-    assert len(dis) == 1 and bad == -errno.EINVAL
+    assert len(dis) == 1
+
+
+def test_migrate_pages_syscall_node_checks():
+    """kernel_migrate_pages(): a node a nodemask cannot hold is -EINVAL (get_nodes()); a new
+    node outside the cpuset is -EPERM without CAP_SYS_NICE, and dropped with it (-EINVAL
+    when none is left); old nodes are not checked."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, folios = await populate(k, 2)
+        r = {"huge": await k.migrate_pages_syscall(mm, [1], [M.MAX_NUMNODES]),
+             "unpriv": await k.migrate_pages_syscall(mm, [1], [9]),
+             "priv_none": await k.migrate_pages_syscall(mm, [1], [9], capable=True),
+             "old_missing": await k.migrate_pages_syscall(mm, [7], [0]),
+             "cpuset": await k.migrate_pages_syscall(mm, [1], [2], task_nodes={0, 1})}
+        moved_before = [f.node for f in folios]
+        r["priv_dropped"] = await k.migrate_pages_syscall(mm, [1], [0, 9], capable=True)
+        return r, moved_before, mm
+
+    r, before, mm = run(go())
+    assert r == {"huge": -errno.EINVAL, "unpriv": -errno.EPERM, "priv_none": -errno.EINVAL,
+                 "old_missing": 0, "cpuset": -errno.EPERM, "priv_dropped": 0}
+    assert before == [1, 1]
+    assert {k.pfn_folio(e.pfn).node for e in mm.pgtable.ptes.values()} == {0}
+
+
+def test_migrate_pages_syscall_counts_a_large_folio_it_cannot_isolate_by_its_ptes():
+    """queue_folios_pte_range(): a folio that cannot be isolated adds the PTEs of its
+    folio_pte_batch() run to nr_failed: 16 for a 64 KiB folio, 1 for a 4 KiB one."""
+    dev, k = kernel("generic")
+
+    async def go():
+        mm, big = await populate(k, 1, order=4)
+        small = await k.mmap(mm, VA + (1 << 20), 1, node=1)
+        assert k.folio_isolate_lru(big[0]) and k.folio_isolate_lru(small[0])   # elsewhere
+        return await k.migrate_pages_syscall(mm, [1], [0])
+
+    assert run(go()) == 16 + 1
+
+
+def test_migrate_pages_syscall_shared_folios():
+    """migrate_folio_add(): a folio mapped shared is skipped without MPOL_MF_MOVE_ALL (not a
+    failure), moved with it (CAP_SYS_NICE); a large folio mapped twice by one mm is not
+    shared (folio_maybe_mapped_shared())."""
+    results = {}
+    for capable in (False, True):
+        dev, k = kernel("generic")
+
+        async def go():
+            mm, small = await populate(k, 1)
+            big = (await k.mmap(mm, VA + (2 << 20), 16, node=1, order=4))[0]
+            k.map_folio(mm, VA + (4 << 20), big)                 # twice in the same mm
+            other = k.mm_alloc("other")
+            k.map_folio(other, VA, small[0])                     # shared with another mm
+            rc = await k.migrate_pages_syscall(mm, [1], [0], capable=capable)
+            node_of = {va: k.pfn_folio(mm.pgtable.lookup(va).pfn).node
+                       for va in (VA, VA + (2 << 20), VA + (4 << 20))}
+            return rc, node_of
+        results[capable] = run(go())
+    assert results[False] == (0, {VA: 1, VA + (2 << 20): 0, VA + (4 << 20): 0})
+    assert results[True] == (0, {VA: 0, VA + (2 << 20): 0, VA + (4 << 20): 0})
 
 
 # ============================================================================ costs

@@ -10,11 +10,13 @@ class Rmap:
     """The Kernel's rmap side."""
 
     def try_to_migrate(self, folio: Folio, batch_flush: bool = True) -> int:
-        """Replace every PTE mapping ``folio`` by a migration entry. With TTU_BATCH_FLUSH
-        (``batch_flush``, what migrate_folio_unmap() passes in MIGRATE_ASYNC only) the TLB
-        flush is deferred: the mm and pages are queued on tlb_ubc for try_to_unmap_flush().
-        Without it each mapping is flushed at once (ptep_clear_flush()): -> the number of
-        such immediate shootdowns, for the caller to charge."""
+        """try_to_migrate() -> try_to_migrate_one(): replace every PTE mapping ``folio`` by
+        a migration entry. With TTU_BATCH_FLUSH (``batch_flush``, what migrate_folio_unmap()
+        passes in MIGRATE_ASYNC only) the TLB flush is deferred (should_defer_flush(): the
+        model takes the mm to be live on other CPUs, arch_tlbbatch_should_defer()): the mm
+        and pages are queued on tlb_ubc for try_to_unmap_flush(). Without it each PTE is
+        flushed at once (ptep_clear_flush(), page by page for a large folio): -> the number
+        of such immediate shootdowns, for the caller to charge."""
         flushes = 0
         for mm, va in folio.rmap:
             pt = mm.pgtable
@@ -29,7 +31,7 @@ class Rmap:
                 self.tlb_ubc.setdefault(mm, set()).update(vpns)
             else:
                 pt.flush_tlb(vpns)
-                flushes += 1
+                flushes += folio.nr_pages
             folio.mapcount -= 1
             self.folio_put(folio)
         return flushes
