@@ -4,23 +4,26 @@
 
 The layers below know nothing of the ones above: the kernel model receives a copy path
 (``mm.CopyPath``) and the ranges it must not allocate; the copy path receives the device
-and, for the DMA paths, a probed driver; the driver receives the device.
+and, for the DMA paths, a probed driver, which they use through a dmaengine client
+(``copy_paths.DmaClient``: the driver's public calls only); the driver receives the device.
 """
 from __future__ import annotations
 
 from . import runner
-from .copy_paths import DEFAULT_OFFLOAD_REASONS, make_copy_path
+from .copy_paths import DEFAULT_OFFLOAD_REASONS, DmaClient, make_copy_path
 from .costs import DEFAULT_COSTS, Costs
 from .driver import Driver
 from .mm import Kernel
 
 
 def make_kernel(dev, mode: str, driver: Driver | None = None, costs: Costs = DEFAULT_COSTS,
-                seed: int = 0,
-                reasons: int = DEFAULT_OFFLOAD_REASONS) -> Kernel:
+                seed: int = 0, reasons: int = DEFAULT_OFFLOAD_REASONS,
+                client: DmaClient | None = None) -> Kernel:
     """The kernel model migrating with copy path ``mode`` (copy_paths.COPY_PATHS) on
-    ``dev``; the DMA paths need a probed ``driver``, whose rings no folio may use."""
-    path = make_copy_path(mode, dev, costs=costs, driver=driver, reasons=reasons)
+    ``dev``; the DMA paths need a probed ``driver``, whose rings no folio may use, and drive
+    it through ``client`` (default: a DmaClient of ``driver``)."""
+    path = make_copy_path(mode, dev, costs=costs, driver=driver, reasons=reasons,
+                          client=client)
     reserved = [driver.dma_region] if driver is not None else []
     return Kernel(dev, path, reserved=reserved, costs=costs, seed=seed)
 

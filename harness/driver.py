@@ -1,7 +1,8 @@
-"""The foliodma driver: rings, batched submit with one doorbell, completions, interrupts.
+"""The foliodma driver: rings, doorbells, completions, interrupts.
 
-Shaped like a Linux dmaengine driver for a descriptor-ring engine. The public API, by its
-dmaengine counterpart:
+Shaped like a Linux dmaengine driver for a descriptor-ring engine. Its clients (the copy
+paths' ``copy_paths.DmaClient``, the tests) use the public API only; by dmaengine
+counterpart:
 
 * ``prep_memcpy(dst, src, length, flags, callback, queue)`` -> ``Descriptor``
                     -- device_prep_dma_memcpy: a transaction, not yet handed to the driver;
@@ -9,11 +10,15 @@ dmaengine counterpart:
                     -- dmaengine_submit: queued in the driver, not yet visible to the engine;
 * ``await issue_pending()``
                     -- dma_async_issue_pending: the submitted descriptors go into the rings
-                       (as many as they have room for), then one doorbell (TAIL write) per
-                       queue;
-* ``await poll()``  -- the interrupt handler's work (also callable without an interrupt):
-                       acknowledge IRQ_STATUS, read HEAD, reap records, run callbacks, issue
-                       what waited for ring room;
+                       (as many as they have room for, ``room(queue)``), then one doorbell
+                       (TAIL write) per queue;
+* ``await wait_interrupt(timeout_cycles)``
+                    -- the interrupt: sleep on the engine's irq line (no register access
+                       meanwhile), then run the interrupt handler: acknowledge IRQ_STATUS,
+                       reap the queues that raised it (read HEAD and the records, run the
+                       callbacks), issue what waited for ring room;
+* ``await poll()``  -- the same work for every queue with descriptors in flight, interrupt
+                       or not (what a polling client calls);
 * ``await wait(cookie)`` -> ``Completion``
                     -- dma_sync_wait: issue pending work, then sleep on the interrupt (and
                        poll HEAD every ``WAIT_POLL_CYCLES``) until that transaction is done;
@@ -25,22 +30,22 @@ dmaengine counterpart:
                        reaching the engine).
 
 Each transaction ends exactly once: ``tx.result`` is its ``Completion`` and its callback
-runs with the transaction. Batch interface, built on the same ring writes and reaping:
+runs with the transaction. Around them:
 
 * ``probe()``       -- check ID / CONFIG, soft-reset, program the queues, enable IRQ + engine;
-* ``copy_batch()``  -- prep (write descriptors, zero completion records), issue_pending (one
-                       TAIL write per queue, or with ``prepare``: one per chunk of a growing
-                       schedule, so the engine copies while the rest is prepared), sleep on
-                       the interrupt, reap completion records, hand back one ``Completion``
-                       per request (the dmaengine callback's result);
 * ``reset()``       -- global SOFT_RESET (waits, in simulated cycles, for the engine to drain
-                       what is in flight) and reprogram; a ``copy_batch()`` running meanwhile
-                       raises ``EngineResetError``. A reset that does not complete (the engine
-                       cannot drain: a bus that never answers, a queue too slow to finish) or
-                       a device that stops answering makes the device *dead*: ``dead`` is set,
-                       ``DeviceDeadError`` is raised, and every later ``copy_batch()`` raises
-                       it at once. Requests in flight then may still be written by the engine
-                       at any time: their destinations must never be reused.
+                       what is in flight) and reprogram. Every transaction still in the
+                       driver then completes with status ``RESET`` (the engine finished or
+                       dropped it; no record says which). A reset that does not complete (the
+                       engine cannot drain: a bus that never answers, a queue too slow to
+                       finish) or a device that stops answering makes the device *dead*:
+                       ``dead`` is set, ``DeviceDeadError`` is raised, and ``prep_memcpy`` /
+                       ``issue_pending`` raise it from then on. Transactions in flight then
+                       never complete and may still be written by the engine at any time:
+                       their destinations must never be reused;
+* ``room(queue)``, ``outstanding()``, ``completion_budget(transactions)``: how many more
+  transactions a queue's ring takes now, how many are in the rings unreaped, how long a wait
+  for some transactions may take before it counts as a timeout.
 
 Records the driver cannot trust. A record the engine reports it could not write (queue
 STATUS.RECORD_ERROR, REC_FAULTS) or a record that is stale or foreign (status PENDING or
@@ -49,7 +54,8 @@ unknown, or another cookie) becomes a Completion with status ``RECORD_LOST`` or
 with that descriptor and its destination may be rewritten by the CPU. ``CORRUPT_RECORD``
 without an engine report is a protocol violation: it is also counted in ``protocol_errors``.
 A descriptor the engine could not read carries cookie 0 in its record (FETCH_ERROR, or
-ABORTED when the abort came before a good fetch): it is matched by its slot.
+ABORTED when the abort came before a good fetch): it is matched by its slot. A HEAD outside
+the ring or past TAIL raises ``ProtocolError`` from the call that read it.
 
 Ring discipline (see ``layout``): a queue's ring has 2**order slots; the driver fills slot
 TAIL and then writes TAIL (the doorbell); the engine completes slot HEAD, writes its record at
@@ -65,6 +71,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -131,38 +138,6 @@ class DmaStatus(enum.Enum):
     ERROR = "error"               #: reaped with any other status (``tx.result`` says which)
 
 
-#: Submission schedule of ``copy_batch(prepare=...)``: descriptors per doorbell of one queue,
-#: chunk by chunk (the last size repeats): the first doorbell after 8 descriptors, then 16,
-#: then 32 at a time. Chosen by measurement: batch_dma folio_copy of make sim's 512 x 4 KiB
-#: row (one queue, its memory and cost table, no jitter), CPU cycles per page on a 512-bit /
-#: 1024-bit engine: one chunk (all software first) 209.5 / 145.5; (8, 16, 32) 142.0 / 90.2;
-#: (8, 12, 18, 27, 32) 142.4 / 90.4; (4, 8, 16, 32, 64) 143.0 / 91.9; (8, 12, 18, 27, 40,
-#: 60) 142.6 / 91.4; (8, 12, 16, 24) - / 91.5; (8, 16, 32, 64, 128) 144.8 / 98.5; (8, 12, ..,
-#: 90, 128) 142.6 / 100.0; (1, 2, 4, .., 128) 145.7; (16, 32, 64, 128) 145.3; (8, 16, ..,
-#: 256) 147.7. Why: software is 70 CPU cycles per descriptor + 200 per doorbell. At 512 bits
-#: the engine is slower (~131 per 4 KiB page), so what counts is a small first chunk (its
-#: software is all that precedes the engine) and chunks that grow no faster than the engine
-#: drains them (a long doubling run falls behind it: 70 x 2k + 200 > 131 x k); at 1024 bits
-#: (~67 per page) the driver is the bottleneck, and the last chunk's copy, which starts only
-#: after all software, is what a cap bounds: 32 x 67 ~ 2k cycles against 200 per doorbell.
-SUBMIT_CHUNKS = (8, 16, 32)
-
-
-def chunk_sizes(n: int, schedule, first: int = 0) -> list[int]:
-    """``n`` descriptors cut into chunks of ``schedule`` sizes, starting at its ``first``-th
-    entry (the last entry repeats; the final chunk takes what is left)."""
-    if not schedule or any(int(k) < 1 for k in schedule):
-        raise ValueError(f"chunk schedule {schedule!r}: sizes must be >= 1")
-    out = []
-    i = first
-    while n > 0:
-        k = min(n, int(schedule[min(i, len(schedule) - 1)]))
-        out.append(k)
-        n -= k
-        i += 1
-    return out
-
-
 def default_dma_region(node_bytes: int, nr_queues: int, ring_order: int) -> tuple[int, int]:
     """[lo, hi) of the default ring + completion region: the top of node 0, 4 KiB aligned.
 
@@ -176,16 +151,6 @@ def default_dma_region(node_bytes: int, nr_queues: int, ring_order: int) -> tupl
 
 
 # ---------------------------------------------------------------------------- data types
-@dataclass
-class CopyRequest:
-    """Copy ``length`` bytes from ``src`` to ``dst``; ``cookie`` None: the driver picks one."""
-
-    src: int
-    dst: int
-    length: int
-    cookie: int | None = None
-
-
 @dataclass(frozen=True)
 class Completion:
     """The engine's completion record for one request, as the driver hands it back."""
@@ -218,24 +183,15 @@ class ProtocolError(DriverError):
 
 
 class DmaTimeoutError(DriverError):
-    """A batch did not complete within its budget of simulated cycles."""
+    """Transactions did not complete within their budget of simulated cycles."""
 
 
 class DeviceDeadError(DriverError):
     """The engine could not be stopped or stopped answering: no further offload on it.
 
     Raised by the ``reset()`` that found out (chained to the cause) and by every later
-    ``copy_batch()``. Destinations of requests in flight at that moment may still be
-    written by the engine: the caller must quarantine them."""
-
-
-class EngineResetError(DriverError):
-    """``reset()`` ran while this ``copy_batch()`` was waiting: its requests' results are lost.
-
-    Requests the engine had already started were finished by the drain before the reset
-    (their destinations hold the source); the others never started (destinations untouched);
-    no record tells which: the caller must treat every request of the batch as not done.
-    """
+    ``prep_memcpy()`` / ``issue_pending()``. Destinations of transactions in flight at that
+    moment may still be written by the engine: the caller must quarantine them."""
 
 
 @dataclass(eq=False)
@@ -269,10 +225,18 @@ class Descriptor:
 
 @dataclass
 class Inflight:
-    index: int      #: position of the request in the caller's batch
-    cookie: int
-    length: int = 0  #: bytes (bounds the drain time of a soft reset)
-    tx: Descriptor | None = None   #: the transaction, for descriptors of the public API
+    """A descriptor in a ring slot: its transaction (and its cookie and length: what the
+    record must carry, and what bounds the drain time of a soft reset)."""
+
+    tx: Descriptor
+
+    @property
+    def cookie(self) -> int:
+        return self.tx.submitted_cookie
+
+    @property
+    def length(self) -> int:
+        return self.tx.length
 
 
 class Queue:
@@ -322,8 +286,9 @@ class Driver:
     ``ring_base`` / ``comp_base``: where queue 0's ring / completion area start (queue q's
     follow at + q * 32 * 2**ring_order); default: ``default_dma_region`` of node 0.
     ``irq_count`` / ``irq_timeout``: the queues' coalescing registers (0: off).
-    ``timeout_cycles``: budget per ``copy_batch`` in fabric cycles; None: 100000 + 1000 per
-    request + 8 cycles per bus beat of data.
+    ``timeout_cycles``: how long a wait for transactions may take, in fabric cycles
+    (``completion_budget``: ``wait``, ``terminate_all``, a client's batch); None: 100000 +
+    1000 per transaction + 8 cycles per bus beat of their data.
     ``reset_timeout_cycles``: how long ``reset()`` waits for SOFT_RESET to self-clear (the
     engine first finishes what it has started); None: 100000 + 8 cycles per bus beat of the
     requests in flight.
@@ -331,11 +296,6 @@ class Driver:
 
     #: longest pause between two polls of SOFT_RESET, in fabric cycles
     RESET_POLL_MAX = 1024
-    #: longest uninterrupted wait for the interrupt inside ``copy_batch``: a ``reset()`` from
-    #: another task is noticed within this many cycles
-    IRQ_WAIT_SLICE = 20_000
-    #: chunk schedule of ``copy_batch(prepare=...)`` (see SUBMIT_CHUNKS)
-    submit_chunks = SUBMIT_CHUNKS
     #: longest sleep of ``wait()`` / ``terminate_all()`` on the interrupt before they poll
     #: HEAD anyway (a transaction without DMA_PREP_INTERRUPT raises no interrupt)
     WAIT_POLL_CYCLES = 2_000
@@ -353,7 +313,7 @@ class Driver:
         self.irq_timeout = irq_timeout
         self.timeout_cycles = timeout_cycles
         self.reset_timeout_cycles = reset_timeout_cycles
-        self._epoch = 0     #: bumped by every reset(); a copy_batch() of an older epoch is void
+        self._epoch = 0     #: bumped by every reset(): work begun before it is void
         area = ring_size(ring_order) * DESC_BYTES
         if ring_base is None:
             lo, _ = default_dma_region(dev.node_bytes, nr_queues, ring_order)
@@ -374,7 +334,8 @@ class Driver:
         self.protocol_errors = 0    #: records that were stale or foreign, unreported
         self._next_cookie = 1
         self._txs: dict[int, Descriptor] = {}   #: submitted transactions not completed, by cookie
-        self._known: dict[int, Descriptor] = {}  #: every submitted transaction, by cookie
+        #: submitted transactions, by cookie, while anyone holds them (tx_status, wait)
+        self._known: weakref.WeakValueDictionary[int, Descriptor] = weakref.WeakValueDictionary()
 
     # ------------------------------------------------------------------ probe / reset
     async def probe(self) -> None:
@@ -406,15 +367,16 @@ class Driver:
         written, HEAD advanced), then resets itself and clears SOFT_RESET; descriptors not
         started are dropped without a record. That drain can take as long as the largest
         descriptor in flight, so SOFT_RESET is polled by simulated time (within
-        ``reset_timeout_cycles``), not by a number of reads. A ``copy_batch()`` waiting in
-        another task raises ``EngineResetError``.
+        ``reset_timeout_cycles``), not by a number of reads. Every transaction still in the
+        driver (issued or not) then completes with status ``RESET``; a submission or a reap
+        running in another task at that moment abandons its work.
         """
-        self._epoch += 1            # before any await: a concurrent copy_batch stops here
+        self._epoch += 1            # before any await: concurrent driver work stops here
         if self.dead:
             raise DeviceDeadError("reset() of a dead device")
         try:
             await self._soft_reset()
-            self._epoch += 1        # and one reset()'s epoch never matches a batch's
+            self._epoch += 1        # and work begun during this reset() is void too
             await self._program()
         except (DmaTimeoutError, DeviceError) as e:
             self.dead = True
@@ -455,7 +417,7 @@ class Driver:
             await dev.mem_write(q.comp_base, zeros)
             head = await dev.read_reg(q.reg("HEAD")) & (q.size - 1)
             q.head = q.tail = head
-            lost = [i.tx for i in q.inflight.values() if i.tx is not None] + list(q.submitted)
+            lost = [i.tx for i in q.inflight.values()] + list(q.submitted)
             q.inflight.clear()
             q.submitted.clear()
             for tx in lost:     # the reset dropped them: no record will ever say how far
@@ -468,221 +430,26 @@ class Driver:
             await dev.write_reg(q.reg("CONTROL"), layout.QCTRL_ENABLE)
         await dev.write_reg(layout.global_reg("CONTROL"), layout.CTRL_ENABLE)
 
-    # ------------------------------------------------------------------ copy
-    def _batch_timeout(self, requests) -> int:
+    # ------------------------------------------------------------------ budgets, room
+    def completion_budget(self, transactions) -> int:
+        """Fabric cycles a wait for ``transactions`` (anything with a ``length``) may take
+        before it counts as a timeout: ``timeout_cycles`` if set, else 100000 + 1000 per
+        transaction + 8 per bus beat of their data."""
         if self.timeout_cycles is not None:
             return self.timeout_cycles
-        beats = sum(r.length for r in requests) // self.bus_bytes
-        return 100_000 + 1000 * len(requests) + 8 * beats
+        beats = sum(t.length for t in transactions) // self.bus_bytes
+        return 100_000 + 1000 * len(transactions) + 8 * beats
 
-    async def copy_batch(self, requests: list[CopyRequest], prepare=None,
-                         chunks=None) -> list[Completion]:
-        """Copy every request; return their Completions in request order.
-
-        The batch is split over the queues in contiguous shares. Each submission round fills
-        what a queue's ring has free of its share (one round when the share fits, more as
-        slots free up otherwise); the IRQ flag goes on the round's last descriptor, plus one
-        halfway through it when more is left (the refill point: the driver wakes while the
-        engine still has work).
-
-        ``prepare``: optional ``async prepare(k)``, the caller's software for the next chunk
-        of ``k`` descriptors (dma_map + descriptor preparation, and the doorbell that follows
-        it), awaited before the chunk is written. With it, a round is submitted in chunks of
-        the ``chunks`` schedule (default ``submit_chunks``; the schedule carries on across
-        rounds) with one doorbell each, queues taken round-robin chunk by chunk, so the
-        engine starts after the first chunk and copies while the rest is prepared
-        (dmaengine: prep + submit per descriptor, issue_pending per chunk). The driver never
-        waits for the engine between chunks. Without ``prepare`` or ``chunks``: one chunk,
-        i.e. one doorbell per queue per round.
-
-        Errors come back as Completion.status (records that cannot be trusted included),
-        never as exceptions; exceptions mean HEAD broke the ring protocol (ProtocolError),
-        time ran out (DmaTimeoutError), ``reset()`` ran meanwhile (EngineResetError), the
-        device is dead (DeviceDeadError) or stopped answering (device.DeviceError). After
-        any of them the caller must ``reset()`` before trusting a destination again.
-        """
-        if not self.probed:
-            raise DriverError("copy_batch before probe()")
-        if self.dead:
-            raise DeviceDeadError("copy_batch on a dead device")
-        n = len(requests)
-        if n == 0:
-            return []
-        cookies = []
-        for r in requests:
-            if not (0 <= r.src <= _U64 and 0 <= r.dst <= _U64 and 0 <= r.length <= _U32):
-                raise ValueError(f"{r} does not fit the descriptor fields")
-            if r.cookie is None:
-                cookies.append(self._next_cookie)
-                self._next_cookie = (self._next_cookie % _U64) + 1
-            else:
-                if not 0 <= r.cookie <= _U64:
-                    raise ValueError(f"cookie {r.cookie} does not fit 64 bits")
-                cookies.append(r.cookie)
-        schedule = chunks if chunks is not None else (
-            self.submit_chunks if prepare is not None else None)
-        if schedule is not None:
-            chunk_sizes(1, schedule)                # validates it
-
-        epoch = self._epoch
-        nq = min(self.nr_queues, n)
-        per = -(-n // nq)
-        backlog = [deque(range(i * per, min(n, (i + 1) * per))) for i in range(nq)]
-        rung = [0] * nq                              # chunks submitted so far, per queue
-        results: list[Completion | None] = [None] * n
-        remaining = n
-        deadline = self.dev.now() + self._batch_timeout(requests)
-
-        while remaining:
-            plans = []
-            for qi, todo in enumerate(backlog):
-                if todo:
-                    plan = self._plan_round(self.queues[qi], todo, schedule, rung[qi])
-                    rung[qi] += len(plan)
-                    plans.append((self.queues[qi], plan))
-            for j in range(max((len(p) for _, p in plans), default=0)):
-                for q, plan in plans:                # round-robin over queues, chunk by chunk
-                    if j < len(plan):
-                        taken, irq_at = plan[j]
-                        self._check_epoch(epoch, remaining, n)
-                        if prepare is not None:
-                            await prepare(len(taken))
-                            self._check_epoch(epoch, remaining, n)
-                        await self._write_and_ring(q, taken, irq_at, requests, cookies, epoch)
-            while True:
-                self._check_epoch(epoch, remaining, n)
-                left = deadline - self.dev.now()
-                if left <= 0:
-                    raise DmaTimeoutError(await self._stuck_report(remaining, n))
-                if await self.dev.wait_irq(timeout_cycles=min(left, self.IRQ_WAIT_SLICE)):
-                    break
-            self._check_epoch(epoch, remaining, n)
-            status_reg = layout.global_reg("IRQ_STATUS")
-            pending = await self.dev.read_reg(status_reg)
-            if pending:
-                self._check_epoch(epoch, remaining, n)
-                await self.dev.write_reg(status_reg, pending)  # ack before reading HEAD
-            for qi in range(self.nr_queues):
-                if pending >> qi & 1:
-                    remaining -= await self._reap(self.queues[qi], results, epoch, n, remaining)
-        return results  # type: ignore[return-value]
+    def room(self, queue: int) -> int:
+        """How many more transactions ``queue``'s ring takes now: ``issue_pending`` hands up
+        to this many submitted ones to the engine at once (the rest wait in the driver until
+        a reap frees slots)."""
+        q = self.queues[queue]
+        return max(0, q.free - len(q.submitted))
 
     def outstanding(self) -> int:
-        """Descriptors written to the rings and not reaped yet (0 between batches)."""
+        """Descriptors written to the rings and not reaped yet (0 when all is reaped)."""
         return sum(len(q.inflight) for q in self.queues)
-
-    def _check_epoch(self, epoch: int, remaining: int, n: int) -> None:
-        if epoch != self._epoch:
-            raise EngineResetError(
-                f"engine reset during copy_batch: {remaining} of {n} requests have no"
-                " completion (each destination holds either its source or its old contents)")
-
-    @staticmethod
-    def _plan_round(q: Queue, todo: deque, schedule, first_chunk: int = 0) -> list:
-        """Take as many requests off ``todo`` as ``q`` has free slots; -> their chunks as
-        [(request indices, positions in the chunk that get the IRQ flag)]: one chunk
-        (``schedule`` None) or chunk_sizes(k, schedule, first_chunk)."""
-        k = min(q.free, len(todo))
-        if k == 0:
-            return []
-        irq_at = {k - 1}
-        if len(todo) > k and k >= 2:
-            irq_at.add((k - 1) // 2)  # refill point: wake while the engine still has work
-        taken = [todo.popleft() for _ in range(k)]
-        plan = []
-        pos = 0
-        for size in ([k] if schedule is None else chunk_sizes(k, schedule, first_chunk)):
-            plan.append((taken[pos:pos + size],
-                         {i - pos for i in irq_at if pos <= i < pos + size}))
-            pos += size
-        return plan
-
-    async def _write_and_ring(self, q: Queue, taken: list[int], irq_at: set[int], requests,
-                              cookies, epoch: int | None = None, txs=None) -> None:
-        """Write the descriptors of requests ``taken`` into slots TAIL.. of ``q`` (IRQ flag
-        on positions ``irq_at``), zero their records, then ring the doorbell once."""
-        k = len(taken)
-        pos = 0
-        slots: list[int] = []
-        for start, count in q.spans(q.tail, k):
-            slots += range(start, start + count)
-            entries = []
-            for j in range(count):
-                i = taken[pos + j]
-                r = requests[i]
-                flags = layout.DESC_FLAG_IRQ if pos + j in irq_at else 0
-                entries.append((r.src, r.dst, r.length, flags, cookies[i]))
-                q.inflight[start + j] = Inflight(i, cookies[i], r.length,
-                                                 txs[i] if txs is not None else None)
-            await self.dev.mem_write(q.desc_addr(start),
-                                     layout.pack_descriptors(entries).view(np.uint8))
-            await self.dev.mem_write(q.comp_addr(start), np.zeros(count * COMP_BYTES, np.uint8))
-            pos += count
-        if epoch is not None and epoch != self._epoch:   # reset() meanwhile: no doorbell now
-            for slot in slots:                           # and these were never handed over
-                q.inflight.pop(slot, None)
-            raise EngineResetError("engine reset during copy_batch (before a doorbell)")
-        q.tail = ring_advance(q.tail, k, q.order)
-        await self.dev.write_reg(q.reg("TAIL"), q.tail)  # issue_pending
-
-    async def _reap(self, q: Queue, results: list | None, epoch: int | None = None, n_batch: int = 0,
-                    remaining: int = 0) -> int:
-        """Read HEAD and the records [old head, HEAD); return how many requests completed."""
-        head = await self.dev.read_reg(q.reg("HEAD"))
-        if epoch is not None:
-            self._check_epoch(epoch, remaining, n_batch)
-        if head >= q.size:
-            raise ProtocolError(f"queue {q.index}: HEAD {head} outside a ring of {q.size}")
-        n = ring_used(q.head, head, q.order)
-        if n > q.used:
-            raise ProtocolError(f"queue {q.index}: HEAD {head} passed TAIL {q.tail}"
-                                f" (driver head {q.head})")
-        if n == 0:
-            return 0
-        chunks = [await self.dev.mem_read(q.comp_addr(s), c * COMP_BYTES)
-                  for s, c in q.spans(q.head, n)]
-        if epoch is not None:
-            self._check_epoch(epoch, remaining, n_batch)
-        recs = np.concatenate(chunks).view(layout.COMPLETION)
-        record_error = None          # queue STATUS.RECORD_ERROR, read once if a record is bad
-        slot = q.head
-        for rec in recs:
-            infl = q.inflight.pop(slot)
-            status = int(rec["status"])
-            cookie = int(rec["cookie"])
-            # a descriptor the engine could not read (FETCH_ERROR, or ABORTED before it could)
-            # carries cookie 0: it is matched by its slot
-            unread = cookie == 0 and status in (layout.STATUS_FETCH_ERROR, layout.STATUS_ABORTED)
-            if (status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES
-                    or (cookie != infl.cookie and not unread)):
-                comp = None
-                if record_error is None:
-                    qstatus = await self.dev.read_reg(q.reg("STATUS"))
-                    if epoch is not None:           # a reset meanwhile cleared STATUS
-                        self._check_epoch(epoch, remaining, n_batch)
-                    record_error = bool(qstatus & layout.QSTATUS_RECORD_ERROR)
-                if record_error:
-                    name = "RECORD_LOST"
-                else:
-                    name = "CORRUPT_RECORD"
-                    self.protocol_errors += 1
-                    log.warning("queue %d slot %d: HEAD passed it but its record has status %d"
-                                " cookie %#x (submitted %#x), and the engine reports no record"
-                                " fault", q.index, slot, status, cookie, infl.cookie)
-                comp = Completion(infl.cookie, name, 0, q.comp_addr(slot))
-            else:
-                comp = Completion(infl.cookie, layout.STATUS_NAMES[status],
-                                  int(rec["bytes_completed"]), int(rec["fault_addr"]))
-            if infl.tx is not None:
-                self._finish(infl.tx, comp)
-            elif results is not None:
-                results[infl.index] = comp
-            else:
-                log.warning("queue %d slot %d: a copy_batch() descriptor reaped outside its"
-                            " batch (cookie %#x, %s)", q.index, slot, infl.cookie, comp.status)
-            slot = ring_advance(slot, 1, q.order)
-        q.head = head
-        return n
 
     # ------------------------------------------------------------------ dmaengine API
     def prep_memcpy(self, dst: int, src: int, length: int, flags: int = 0,
@@ -691,9 +458,14 @@ class Driver:
         """A memcpy transaction of ``length`` bytes from ``src`` to ``dst`` on ``queue``
         (device_prep_dma_memcpy). ``flags``: 0 or DMA_PREP_INTERRUPT. ``cookie``: the one
         the descriptor carries (default: the driver picks one at ``submit``). Nothing is
-        written anywhere until ``issue_pending``. ValueError if a value does not fit the
+        written anywhere until ``issue_pending``. DriverError before ``probe()``,
+        DeviceDeadError on a dead device; ValueError if a value does not fit the
         descriptor's fields (the engine's own rules, e.g. alignment, are its to report:
         BAD_DESCRIPTOR)."""
+        if not self.probed:
+            raise DriverError("prep_memcpy before probe()")
+        if self.dead:
+            raise DeviceDeadError("prep_memcpy on a dead device")
         if not (0 <= src <= _U64 and 0 <= dst <= _U64 and 0 <= length <= _U32):
             raise ValueError(f"memcpy {src:#x} -> {dst:#x} ({length}) does not fit a descriptor")
         if flags & ~DMA_PREP_INTERRUPT:
@@ -724,40 +496,38 @@ class Driver:
     async def issue_pending(self) -> None:
         """Write the submitted transactions into their queues' rings, as many as each ring
         has free slots, and ring each queue's doorbell once (dma_async_issue_pending). What
-        does not fit stays submitted and goes out from a later ``poll``."""
+        does not fit stays submitted and goes out after a later reap (``wait_interrupt``,
+        ``poll``)."""
         if not self.probed:
             raise DriverError("issue_pending before probe()")
         if self.dead:
             raise DeviceDeadError("issue_pending on a dead device")
         for q in self.queues:
             k = min(q.free, len(q.submitted))
-            if k == 0:
-                continue
-            txs = [q.submitted.popleft() for _ in range(k)]
-            irq_at = {i for i, tx in enumerate(txs) if tx.flags & DMA_PREP_INTERRUPT}
-            await self._write_and_ring(q, list(range(k)), irq_at, txs,
-                                       [tx.cookie for tx in txs], txs=txs)
+            if k:
+                await self._write_and_ring(q, [q.submitted.popleft() for _ in range(k)])
+
+    async def wait_interrupt(self, timeout_cycles: int) -> bool:
+        """Sleep on the engine's interrupt line for at most ``timeout_cycles`` fabric cycles
+        (no register access meanwhile); if it fired, run the interrupt handler: acknowledge
+        IRQ_STATUS, reap the queues whose bit was set (their transactions complete, the
+        callbacks run), then issue what waited for ring room. -> whether it fired."""
+        if not await self.dev.wait_irq(timeout_cycles=timeout_cycles):
+            return False
+        await self._service(interrupt=True)
+        return True
 
     async def poll(self) -> int:
-        """Reap every queue with descriptors in flight: acknowledge IRQ_STATUS, read HEAD,
-        complete the transactions whose records are final (callbacks run), then issue what
-        waited for ring room. -> how many transactions completed."""
-        status_reg = layout.global_reg("IRQ_STATUS")
-        pending = await self.dev.read_reg(status_reg)
-        if pending:
-            await self.dev.write_reg(status_reg, pending)    # ack before reading HEAD
-        before = len(self._txs)
-        for q in self.queues:
-            if q.inflight:
-                await self._reap(q, None)
-        if any(q.submitted for q in self.queues):
-            await self.issue_pending()
-        return before - len(self._txs)
+        """The interrupt handler's work for every queue with descriptors in flight, whether
+        it raised the interrupt or not: acknowledge IRQ_STATUS, read HEAD, complete the
+        transactions whose records are final (callbacks run), then issue what waited for
+        ring room. -> how many transactions completed."""
+        return await self._service(interrupt=False)
 
     def tx_status(self, cookie: int) -> DmaStatus:
         """Where transaction ``cookie`` stands, as last reaped (dmaengine_tx_status; no
         register access: ``poll`` brings it up to date). KeyError for a cookie never
-        submitted."""
+        submitted (or whose transaction nobody holds any more)."""
         tx = self._known[cookie]
         if not tx.done:
             return DmaStatus.IN_PROGRESS
@@ -766,15 +536,15 @@ class Driver:
     async def wait(self, cookie: int, timeout_cycles: int | None = None) -> Completion:
         """Issue pending work, then wait until transaction ``cookie`` completes
         (dma_sync_wait) -> its Completion. Sleeps on the interrupt and polls at least every
-        ``WAIT_POLL_CYCLES``. DmaTimeoutError after ``timeout_cycles`` (default: the batch
-        budget of that one transaction)."""
+        ``WAIT_POLL_CYCLES``. DmaTimeoutError after ``timeout_cycles`` (default: the
+        ``completion_budget`` of that one transaction)."""
         tx = self._known[cookie]                        # KeyError: never submitted
         if tx.result is not None:
             return tx.result
         if any(t is tx for t in self.queues[tx.queue].submitted):
             await self.issue_pending()
         budget = (timeout_cycles if timeout_cycles is not None
-                  else self._batch_timeout([tx]))
+                  else self.completion_budget([tx]))
         deadline = self.dev.now() + budget
         while tx.result is None:
             left = deadline - self.dev.now()
@@ -789,7 +559,8 @@ class Driver:
         without reaching the engine; every queue with descriptors in flight gets
         CONTROL.ABORT (its ENABLE / PAUSE kept), started descriptors finish normally, the
         rest complete ABORTED; all of them are reaped before this returns. -> how many
-        transactions completed. DmaTimeoutError if the queues do not drain in time."""
+        transactions completed. DmaTimeoutError if the queues do not drain within
+        ``timeout_cycles`` (default: the ``completion_budget`` of what is in flight)."""
         done = 0
         for q in self.queues:
             while q.submitted:
@@ -802,7 +573,7 @@ class Driver:
             await self.dev.write_reg(q.reg("CONTROL"), ctrl | layout.QCTRL_ABORT)
         n = sum(len(q.inflight) for q in busy)
         budget = (timeout_cycles if timeout_cycles is not None else
-                  self._batch_timeout([i for q in busy for i in q.inflight.values()]))
+                  self.completion_budget([i for q in busy for i in q.inflight.values()]))
         deadline = self.dev.now() + budget
         while any(q.inflight for q in busy):
             left = deadline - self.dev.now()
@@ -813,6 +584,110 @@ class Driver:
             done += await self.poll()
         return done
 
+    # ------------------------------------------------------------------ internals
+    async def _write_and_ring(self, q: Queue, txs: list[Descriptor]) -> None:
+        """Write ``txs`` into slots TAIL.. of ``q`` (the IRQ flag where they asked for
+        DMA_PREP_INTERRUPT), zero their records, then ring the doorbell once. If reset() ran
+        meanwhile, no doorbell: those the reset did not complete complete RESET here."""
+        epoch = self._epoch
+        pos = 0
+        placed: list[tuple[int, Descriptor]] = []
+        for start, count in q.spans(q.tail, len(txs)):
+            entries = []
+            for j, tx in enumerate(txs[pos:pos + count]):
+                entries.append((tx.src, tx.dst, tx.length, tx.flags & DMA_PREP_INTERRUPT,
+                                tx.submitted_cookie))
+                q.inflight[start + j] = Inflight(tx)
+                placed.append((start + j, tx))
+            await self.dev.mem_write(q.desc_addr(start),
+                                     layout.pack_descriptors(entries).view(np.uint8))
+            await self.dev.mem_write(q.comp_addr(start), np.zeros(count * COMP_BYTES, np.uint8))
+            pos += count
+        if epoch != self._epoch:                   # never handed to the engine
+            for slot, tx in placed:
+                infl = q.inflight.get(slot)
+                if infl is not None and infl.tx is tx:
+                    del q.inflight[slot]
+                if not tx.done:
+                    self._finish(tx, Completion(tx.submitted_cookie, "RESET", 0, 0))
+            return
+        q.tail = ring_advance(q.tail, len(txs), q.order)
+        await self.dev.write_reg(q.reg("TAIL"), q.tail)  # the doorbell
+
+    async def _service(self, interrupt: bool) -> int:
+        """Acknowledge IRQ_STATUS, reap (``interrupt``: the queues whose bit is set; else
+        every queue with descriptors in flight), then issue what waited for ring room.
+        -> transactions completed. After a reset() meanwhile (another task), which has
+        completed everything in flight, nothing more is done."""
+        epoch = self._epoch
+        before = len(self._txs)
+        status_reg = layout.global_reg("IRQ_STATUS")
+        pending = await self.dev.read_reg(status_reg)
+        if pending and epoch == self._epoch:
+            await self.dev.write_reg(status_reg, pending)    # ack before reading HEAD
+        for q in self.queues:
+            if epoch != self._epoch:
+                break
+            if (pending >> q.index & 1) if interrupt else q.inflight:
+                await self._reap(q)
+        if epoch == self._epoch and any(q.submitted for q in self.queues):
+            await self.issue_pending()
+        return before - len(self._txs)
+
+    async def _reap(self, q: Queue) -> int:
+        """Read HEAD and the records [old head, HEAD); complete their transactions. -> how
+        many. A reset() meanwhile ends it (the reset completes the rest)."""
+        epoch = self._epoch
+        head = await self.dev.read_reg(q.reg("HEAD"))
+        if epoch != self._epoch:
+            return 0
+        if head >= q.size:
+            raise ProtocolError(f"queue {q.index}: HEAD {head} outside a ring of {q.size}")
+        n = ring_used(q.head, head, q.order)
+        if n > q.used:
+            raise ProtocolError(f"queue {q.index}: HEAD {head} passed TAIL {q.tail}"
+                                f" (driver head {q.head})")
+        if n == 0:
+            return 0
+        chunks = [await self.dev.mem_read(q.comp_addr(s), c * COMP_BYTES)
+                  for s, c in q.spans(q.head, n)]
+        if epoch != self._epoch:
+            return 0
+        recs = np.concatenate(chunks).view(layout.COMPLETION)
+        record_error = None          # queue STATUS.RECORD_ERROR, read once if a record is bad
+        slot = q.head
+        for done, rec in enumerate(recs):
+            infl = q.inflight.pop(slot)
+            status = int(rec["status"])
+            cookie = int(rec["cookie"])
+            # a descriptor the engine could not read (FETCH_ERROR, or ABORTED before it could)
+            # carries cookie 0: it is matched by its slot
+            unread = cookie == 0 and status in (layout.STATUS_FETCH_ERROR, layout.STATUS_ABORTED)
+            if (status == layout.STATUS_PENDING or status not in layout.STATUS_NAMES
+                    or (cookie != infl.cookie and not unread)):
+                if record_error is None:
+                    qstatus = await self.dev.read_reg(q.reg("STATUS"))
+                    if epoch != self._epoch:        # a reset meanwhile cleared STATUS
+                        self._finish(infl.tx, Completion(infl.cookie, "RESET", 0, 0))
+                        return done + 1
+                    record_error = bool(qstatus & layout.QSTATUS_RECORD_ERROR)
+                if record_error:
+                    name = "RECORD_LOST"
+                else:
+                    name = "CORRUPT_RECORD"
+                    self.protocol_errors += 1
+                    log.warning("queue %d slot %d: HEAD passed it but its record has status %d"
+                                " cookie %#x (submitted %#x), and the engine reports no record"
+                                " fault", q.index, slot, status, cookie, infl.cookie)
+                comp = Completion(infl.cookie, name, 0, q.comp_addr(slot))
+            else:
+                comp = Completion(infl.cookie, layout.STATUS_NAMES[status],
+                                  int(rec["bytes_completed"]), int(rec["fault_addr"]))
+            self._finish(infl.tx, comp)
+            slot = ring_advance(slot, 1, q.order)
+        q.head = head
+        return n
+
     def _finish(self, tx: Descriptor, comp: Completion) -> None:
         """``tx`` is over: record its result and status, run its callback."""
         tx.result = comp
@@ -821,7 +696,7 @@ class Driver:
             tx.callback(tx)
 
     async def _stuck_report(self, remaining: int, n: int) -> str:
-        lines = [f"{remaining} of {n} requests not completed at cycle {self.dev.now()}"]
+        lines = [f"{remaining} of {n} transactions not completed at cycle {self.dev.now()}"]
         for q in self.queues:
             head = await self.dev.read_reg(q.reg("HEAD"))
             st = await self.dev.read_reg(q.reg("STATUS"))

@@ -11,7 +11,8 @@ the file as ``{"error": ...}`` without figures.
 Job kinds (harness/jobspec.py):
 
 ``bench``     ``points`` (BenchPoint) on one engine build. Each point copies nr_folios folios
-              from node 1 to node 2 with one ``copy_batch`` (split over the queues), memory at
+              from node 1 to node 2 in one batch of the copy paths' DMA client
+              (``copy_paths.DmaClient``, split over the queues), memory at
               latency mem_latency (read and write, every node) and one line per cycle each
               way, and measures fabric cycles from the first doorbell (TAIL write) to the
               interrupt of the last completion, the engine's counters, and doorbell -> first
@@ -22,7 +23,7 @@ Job kinds (harness/jobspec.py):
               the whole move_pages() call's simulated time (move_pages_cycles).
 ``soak``      ``seeds``: the fault soak's cases (harness.soak) on the RTL, hard reset between.
 
-Python sleeps while the hardware works: the driver waits on the interrupt, the first-read
+Python sleeps while the hardware works: the client waits on the interrupt, the first-read
 probe waits on AR signal changes (a handful of events, no per-cycle polling).
 
 first_read_latency: for a batch with one doorbell, tb_top's latches (doorbell_cycle: the TAIL
@@ -40,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from . import layout, report, runner
-from .driver import CopyRequest, Driver
+from .copy_paths import CopyRequest, DmaClient
+from .driver import Driver
 from .jobspec import DEFAULT_LATENCY, BenchPoint, Job
 
 try:
@@ -64,8 +66,8 @@ def mem_bandwidth(bus_bytes: int) -> int:
 # =================================================================== timing the engine
 @dataclass
 class Interval:
-    doorbell: int        #: dev.now() just before the first TAIL write of a copy_batch
-    done: int            #: dev.now() when the interrupt of its last completion woke the driver
+    doorbell: int        #: dev.now() just before the first TAIL write of a batch
+    done: int            #: dev.now() when the interrupt of its last completion woke the client
 
     @property
     def cycles(self) -> int:
@@ -103,26 +105,33 @@ class Stopwatch:
 
 
 class TimedDriver(Driver):
-    """The driver, with every ``copy_batch`` timed doorbell -> last completion interrupt.
-
-    ``intervals`` collects one Interval per copy_batch (cleared by ``clear_intervals``)."""
+    """The driver on a ``Stopwatch``: its doorbells and interrupt wake-ups are time-stamped
+    (``TimedClient`` turns them into one Interval per batch)."""
 
     def __init__(self, dev, *args, **kwargs):
         super().__init__(Stopwatch(dev), *args, **kwargs)
-        self.intervals: list[Interval] = []
 
-    def clear_intervals(self) -> None:
-        self.intervals = []
+
+class TimedClient(DmaClient):
+    """The copy paths' DMA client, with every batch timed from its first doorbell to the
+    interrupt of its last completion. ``driver`` must be a ``TimedDriver``.
+
+    ``intervals`` collects one Interval per batch that completed."""
+
+    def __init__(self, driver: TimedDriver, **kwargs):
+        super().__init__(driver, **kwargs)
+        self.intervals: list[Interval] = []
 
     @property
     def engine_cycles(self) -> int:
         return sum(i.cycles for i in self.intervals)
 
-    async def copy_batch(self, requests, **kwargs):
-        self.dev.start()
-        completions = await super().copy_batch(requests, **kwargs)
-        if self.dev.doorbell is not None and self.dev.last_irq is not None:
-            self.intervals.append(Interval(self.dev.doorbell, self.dev.last_irq))
+    async def copy_batch(self, requests, prepare=None):
+        watch = self.driver.dev
+        watch.start()
+        completions = await super().copy_batch(requests, prepare)
+        if watch.doorbell is not None and watch.last_irq is not None:
+            self.intervals.append(Interval(watch.doorbell, watch.last_irq))
         return completions
 
 
@@ -253,9 +262,9 @@ async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int)
     before = await read_counters(dev)
     probe: dict = {}
     watcher = cocotb.start_soon(first_data_read(dut, dev, src_lo, src_lo + total, probe))
-    drv.clear_intervals()
+    client = TimedClient(drv)
     cpu0 = time.process_time()      # this process runs the simulator and Python both
-    comps = await drv.copy_batch(requests)
+    comps = await client.copy_batch(requests)
     cpu_copy = time.process_time() - cpu0
     if not watcher.done():
         watcher.cancel()
@@ -268,7 +277,7 @@ async def bench_point(dut, dev, drv: TimedDriver, p: BenchPoint, bus_bytes: int)
         i, c = bad[0]
         raise AssertionError(f"{len(bad)} of {n} copies failed; first: request {i}: {c}")
     validated = await compare_big(dev, dst_lo, data)
-    (iv,) = drv.intervals
+    (iv,) = client.intervals
     first = probe.get("cycle")
     probe_latency = None if first is None else first - iv.doorbell
     first_read = probe_latency
@@ -338,8 +347,9 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     from .mm import PAGE_SHIFT, PAGE_SIZE, MigrateStats
 
     order = (folio_bytes // PAGE_SIZE).bit_length() - 1
+    client = TimedClient(drv)
     kernel = make_kernel(WarpDevice(dev, drv) if warp else dev, mode, driver=drv,
-                         costs=costs, seed=seed)
+                         costs=costs, seed=seed, client=client)
     mm = kernel.mm_alloc("bench")
     base = 1 << 32                       # a user virtual address, 2 MiB aligned
     nr_pages = nr_folios << order
@@ -347,7 +357,6 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     snaps = await validate.snapshot(kernel, folios)
     pages = [base + (i << (order + PAGE_SHIFT)) for i in range(nr_folios)]
     stats = MigrateStats()
-    drv.clear_intervals()
     t_wall = time.monotonic()
     t_syscall = kernel.dev.now()
     status = await kernel.move_pages(mm, pages, [0] * nr_folios, stats)
@@ -355,7 +364,7 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
     wall = time.monotonic() - t_wall
     check = await validate.verify_migration(kernel, snaps, stats)
     per_page = stats.per_page(costs)
-    engine = drv.engine_cycles if drv.intervals else None
+    engine = client.engine_cycles if client.intervals else None
     return {
         "migrate_pages_cycles_per_page": per_page["migrate_pages"],
         "folio_copy_cycles_per_page": per_page["folio_copy"],
@@ -366,7 +375,7 @@ async def migrate_once(dev, drv: TimedDriver, mode: str, folio_bytes: int, nr_fo
         "migrate_cycles": stats.migrate_cycles,
         "move_pages_cycles": move_pages_cycles,            # fabric cycles, syscall entry..exit
         "engine_cycles": engine,                           # doorbell -> last irq, summed
-        "nr_doorbell_batches": len(drv.intervals),
+        "nr_doorbell_batches": len(client.intervals),
         "nr_succeeded": check.nr_migrated,
         "nr_failed": check.nr_stayed,
         "nr_failed_status": sum(1 for s in status if s < 0),

@@ -99,7 +99,8 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 
 if cocotb is not None:
     from harness.assemble import bring_up
-    from harness.driver import DMA_PREP_INTERRUPT, Completion, CopyRequest, Driver, ring_advance
+    from harness.copy_paths import CopyRequest, DmaClient
+    from harness.driver import DMA_PREP_INTERRUPT, Completion, Driver, ring_advance
     from harness.golden import ModelDevice
 
     def up(x: int, a: int = PAGE) -> int:
@@ -257,8 +258,8 @@ if cocotb is not None:
                           f"{rd.ring}, stalls {stalls}")
             t0 = dev.now()
             if rd.ring is None:
-                got = await drv.copy_batch(rd.requests)
-                want = await mdrv.copy_batch(rd.requests)
+                got = await DmaClient(drv).copy_batch(rd.requests)
+                want = await DmaClient(mdrv).copy_batch(rd.requests)
             else:
                 cookie0 = 0xD1FF_0000 + (rnd << 8)
                 got = await submit_raw(dev, q, rd.requests, cookie0)

@@ -1,20 +1,24 @@
-"""The driver on the golden ModelDevice: batches, wrap-around, queues, errors."""
+"""The driver on the golden ModelDevice: its dmaengine API, and batches of the copy paths'
+client (copy_paths.DmaClient) on it: wrap-around, queues, chunks, errors."""
 import asyncio
 
 import numpy as np
 import pytest
 
 from harness import layout
-from harness.driver import (
-    DMA_PREP_INTERRUPT,
+from harness.copy_paths import (
     SUBMIT_CHUNKS,
     CopyRequest,
+    DmaClient,
+    EngineResetError,
+    chunk_sizes,
+)
+from harness.driver import (
+    DMA_PREP_INTERRUPT,
     DmaStatus,
     DmaTimeoutError,
     Driver,
-    EngineResetError,
     ProbeError,
-    chunk_sizes,
 )
 from harness.golden import ModelDevice
 from harness.layout import burst_cuts, bursts, write_bursts
@@ -25,6 +29,11 @@ MEM = 16 << 20          # 4 nodes of 4 MiB
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def copy(drv, requests, prepare=None, chunks=SUBMIT_CHUNKS):
+    """One batch of the copy paths' DMA client on ``drv`` -> its Completions."""
+    return run(DmaClient(drv, chunks=chunks).copy_batch(requests, prepare))
 
 
 def make(nr_queues=1, ring_order=9, bus_bytes=64, **kw):
@@ -70,7 +79,7 @@ def test_single_copy():
     dev, drv = make()
     data = fill(dev, src_page(0), PAGE, 1)
     t0 = dev.now()
-    [c] = run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE, cookie=0x1234)]))
+    [c] = copy(drv, [CopyRequest(src_page(0), dst_page(0), PAGE, cookie=0x1234)])
     assert c.ok and c.status == "SUCCESS" and c.code == layout.STATUS_SUCCESS
     assert (c.cookie, c.bytes_completed, c.fault_addr) == (0x1234, PAGE, 0)
     assert np.array_equal(dev.mem[dst_page(0):dst_page(0) + PAGE], data)
@@ -84,14 +93,14 @@ def test_512_copies_wrap_small_ring():
     n = 512
     src = fill(dev, src_page(0), n * PAGE, 2)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(n)]
-    comps = run(drv.copy_batch(reqs))
+    comps = copy(drv, reqs)
     assert len(comps) == n and all(c.ok for c in comps)
     assert len({c.cookie for c in comps}) == n
     assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
     q = drv.queues[0]
     assert q.head == q.tail == n % 16 and not q.inflight
     # a second batch continues where the ring left off
-    comps = run(drv.copy_batch(reqs[:20]))
+    comps = copy(drv, reqs[:20])
     assert all(c.ok for c in comps)
 
 
@@ -108,7 +117,7 @@ def test_doorbell_count_and_irq_flags():
 
     dev._write = spy
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
-    assert all(c.ok for c in run(drv.copy_batch(reqs)))
+    assert all(c.ok for c in copy(drv, reqs))
     assert tails == [(layout.queue_reg(0, "TAIL"), 20), (layout.queue_reg(1, "TAIL"), 20)]
     for q in drv.queues:
         ring = dev.mem[q.ring_base:q.ring_base + 20 * 32].view(layout.DESCRIPTOR)
@@ -120,7 +129,7 @@ def test_multi_queue_split():
     n = 100
     src = fill(dev, src_page(0), n * PAGE, 3)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=1000 + i) for i in range(n)]
-    comps = run(drv.copy_batch(reqs))
+    comps = copy(drv, reqs)
     assert [c.cookie for c in comps] == [1000 + i for i in range(n)]
     assert all(c.ok for c in comps)
     assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
@@ -135,7 +144,7 @@ def test_bad_descriptor_writes_nothing():
     reqs = [CopyRequest(src_page(0) + 32, dst_page(0), PAGE),      # misaligned src
             CopyRequest(src_page(1), dst_page(1), 0),              # zero length
             CopyRequest(src_page(2), dst_page(2), PAGE + 8)]       # misaligned length
-    comps = run(drv.copy_batch(reqs))
+    comps = copy(drv, reqs)
     for c in comps:
         assert c.status == "BAD_DESCRIPTOR" and not c.ok
         assert (c.bytes_completed, c.fault_addr) == (0, 0)
@@ -157,7 +166,7 @@ def test_injected_fault(kind):
     ok_before = CopyRequest(src_page(8), dst_page(8), PAGE)
     faulty = CopyRequest(src, dst, length)
     ok_after = CopyRequest(src_page(9), dst_page(9), PAGE)
-    c0, c, c2 = run(drv.copy_batch([ok_before, faulty, ok_after]))
+    c0, c, c2 = copy(drv, [ok_before, faulty, ok_after])
     assert c0.ok and c2.ok                       # the queue continues after an error
     # reads are cut on the source's 4 KiB grid, writes on the destination's: src is page
     # aligned, dst 192 bytes into a page, so the write bursts straddle the read bursts
@@ -186,10 +195,10 @@ def test_injected_fault(kind):
 
 def test_decerr_beyond_memory():
     dev, drv = make()
-    [c] = run(drv.copy_batch([CopyRequest(MEM - PAGE, dst_page(0), 2 * PAGE)]))
+    [c] = copy(drv, [CopyRequest(MEM - PAGE, dst_page(0), 2 * PAGE)])
     assert c.status == "READ_ERROR"
     assert (c.bytes_completed, c.fault_addr) == (PAGE, MEM)
-    [c] = run(drv.copy_batch([CopyRequest(src_page(0), MEM - 64, 128)]))
+    [c] = copy(drv, [CopyRequest(src_page(0), MEM - 64, 128)])
     assert c.status == "WRITE_ERROR"
     assert (c.bytes_completed, c.fault_addr) == (64, MEM)
 
@@ -197,19 +206,23 @@ def test_decerr_beyond_memory():
 def test_coalescing_count_and_timeout():
     dev, drv = make(irq_count=4)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(10)]
-    assert all(c.ok for c in run(drv.copy_batch(reqs)))
+    assert all(c.ok for c in copy(drv, reqs))
     dev, drv = make(irq_timeout=500)
-    assert all(c.ok for c in run(drv.copy_batch(reqs)))
+    assert all(c.ok for c in copy(drv, reqs))
 
 
 def test_timeout_raises_not_hangs():
+    """A batch on a paused queue runs out of time: the client terminates it (terminate_all:
+    ABORT, everything reaped) and raises DmaTimeoutError."""
     dev, drv = make(timeout_cycles=5000)
     run(dev.write_reg(layout.queue_reg(0, "CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_PAUSE))
-    with pytest.raises(DmaTimeoutError, match="not completed"):
-        run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE)]))
+    t0 = dev.now()
+    with pytest.raises(DmaTimeoutError, match="not completed within 5000 cycles; terminate_all"):
+        copy(drv, [CopyRequest(src_page(0), dst_page(0), PAGE)])
+    assert dev.now() - t0 >= 5000 and drv.outstanding() == 0
     # after a reset the driver works again
     run(drv.reset())
-    assert run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE)]))[0].ok
+    assert copy(drv, [CopyRequest(src_page(0), dst_page(0), PAGE)])[0].ok
 
 
 def test_reset_that_cannot_drain_declares_the_device_dead():
@@ -234,7 +247,7 @@ def test_reset_that_cannot_drain_declares_the_device_dead():
     assert results == [CopyResult.DST_UNSAFE] * 3
     assert drv.dead and migrator.failures["DmaTimeoutError"] == 1
     with pytest.raises(DeviceDeadError):
-        run(drv.copy_batch([CopyRequest(src_page(5), dst_page(5), PAGE)]))
+        copy(drv, [CopyRequest(src_page(5), dst_page(5), PAGE)])
     # later batches: the CPU copies, into fresh destinations
     from harness.mm import MigrateReason
     more = run(path.folios_copy([F(dst_page(8))], [F(src_page(8))], MigrateReason.MR_SYSCALL))
@@ -276,7 +289,7 @@ def test_stale_record_is_corrupt_record_not_an_exception():
         orig(q, slot, cookie ^ 1, status, nbytes, fault_addr)
 
     dev._write_record = lying
-    (comp,) = run(drv.copy_batch([CopyRequest(src_page(0), dst_page(0), PAGE, cookie=10)]))
+    (comp,) = copy(drv, [CopyRequest(src_page(0), dst_page(0), PAGE, cookie=10)])
     assert comp.status == "CORRUPT_RECORD" and not comp.ok and comp.cookie == 10
     assert drv.protocol_errors == 1
 
@@ -339,7 +352,7 @@ def test_abort_lets_started_descriptors_finish():
     assert np.array_equal(dev.mem[dst_page(0) + size:dst_page(0) + 4 * size], before[size:])
     q = dev.queues[0]
     assert q.head == q.tail == 4 and q.error
-    assert all(c.ok for c in run(drv.copy_batch([CopyRequest(src_page(0), dst_page(64), PAGE)])))
+    assert all(c.ok for c in copy(drv, [CopyRequest(src_page(0), dst_page(64), PAGE)]))
 
 
 def test_soft_reset_drains_started_work():
@@ -388,7 +401,7 @@ def test_soft_reset_drains_started_work():
     run(dev.write_reg(ctrl, layout.CTRL_SOFT_RESET))
     assert run(dev.read_reg(ctrl)) == 0
     run(drv.reset())
-    assert run(drv.copy_batch([CopyRequest(src_page(0), dst_page(64), PAGE)]))[0].ok
+    assert copy(drv, [CopyRequest(src_page(0), dst_page(64), PAGE)])[0].ok
 
 
 def test_multi_queue_completions_interleave():
@@ -403,7 +416,7 @@ def test_multi_queue_completions_interleave():
 
     dev._complete = spy
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(8)]
-    comps = run(drv.copy_batch(reqs))
+    comps = copy(drv, reqs)
     assert all(c.ok for c in comps)
     assert seen[:4] == [0, 1, 0, 1]
 
@@ -473,7 +486,7 @@ def test_thp_copy_and_error_on_second_queue():
     dev.inject_fault("write", MEM // 2 + thp + 5 * PAGE, MEM // 2 + thp + 5 * PAGE + 64)
     good = CopyRequest(MEM // 4, MEM // 2, thp)
     bad = CopyRequest(MEM // 4, MEM // 2 + thp, thp)
-    c_good, c_bad = run(drv.copy_batch([good, bad]))
+    c_good, c_bad = copy(drv, [good, bad])
     assert c_good.ok and c_good.bytes_completed == thp
     assert np.array_equal(dev.mem[MEM // 2:MEM // 2 + thp], data)
     assert c_bad.status == "WRITE_ERROR"
@@ -572,11 +585,11 @@ def test_chunked_submission_completes_in_order():
     src = fill(dev, src_page(0), n * PAGE, 30)
     spy = Spy(dev)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=5000 + i) for i in range(n)]
-    comps = run(drv.copy_batch(reqs, prepare=spy.prepare))
+    comps = copy(drv, reqs, prepare=spy.prepare)
     assert [c.cookie for c in comps] == [5000 + i for i in range(n)]
     assert all(c.ok and c.bytes_completed == PAGE for c in comps)
     assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
-    sizes = chunk_sizes(n, drv.submit_chunks)
+    sizes = chunk_sizes(n, SUBMIT_CHUNKS)
     assert spy.sizes == sizes and sum(spy.sizes) == n and len(sizes) > 1
     assert spy.tails() == [(0, t) for t in np.cumsum(sizes).tolist()]
     kinds = [e[0] for e in spy.events]
@@ -600,7 +613,7 @@ def test_chunked_submission_multi_queue_round_robin():
     src = fill(dev, src_page(0), n * PAGE, 31)
     spy = Spy(dev)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=700 + i) for i in range(n)]
-    comps = run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(4, 8)))
+    comps = copy(drv, reqs, prepare=spy.prepare, chunks=(4, 8))
     assert [c.cookie for c in comps] == [700 + i for i in range(n)] and all(c.ok for c in comps)
     assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
     assert spy.sizes == [4, 4, 4, 8, 8, 8, 8, 8, 8]
@@ -621,7 +634,7 @@ def test_chunked_submission_ring_smaller_than_batch():
     src = fill(dev, src_page(0), n * PAGE, 32)
     spy = Spy(dev)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE, cookie=9000 + i) for i in range(n)]
-    comps = run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(4, 8)))
+    comps = copy(drv, reqs, prepare=spy.prepare, chunks=(4, 8))
     assert [c.cookie for c in comps] == [9000 + i for i in range(n)] and all(c.ok for c in comps)
     assert np.array_equal(dev.mem[dst_page(0):dst_page(n)], src)
     assert sum(spy.sizes) == n and max(spy.sizes) <= 8
@@ -651,9 +664,9 @@ def test_chunked_submission_reset_between_chunks_raises():
 
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(n)]
     with pytest.raises(EngineResetError):
-        run(drv.copy_batch(reqs, prepare=prepare, chunks=(8, 16)))
+        copy(drv, reqs, prepare=prepare, chunks=(8, 16))
     assert len(calls) == 2 and drv.outstanding() == 0
-    comps = run(drv.copy_batch(reqs[:20], prepare=Spy(dev).prepare))
+    comps = copy(drv, reqs[:20], prepare=Spy(dev).prepare)
     assert all(c.ok for c in comps)
 
 
@@ -675,11 +688,11 @@ def test_chunked_submission_reset_during_descriptor_write_raises():
         await dev.wait_cycles(10)
 
     dev.mem_write = resetting_write
-    with pytest.raises(EngineResetError, match="before a doorbell"):
-        run(drv.copy_batch(reqs, prepare=prepare, chunks=(8,)))
+    with pytest.raises(EngineResetError, match="reset under the batch"):
+        copy(drv, reqs, prepare=prepare, chunks=(8,))
     dev.mem_write = mem_write
     assert drv.outstanding() == 0
-    assert all(c.ok for c in run(drv.copy_batch(reqs[:4])))
+    assert all(c.ok for c in copy(drv, reqs[:4]))
 
 
 def test_chunked_submission_timeout_raises_not_hangs():
@@ -690,11 +703,11 @@ def test_chunked_submission_timeout_raises_not_hangs():
     spy = Spy(dev)
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
     with pytest.raises(DmaTimeoutError, match="not completed"):
-        run(drv.copy_batch(reqs, prepare=spy.prepare, chunks=(8, 16)))
+        copy(drv, reqs, prepare=spy.prepare, chunks=(8, 16))
     assert spy.sizes == [8, 16, 16]
+    assert drv.outstanding() == 0                    # terminated: aborted and reaped
     run(drv.reset())
-    assert drv.outstanding() == 0
-    assert all(c.ok for c in run(drv.copy_batch(reqs, prepare=Spy(dev).prepare)))
+    assert all(c.ok for c in copy(drv, reqs, prepare=Spy(dev).prepare))
 
 
 def test_chunked_submission_corrupt_record_still_detected():
@@ -706,7 +719,7 @@ def test_chunked_submission_corrupt_record_still_detected():
 
     dev._write_record = lying
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
-    comps = run(drv.copy_batch(reqs, prepare=Spy(dev).prepare, chunks=(8, 16)))
+    comps = copy(drv, reqs, prepare=Spy(dev).prepare, chunks=(8, 16))
     assert [i for i, c in enumerate(comps) if not c.ok] == [20]
     assert comps[20].status == "CORRUPT_RECORD" and drv.protocol_errors == 1
 
@@ -803,7 +816,7 @@ def test_overlapped_batch_time_on_the_model_with_and_without_warp():
     st, warp, drv, spy = _migrate_on_model(True, n)
     assert st.copy_cycles == plain.copy_cycles
     assert warp.skipped > 0 and warp.simulated > 0
-    chunks = chunk_sizes(n, drv.submit_chunks)
+    chunks = chunk_sizes(n, SUBMIT_CHUNKS)
     assert len(spy.tails()) == len(chunks)
     f = c.to_fabric
     dev = ModelDevice()
@@ -871,8 +884,8 @@ def test_model_beat_counters_count_every_beat_of_a_failed_descriptor():
     run(drv.probe())
     src, dst = 1 * dev.node_bytes, 2 * dev.node_bytes
     dev.inject_fault("read", src + 8192, src + 8256)
-    done = run(drv.copy_batch([CopyRequest(src, dst, 16384), CopyRequest(src, dst, 100),
-                               CopyRequest(src + 65536, dst + 65536, 4096)]))
+    done = copy(drv, [CopyRequest(src, dst, 16384), CopyRequest(src, dst, 100),
+                               CopyRequest(src + 65536, dst + 65536, 4096)])
     assert [c.status for c in done] == ["READ_ERROR", "BAD_DESCRIPTOR", "SUCCESS"]
     beats = (16384 + 4096) // dev.bus_bytes
     for name in ("RD_BEATS", "WR_BEATS"):
@@ -975,3 +988,88 @@ def test_dmaengine_api_rejects_what_a_descriptor_cannot_hold():
         drv.prep_memcpy(0, 0, 64, flags=0x2)
     with pytest.raises(ValueError):
         drv.prep_memcpy(0, 0, 64, queue=1)           # the driver has one queue
+
+
+def test_dmaengine_api_room_and_wait_interrupt():
+    """room(): what issue_pending hands to the engine at once; wait_interrupt(): sleeps on
+    the interrupt, then reaps the queues that raised it (callbacks run), not the others;
+    without an interrupt it returns False after its timeout."""
+    dev, drv = make(nr_queues=2, ring_order=2)        # 3 usable slots per queue
+    assert (drv.room(0), drv.room(1)) == (3, 3)
+    seen = []
+    txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE, callback=seen.append,
+                           flags=DMA_PREP_INTERRUPT if i == 3 else 0) for i in range(4)]
+    for tx in txs:
+        drv.submit(tx)
+    assert drv.room(0) == 0                           # 4 submitted for 3 slots
+    quiet = drv.prep_memcpy(dst_page(9), src_page(9), PAGE, queue=1)   # no interrupt asked
+    drv.submit(quiet)
+    assert drv.room(1) == 2
+    run(drv.issue_pending())
+    assert drv.outstanding() == 4 and drv.room(0) == 0   # one still waits in the driver
+    assert run(drv.wait_interrupt(100_000)) is False     # no descriptor raises it yet
+    assert seen == [] and drv.outstanding() == 4
+    run(drv.poll())                                      # reaps, issues the 4th
+    assert seen == txs[:3] and quiet.done and drv.outstanding() == 1
+    assert run(drv.wait_interrupt(100_000)) is True
+    assert seen == txs and all(tx.result.ok for tx in txs) and drv.room(0) == 3
+
+
+def test_reset_completes_transactions_reset_and_a_dead_device_refuses_new_ones():
+    from harness.driver import DeviceDeadError, DriverError
+    from harness.faults import Fault
+
+    dev, drv = make(reset_timeout_cycles=3000)
+    seen = []
+    txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE, callback=seen.append)
+           for i in range(3)]
+    for tx in txs[:2]:
+        drv.submit(tx)
+    run(drv.issue_pending())
+    drv.submit(txs[2])                                   # never issued
+    run(drv.reset())
+    assert [tx.result.status for tx in txs] == ["RESET"] * 3 and seen == txs
+    assert drv.outstanding() == 0 and drv.room(0) == drv.queues[0].size - 1
+    dev.inject_fault(Fault("read", src_page(4), src_page(4) + 64, resp="HANG", port="engine"))
+    hung = drv.prep_memcpy(dst_page(4), src_page(4), PAGE)
+    drv.submit(hung)
+    run(drv.issue_pending())
+    run(dev.wait_cycles(200))                            # started: the reset cannot drain it
+    with pytest.raises(DeviceDeadError):
+        run(drv.reset())
+    assert drv.dead and not hung.done                    # may still be written: never reuse
+    with pytest.raises(DeviceDeadError):
+        drv.prep_memcpy(dst_page(5), src_page(5), PAGE)
+    with pytest.raises(DriverError, match="before probe"):
+        Driver(ModelDevice(mem_bytes=MEM)).prep_memcpy(dst_page(0), src_page(0), PAGE)
+
+
+def test_reset_during_a_reap_completes_the_rest_reset():
+    """A reset() by another task while the interrupt handler reads STATUS for a record the
+    engine could not write: that transaction and the ones after it complete RESET (the
+    reset cleared STATUS: no CORRUPT_RECORD, no protocol error), the ones before keep their
+    SUCCESS, nothing is left in flight, and the driver works on."""
+    dev, drv = make()
+    q = drv.queues[0]
+    dev.inject_fault("write", q.comp_addr(2), q.comp_addr(2) + 32)   # records of slots 2, 3
+    read_reg = dev.read_reg
+    resets = []
+
+    async def resetting_read(offset):
+        if offset == q.reg("STATUS") and not resets:
+            resets.append(offset)
+            await drv.reset()
+        return await read_reg(offset)
+
+    dev.read_reg = resetting_read
+    txs = [drv.prep_memcpy(dst_page(i), src_page(i), PAGE,
+                           flags=DMA_PREP_INTERRUPT if i == 3 else 0) for i in range(4)]
+    for tx in txs:
+        drv.submit(tx)
+    run(drv.issue_pending())
+    assert run(drv.wait_interrupt(100_000))
+    assert resets and [tx.result.status for tx in txs] == ["SUCCESS"] * 2 + ["RESET"] * 2
+    assert drv.protocol_errors == 0 and drv.outstanding() == 0
+    dev.read_reg = read_reg
+    dev.clear_faults()
+    assert all(c.ok for c in copy(drv, [CopyRequest(src_page(8), dst_page(8), PAGE)]))

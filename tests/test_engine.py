@@ -40,7 +40,7 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
     cocotb = None
 
 if cocotb is not None:
-    from harness.driver import CopyRequest
+    from harness.copy_paths import CopyRequest, DmaClient
 
     @cocotb.test()
     async def copy_4k(dut):
@@ -48,7 +48,7 @@ if cocotb is not None:
         dev, drv = await bring_up(dut)
         regions = pages(1, 4096)
         await fill(dev, regions, seed=1)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert await check(dev, regions, comps, seed=1) == 4096
 
     @cocotb.test()
@@ -57,7 +57,7 @@ if cocotb is not None:
         dev, drv = await bring_up(dut)
         regions = pages(512, 4096, gap=0)
         await fill(dev, regions, seed=2)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert await check(dev, regions, comps, seed=2) == 512 * 4096
 
     @cocotb.test()
@@ -66,7 +66,7 @@ if cocotb is not None:
         dev, drv = await bring_up(dut)
         regions = [(1 * NODE + (2 << 20), 0 * NODE + (2 << 20), 2 << 20)]
         await fill(dev, regions, seed=3)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert await check(dev, regions, comps, seed=3) == 2 << 20
 
     @cocotb.test()
@@ -78,7 +78,7 @@ if cocotb is not None:
         regions = [(src, dst, rng.choice([a, 3 * a, 4096, 8192]))
                    for src, dst, _ in pages(37, 8192)]
         await fill(dev, regions, seed=4)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert await check(dev, regions, comps, seed=4) == sum(r[2] for r in regions)
 
     @cocotb.test()
@@ -92,7 +92,7 @@ if cocotb is not None:
                     0 * NODE + 0x20000 + i * 0x10000 + 4096 - a * (i % 5 + 1),
                     a * (1 + 17 * i)) for i in range(24)]
         await fill(dev, regions, seed=5)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert await check(dev, regions, comps, seed=5) == sum(r[2] for r in regions)
 
     @cocotb.test()
@@ -110,7 +110,7 @@ if cocotb is not None:
                    (base[6][0] + 64, base[6][1] + 64, 4096 - 64)]   # cache-line aligned only
         shown = [(s, d, min(max(n, 64), 8192)) for s, d, n in regions]   # what we can look at
         await fill(dev, shown, seed=6)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         codes = [c.code for c in comps]
         # 64-byte alignment is enough up to a 512-bit bus; a 1024-bit bus needs 128
         line_ok = layout.STATUS_SUCCESS if dev.bus_bytes <= 64 else layout.STATUS_BAD_DESCRIPTOR
@@ -139,7 +139,7 @@ if cocotb is not None:
         await fill(dev, regions, seed=8)
         for kind, lo, hi in faults:
             dev.inject_fault(kind, lo, hi)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         dev.clear_faults()
         assert comps[1].code == layout.STATUS_READ_ERROR
         assert comps[3].code == layout.STATUS_WRITE_ERROR

@@ -434,7 +434,8 @@ if cocotb is not None:
         """A HANG read fault on the engine port: the burst is accepted and never answered
         (the driver's batch times out, no R beat, the rest of the destination unwritten);
         hard_reset() clears it and keeps memory, and a fresh driver then copies correctly."""
-        from harness.driver import CopyRequest, DmaTimeoutError, Driver
+        from harness.copy_paths import CopyRequest, DmaClient
+        from harness.driver import DmaTimeoutError, Driver
         dev, drv = await tb_top_up(dut, timeout_cycles=20_000)
         src, dst, n = dev.node_bytes + 0x10000, 0x10000, 8192
         data = np.random.default_rng(21).integers(0, 256, n, dtype=np.uint8)
@@ -442,7 +443,7 @@ if cocotb is not None:
         await dev.mem_write(dst, np.full(n, 0xA5, np.uint8))
         dev.inject_fault(Fault("read", src + 4096, src + 4160, resp="HANG", port="engine"))
         with pytest.raises(DmaTimeoutError):
-            await drv.copy_batch([CopyRequest(src, dst, n)])
+            await DmaClient(drv).copy_batch([CopyRequest(src, dst, n)])
         assert dev.engine_busy(), "the engine is not waiting for the hung burst"
         rbeat = RisingEdge(dut.m_axi_rvalid)
         assert await First(rbeat, Timer(4000, "ns")) is not rbeat, "a hung read was answered"
@@ -453,7 +454,7 @@ if cocotb is not None:
         assert np.array_equal(await dev.mem_read(src, n), data), "hard_reset lost memory"
         drv = Driver(dev, nr_queues=1, ring_order=9)
         await drv.probe()
-        comps = await drv.copy_batch([CopyRequest(src, dst, n)])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(src, dst, n)])
         assert comps[0].ok, comps
         assert np.array_equal(await dev.mem_read(dst, n), data)
         assert dev.protocol_errors == 0
@@ -504,14 +505,14 @@ if cocotb is not None:
         """A CPU copy whose stores hit a CPU-port HANG raises DeviceHangError naming the
         copy within its budget; the engine port is not affected; after hard_reset() the
         CPU copy works again."""
+        from harness.copy_paths import CopyRequest, DmaClient
         from harness.device import DeviceHangError
-        from harness.driver import CopyRequest
         dev, drv = await tb_top_up(dut)
         src, dst, n = dev.node_bytes + 0x20000, 0x20000, 4096
         data = np.random.default_rng(22).integers(0, 256, n, dtype=np.uint8)
         await dev.mem_write(src, data)
         dev.inject_fault(Fault("write", dst + 1024, dst + 1088, resp="HANG", port="cpu"))
-        comps = await drv.copy_batch([CopyRequest(src, dst, n)])        # engine: unaffected
+        comps = await DmaClient(drv).copy_batch([CopyRequest(src, dst, n)])        # engine: unaffected
         assert comps[0].ok and np.array_equal(await dev.mem_read(dst, n), data)
         t0, budget = dev.now(), dev.cpu_copy_budget(n)
         with pytest.raises(DeviceHangError, match=rf"CPU copy of 0x1000 bytes {src:#x} -> {dst:#x}"):
@@ -541,7 +542,7 @@ if cocotb is not None:
         """RtlDevice.allow_writes: an engine copy whose destination, ring and completion
         pages are allowed counts no stray write; one into a page left out is counted with
         its address; allow_all_writes() stops counting."""
-        from harness.driver import CopyRequest
+        from harness.copy_paths import CopyRequest, DmaClient
         dev, drv = await tb_top_up(dut)
         q = drv.queues[0]
         src, dst, n = dev.node_bytes + 0x30000, 0x30000, 8192
@@ -550,16 +551,16 @@ if cocotb is not None:
         dev.allow_writes([(q.ring_base, q.ring_base + ring_bytes),
                           (q.comp_base, q.comp_base + ring_bytes), (dst, dst + n)])
         await dev.wait_cycles(2)
-        assert (await drv.copy_batch([CopyRequest(src, dst, n)]))[0].ok
+        assert (await DmaClient(drv).copy_batch([CopyRequest(src, dst, n)]))[0].ok
         assert dev.stray_writes == 0 and dev.first_stray_addr is None
-        comps = await drv.copy_batch([CopyRequest(src, dst + n, n)])   # 2 pages not allowed
+        comps = await DmaClient(drv).copy_batch([CopyRequest(src, dst + n, n)])   # 2 pages not allowed
         assert comps[0].ok
         assert dev.stray_writes == 2, dev.stray_writes          # two 4 KiB write bursts
         assert dev.first_stray_addr == dst + n
         dev.allow_all_writes()
         await dev.wait_cycles(2)
         assert dev.stray_writes == 0
-        assert (await drv.copy_batch([CopyRequest(src, dst + 2 * n, n)]))[0].ok
+        assert (await DmaClient(drv).copy_batch([CopyRequest(src, dst + 2 * n, n)]))[0].ok
         assert dev.stray_writes == 0 and dev.first_stray_addr is None
 
 

@@ -119,22 +119,24 @@ if cocotb is not None:
         """SOFT_RESET while a batch is on the engine: the driver reports it, the copy path
         copies that batch with the CPU, and every folio ends migrated with the right bytes;
         the next migration is offloaded again."""
+        from harness.copy_paths import DmaClient
+
         dev, drv = await bring_up(dut, latency=100)
-        k = make_kernel(dev, "batch_dma", driver=drv, seed=10)
-        mm, folios = await mixed_workload(k)
-        submit = drv.copy_batch
         resets = []
 
         async def reset_soon():
             await dev.wait_cycles(400)
             await drv.reset()
 
-        async def copy_batch_then_reset(requests, **kwargs):
-            if not resets:                         # only under the first batch
-                resets.append(cocotb.start_soon(reset_soon()))
-            return await submit(requests, **kwargs)
+        class ResetUnderTheFirstBatch(DmaClient):
+            async def copy_batch(self, requests, prepare=None):
+                if not resets:                     # another task resets the engine
+                    resets.append(cocotb.start_soon(reset_soon()))
+                return await super().copy_batch(requests, prepare)
 
-        drv.copy_batch = copy_batch_then_reset
+        k = make_kernel(dev, "batch_dma", driver=drv, seed=10,
+                        client=ResetUnderTheFirstBatch(drv))
+        mm, folios = await mixed_workload(k)
         status, stats, report = await migrate(k, mm, folios)
         await resets[0]
         assert status == [0] * len(folios), status
@@ -155,9 +157,10 @@ if cocotb is not None:
         while the engine is idle) or simulated; it is below the same batch submitted as one
         chunk (all software before the doorbell, the old serial way) and not below the
         engine's own bus time plus the software that cannot overlap (first chunk, irq)."""
+        from harness.copy_paths import SUBMIT_CHUNKS, chunk_sizes
         from harness.costs import DEFAULT_COSTS as c
-        from harness.driver import DMA_PREP_INTERRUPT, chunk_sizes
-        from harness.jobs import TimedDriver, WarpDevice
+        from harness.driver import DMA_PREP_INTERRUPT
+        from harness.jobs import TimedClient, TimedDriver, WarpDevice
 
         dev, drv = await bring_up(dut, latency=100, driver_cls=TimedDriver)
         # dma_busy is up by the time the doorbell's register write returns (the queue takes
@@ -172,17 +175,17 @@ if cocotb is not None:
         assert await drv.poll() == 1 and tx.result.ok      # acks IRQ_STATUS, reaps
         assert drv.outstanding() == 0
         n = 64
-        chunks = chunk_sizes(n, drv.submit_chunks)
+        chunks = chunk_sizes(n, SUBMIT_CHUNKS)
         assert len(chunks) > 1, chunks
         runs = {}
-        for name, warp, schedule in (("overlap", True, None), ("overlap_no_warp", False, None),
+        for name, warp, schedule in (("overlap", True, SUBMIT_CHUNKS),
+                                     ("overlap_no_warp", False, SUBMIT_CHUNKS),
                                      ("serial", True, (n,))):
-            drv.submit_chunks = schedule or type(drv).submit_chunks
             kdev = WarpDevice(dev, drv) if warp else dev
-            k = make_kernel(kdev, "batch_dma", driver=drv, seed=11)
+            k = make_kernel(kdev, "batch_dma", driver=drv, seed=11,
+                            client=TimedClient(drv, chunks=schedule))
             mm = k.mm_alloc(name)
             folios = await k.mmap(mm, VA, n, node=1)
-            drv.clear_intervals()
             status, stats, report = await migrate(k, mm, folios)
             assert status == [0] * n and report.nr_migrated == n, (name, status)
             assert report.bytes_validated == n * PAGE_SIZE
@@ -192,7 +195,6 @@ if cocotb is not None:
                           stats.copy_cycles, drv.dev.nr_doorbells,
                           f", warp skipped {kdev.skipped} simulated {kdev.simulated}"
                           if warp else "")
-        drv.submit_chunks = type(drv).submit_chunks
         overlap, doorbells, warped = runs["overlap"]
         assert doorbells == len(chunks) and runs["serial"][1] == 1
         assert warped.skipped > 0 and warped.simulated > 0

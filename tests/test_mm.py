@@ -1,8 +1,9 @@
 """Pure-Python unit tests of the mm model (harness/mm.py), its copy paths and cost table.
 
 A small fake Device (numpy memory, time advanced by wait_cycles, cpu_copy copies bytes) and a
-fake driver (copy_batch copies at once and can fail chosen source addresses) stand in for the
-simulation, so these run in well under a second each.
+fake driver (the dmaengine calls the copy paths' client makes; it copies at once and can fail
+chosen source addresses) stand in for the simulation, so these run in well under a second
+each.
 """
 from __future__ import annotations
 
@@ -74,32 +75,60 @@ class FakeCompletion:
         self.status = "SUCCESS" if ok else "READ_ERROR"
 
 
+class FakeTx:
+    """What prep_memcpy returns: the transaction, its result once it completed."""
+
+    def __init__(self, src, dst, length, callback):
+        self.src, self.dst, self.length, self.callback = src, dst, length, callback
+        self.result = None
+
+
 class FakeDriver:
-    """copy_batch() copies every request at once (10 cycles each); fails ``bad`` sources."""
+    """The driver's public dmaengine calls, as the copy paths' client uses them: what was
+    issued is copied when the client waits for the interrupt, every transaction at once
+    (10 cycles each); ``bad`` sources fail."""
 
     def __init__(self, dev, dma_region=None, nr_queues=1):
         self.dev = dev
         self.nr_queues = nr_queues
         self.dma_region = dma_region or (dev.node_bytes - (64 << 10), dev.node_bytes)
         self.bad: set[int] = set()
-        self.batches: list[int] = []       # requests per copy_batch call
-        self.on_copy = None                # hook(requests) called before copying
+        self.batches: list[int] = []       # transactions per interrupt (per batch here)
+        self.on_copy = None                # hook(transactions) called before copying
         self.dead = False
+        self.submitted: list[FakeTx] = []
+        self.issued: list[FakeTx] = []
 
-    async def copy_batch(self, requests, prepare=None):
-        if prepare is not None:            # one chunk: the whole batch, one doorbell
-            await prepare(len(requests))
+    def room(self, queue):
+        return 1 << 20
+
+    def completion_budget(self, transactions):
+        return 1 << 40
+
+    def prep_memcpy(self, dst, src, length, flags=0, callback=None, queue=0, cookie=None):
+        return FakeTx(src, dst, length, callback)
+
+    def submit(self, tx):
+        self.submitted.append(tx)
+        return len(self.submitted)
+
+    async def issue_pending(self):
+        self.issued += self.submitted
+        self.submitted = []
+
+    async def wait_interrupt(self, timeout_cycles):
+        batch, self.issued = self.issued, []
         if self.on_copy:
-            self.on_copy(requests)
-        self.batches.append(len(requests))
-        out = []
-        for r in requests:
+            self.on_copy(batch)
+        self.batches.append(len(batch))
+        for tx in batch:
             self.dev.t += 10
-            ok = not any(r.src <= b < r.src + r.length for b in self.bad)
+            ok = not any(tx.src <= b < tx.src + tx.length for b in self.bad)
             if ok:
-                self.dev.mem[r.dst:r.dst + r.length] = self.dev.mem[r.src:r.src + r.length]
-            out.append(FakeCompletion(ok))
-        return out
+                self.dev.mem[tx.dst:tx.dst + tx.length] = self.dev.mem[tx.src:tx.src + tx.length]
+            tx.result = FakeCompletion(ok)
+            tx.callback(tx)
+        return True
 
 
 def run(coro):

@@ -3,7 +3,8 @@ completion-record writes), HANG, timed arming and stray-write bookkeeping.
 
 Descriptors are submitted by hand (``submit``) so a test sees raw records: a FETCH_ERROR
 record's cookie is 0 and a failed record write leaves its slot as the driver left it,
-which ``Driver.copy_batch`` would (rightly) refuse as a protocol error.
+which the driver's reap would turn into completions of its own (matched by slot,
+RECORD_LOST).
 """
 import asyncio
 

@@ -8,10 +8,10 @@ the bottom build one simulation per queue count and run this module's cocotb tes
   descriptor in the middle of a multi-queue batch, ABORT of one queue among running ones.
 * 1-queue build: interrupt coalescing (IRQ_COUNT, IRQ_TIMEOUT, IRQ_ENABLE masking,
   IRQ_STATUS write-1-to-clear), PAUSE / resume, ABORT (running, paused, disabled queue),
-  and SOFT_RESET in the middle of a batch (by hand, and through Driver.reset() while
-  copy_batch() runs).
+  and SOFT_RESET in the middle of a batch (by hand, and through Driver.reset() while a
+  batch of the copy paths' client, copy_paths.DmaClient, runs).
 
-Control tests bypass Driver.copy_batch: they write descriptors and TAIL themselves
+Control tests bypass the driver: they write descriptors and TAIL themselves
 (``submit``), so they choose every flag, and keep the driver's ring indices in step, so
 the driver can be used again afterwards. Every test ends with the AXI checker clean.
 """
@@ -36,7 +36,8 @@ except ImportError:          # pragma: no cover - cocotb is a dependency
 if cocotb is not None:
     from engine_checks import GUARD, NODE, bring_up, check, fill, pages, pattern
 
-    from harness.driver import CopyRequest, EngineResetError, ring_advance
+    from harness.copy_paths import CopyRequest, DmaClient, EngineResetError
+    from harness.driver import ring_advance
 
     SUCCESS = layout.STATUS_SUCCESS
     ABORTED = layout.STATUS_ABORTED
@@ -118,7 +119,7 @@ if cocotb is not None:
         sizes = [4096, 8192, 64 * 3, 16384]
         regions = [(s, d, sizes[i % 4]) for i, (s, d, _) in enumerate(pages(32, 16384))]
         await fill(dev, regions, seed=11)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert all(c.ok for c in comps), [c.status for c in comps]
         await check(dev, regions, comps, seed=11)
         # Driver splits in contiguous chunks: queue q did requests [8q, 8q + 8)
@@ -151,7 +152,7 @@ if cocotb is not None:
         dev, drv = await bring_up(dut, latency=200)
         regions = [(s, d, 4096) for s, d, _ in pages(256, 4096, gap=0)]
         await fill(dev, regions, seed=17)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         assert all(c.ok for c in comps), [c.status for c in comps]
         await check(dev, regions, comps, seed=17)
         assert dev.protocol_errors == 0
@@ -222,7 +223,7 @@ if cocotb is not None:
         # and the driver still works (its ring indices were kept in step)
         more = pages(8, 4096, dst_node=2)
         await fill(dev, more, seed=16)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in more])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in more])
         await check(dev, more, comps, seed=16)
         assert dev.protocol_errors == 0
 
@@ -238,7 +239,7 @@ if cocotb is not None:
         reqs = [CopyRequest(*r) for r in regions]
         reqs[bad] = CopyRequest(regions[bad][0] + 32, regions[bad][1], 8192)
         await fill(dev, shown, seed=17)
-        comps = await drv.copy_batch(reqs)
+        comps = await DmaClient(drv).copy_batch(reqs)
         codes = [c.code for c in comps]
         assert codes == [SUCCESS] * bad + [BAD] + [SUCCESS] * (15 - bad), codes
         assert comps[bad].bytes_completed == 0 and comps[bad].fault_addr == 0
@@ -471,7 +472,7 @@ if cocotb is not None:
         more = pages(6, 4096, src_node=2, dst_node=3, gap=0x8000)
         more = [(s + (8 << 20), d + (8 << 20), n) for s, d, n in more]
         await fill(dev, more, seed=44)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in more])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in more])
         await check(dev, more, comps, seed=44)
         assert dev.protocol_errors == 0
 
@@ -525,7 +526,7 @@ if cocotb is not None:
         # the engine does nothing until reprogrammed: then it copies again
         await drv.reset()
         redo = regions[n:n + 8]
-        comps = await drv.copy_batch([CopyRequest(*r) for r in redo])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in redo])
         assert all(c.ok for c in comps)
         for region in redo:
             assert await copied(dev, region, seed=51)
@@ -533,17 +534,18 @@ if cocotb is not None:
 
     @cocotb.test()
     async def driver_reset_under_copy(dut):
-        """Driver.reset() while copy_batch() of a large batch (2 MiB folios: the drain
-        takes far longer than 100 register reads) runs in another task: reset() waits for
-        the drain and returns, copy_batch() raises EngineResetError instead of hanging or
-        misreading records, memory is consistent, and the next copy_batch() succeeds."""
+        """Driver.reset() while a client's batch (2 MiB folios: the drain takes far
+        longer than 100 register reads) runs in another task: reset() waits for the drain
+        and returns, its transactions complete RESET, the batch raises EngineResetError
+        instead of hanging or misreading records, memory is consistent, and the next batch
+        succeeds."""
         dev, drv = await bring_up(dut)
         regions = [(1 * NODE + i * (3 << 20), 0 * NODE + (1 << 20) + i * (3 << 20), 2 << 20)
                    for i in range(4)]
         await fill(dev, regions, seed=61)
         async def batch():      # a task's uncaught exception would fail the test at once
             try:
-                return await drv.copy_batch([CopyRequest(*r) for r in regions])
+                return await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
             except EngineResetError as exc:
                 return exc
 
@@ -554,15 +556,15 @@ if cocotb is not None:
         dut._log.info(f"Driver.reset() took {dev.now() - t0} cycles")
         outcome = await task
         assert isinstance(outcome, EngineResetError), \
-            f"copy_batch returned {outcome!r} although the engine was reset under it"
-        dut._log.info(f"copy_batch raised: {outcome}")
-        assert dev.now() - t0 < drv.IRQ_WAIT_SLICE + 40_000   # noticed promptly
+            f"the batch returned {outcome!r} although the engine was reset under it"
+        dut._log.info(f"the batch raised: {outcome}")
+        assert dev.now() - t0 < DmaClient.IRQ_WAIT_SLICE + 40_000   # noticed promptly
         assert await reg(dev, 0, "HEAD") == 0 and await reg(dev, 0, "TAIL") == 0
         n = await check_after_reset(dev, regions, 61)
         assert n >= 1, n           # the first folio was in the mover: it finished
         small = pages(4, 4096, src_node=2, dst_node=3)
         await fill(dev, small, seed=62)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in small])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in small])
         await check(dev, small, comps, seed=62)
         assert dev.protocol_errors == 0
 
@@ -656,7 +658,7 @@ if cocotb is not None:
         assert (await reg(dev, 0, "REC_FAULTS"), await reg(dev, 0, "REC_FAULT_LO")) == (0, 0)
         more = pages(3, 4096, src_node=2, dst_node=3)
         await fill(dev, more, seed=73)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in more])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in more])
         await check(dev, more, comps, seed=73)
         assert dev.protocol_errors == 0
 
@@ -706,7 +708,7 @@ if cocotb is not None:
         mode = runner.load_config().get("slave_mode", 0)
         regions = [(s, d, 8192) for s, d, _ in pages(8 * dev.nr_queues, 8192)]
         await fill(dev, regions, seed=91)
-        comps = await drv.copy_batch([CopyRequest(*r) for r in regions])
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
         await check(dev, regions, comps, seed=91)
         stats = {name: int(getattr(dut, "slave_" + name).value) for name in
                  ("aw_held", "w_held", "r_reordered", "b_reordered", "r_interleaved")}

@@ -52,7 +52,7 @@ def test_dead_device_quarantines_and_later_copies_go_to_the_cpu():
 def test_negative_control_escaping_exception_is_counted(monkeypatch):
     async def broken(self, n):
         raise RuntimeError("recovery bug")
-    monkeypatch.setattr(DmaMigrator, "_recover", broken)
+    monkeypatch.setattr(DmaMigrator, "recover", broken)
     s = run_seeds(SEEDS[:60])
     assert s["errors"] > 0 and soak.failed(s)
 
