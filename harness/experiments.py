@@ -412,7 +412,7 @@ def bench_sweep(*, json_path: Path | None = None, simulator: str = "icarus",
     errors += speed_errors
     doc["sim_speed"] = speed
     speed_md = speed["markdown"]
-    if simulator == "verilator":                        # the seed's 1GB row (~4 min)
+    if simulator == "verilator":                        # the seed's 1GB rows (~40 min)
         row_1gb, row_errors = seed_1gb_row(simulator)
         errors += row_errors
         doc["seed_1gb"] = row_1gb
