@@ -95,6 +95,7 @@ bench: check-iverilog $(SIM_DEPS)
 	$(PY) -m harness bench-sweep --sim $(SIM) $(BENCH_ARGS)
 
 soak: check-iverilog $(SIM_DEPS)
+	@mkdir -p sim_build/soak
 	$(PY) -m harness soak --seeds $(SEEDS) --sim $(SIM) $(SOAK_ARGS)
 
 lint-py: $(DSTAMP)

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from harness import layout
+from harness.copy_paths import COPY_PATHS
 from harness.mm_types import PAGE_SIZE
 from harness.runner import SIMULATORS
 
@@ -180,6 +181,19 @@ def cmd_sim(args: argparse.Namespace) -> int:
                                 costs=cost_overrides(args))
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from harness import experiments
+    if args.size % args.folio_size:
+        raise SystemExit(f"error: --size {args.size} is not a whole number of "
+                         f"{args.folio_size}-byte folios")
+    if args.size > experiments.SIM_NODE_BYTES and args.sim != "verilator":
+        raise SystemExit(f"error: --size over {experiments.SIM_NODE_BYTES >> 20}M needs "
+                         "--sim verilator (a sparse memory model; Icarus would take hours)")
+    return experiments.main_job(simulator=args.sim, json_path=args.json,
+                                repetitions=args.repetitions, costs=cost_overrides(args),
+                                rows=[(args.mode, args.folio_size, args.size // args.folio_size)])
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from harness import experiments
     return experiments.bench(folio_size=args.folio_size, nr_folios=args.nr_folios,
@@ -240,6 +254,21 @@ def build_parser() -> argparse.ArgumentParser:
     cost_options(p)
     p.add_argument("--waves", action="store_true", help="dump waveforms")
     p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser("migrate", help="one row of the seed's table: move_pages() of --size"
+                                       " through one copy path, as `make sim` runs its rows")
+    common(p)
+    cost_options(p)
+    p.add_argument("--mode", choices=COPY_PATHS, default="batch_dma",
+                   help="copy path (default batch_dma)")
+    p.add_argument("--size", type=parse_size, default=2 << 20, metavar="SIZE",
+                   help="bytes to migrate, K/M/G suffix: 4K, 2M, 256M, 1G (default 2M; over"
+                        " 16M needs --sim verilator)")
+    p.add_argument("--folio-size", type=folio_size, default=PAGE_SIZE, metavar="SIZE",
+                   help="folio size: 4K, 64K, 2M (default 4K)")
+    p.add_argument("--repetitions", type=_int_range(1, 100), default=1, metavar="N",
+                   help="repetitions, each with its own latency jitter (default 1)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("bench", help="one benchmark point")
     common(p)

@@ -129,12 +129,19 @@ def cost_record(overrides: dict | None) -> dict:
 
 def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         waves: bool = False, repetitions: int = SIM_REPETITIONS,
-        seed_rows: bool = True, costs: dict | None = None) -> int:
+        seed_rows: bool = True, costs: dict | None = None,
+        rows: list[tuple[str, int, int]] | None = None) -> int:
     """`make sim`: migrate the default workload node 1 -> node 0 through the engine (and the
     seed's rows for every copy path), validate every byte, print the tables and write
-    sim_build/report.json. Returns 0, or 1 if anything failed validation or the simulation."""
+    sim_build/report.json. ``rows`` ((mode, folio bytes, folios)) replaces that workload:
+    `python -m harness migrate` runs one row; a row larger than make sim's memory nodes
+    runs on the seed's 1GB row's build (big_memory). Returns 0, or 1 if anything failed
+    validation or the simulation."""
     kind = "migrate"
-    rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows else [])
+    if rows is None:
+        rows = SIM_DEFAULT_WORKLOAD + (SIM_SEED_ROWS if seed_rows else [])
+    largest = max(folio * n for _, folio, n in rows)
+    big = big_memory(largest) if largest > SIM_NODE_BYTES else {}
     runs: list[dict] = [{"mode": mode, "folio_bytes": folio,
                          "nr_folios": n, "repetitions": repetitions, "seed_key": k}
                         for k, (mode, folio, n) in enumerate(rows)]
@@ -152,7 +159,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     jobs = []
     for i, part in enumerate(p for p in split if p):
         out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
-        jobs.append(migrate_job(part, out, costs=costs))
+        jobs.append(migrate_job(part, out, costs=costs, **big))
     print(f"make sim: {kind} job on {simulator}: "
           + ", ".join(f"{r['mode']} {r['nr_folios']} x {report.fmt_bytes(r['folio_bytes'])}"
                       for r in runs) + f"; {repetitions} repetitions each; "
@@ -176,12 +183,14 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     result = {"runs": [done[key] for key in ((r["mode"], r["folio_bytes"], r["nr_folios"])
                                              for r in runs) if key in done]}
 
-    records = [report.run_record(r, BUS_BYTES) for r in result["runs"] if "error" not in r]
+    bus_bytes = big.get("bus_bytes", BUS_BYTES)
+    records = [report.run_record(r, bus_bytes) for r in result["runs"] if "error" not in r]
     failed = [r for r in result["runs"] if "error" in r]
     doc: dict[str, Any] = {
         "simulator": simulator,
         "kind": kind,
-        "bus_bytes": BUS_BYTES,
+        "bus_bytes": bus_bytes,
+        "mem_bytes": big["memory"].mem_bytes if big else jobspec.DEFAULT_MEM_BYTES,
         "node_latency": [{"node": i, "rd_latency": rd, "wr_latency": wr}
                          for i, (rd, wr) in enumerate(SIM_NODE_LATENCY)],
         "latency_jitter": SIM_LATENCY_JITTER,
@@ -226,6 +235,19 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         print(failed_line({**r, "error": "not every folio migrated and validated"}, details),
               file=sys.stderr)
     return 1 if not_valid else 0
+
+
+#: make sim's memory: 4 nodes of DEFAULT_MEM_BYTES / 4 (a row's sources sit on one node)
+SIM_NODE_BYTES = jobspec.DEFAULT_MEM_BYTES // 4
+
+
+def big_memory(size_bytes: int) -> dict:
+    """migrate_job settings for a row of ``size_bytes`` beyond make sim's nodes: the seed's
+    1GB row's build (4 nodes of at least ``size_bytes``, sparse on Verilator; 64-bit engine
+    addresses from 4 GiB; the rings on node 3; the CPU copy model LLC-cold)."""
+    node = max(SIM_NODE_BYTES, 1 << (size_bytes - 1).bit_length())
+    return {"bus_bytes": TARGET_DATA_WIDTH // 8, "dma_node": 3,
+            "memory": make_sim_memory(cpu_setting(size_bytes), mem_bytes=4 * node)}
 
 
 def _clock_note() -> str:
@@ -854,7 +876,6 @@ def sim_speed(simulator: str) -> tuple[dict, list[dict]]:
 #: done before and reported apart) and the simulator process's peak resident memory.
 SEED_1GB_ROWS = [(4096, 262144), (2 << 20, 512)]
 SEED_1GB_MODES = ("batch_dma", "generic", "batch_cpu")
-SEED_1GB_MEM_BYTES = 4 << 30
 
 
 def _measured_job(job: jobspec.Job, simulator: str):
@@ -877,10 +898,8 @@ def seed_1gb_row(simulator: str = "verilator") -> tuple[dict, list[dict]]:
     rows, errors = [], []
     for mode, (folio, n) in [(m, r) for m in SEED_1GB_MODES for r in SEED_1GB_ROWS]:
         out = BUILD / "jobs" / f"seed-1gb-{simulator}-{mode}-{folio}.json"
-        memory = make_sim_memory(cpu_setting(folio * n), mem_bytes=SEED_1GB_MEM_BYTES)
         job = migrate_job([{"mode": mode, "folio_bytes": folio, "nr_folios": n,
-                            "repetitions": 1, "seed_key": 400}], out, bus_bytes=bus_bytes,
-                          memory=memory, dma_node=3)
+                            "repetitions": 1, "seed_key": 400}], out, **big_memory(folio * n))
         t0 = time.monotonic()
         runner.build(job.parameters, simulator)
         build_wall = time.monotonic() - t0

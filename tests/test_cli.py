@@ -48,6 +48,11 @@ def test_bench_arguments(monkeypatch, tmp_path):
                     "json_path": out, "simulator": "verilator"}
 
 
+def test_bench_takes_copies_below_a_page(monkeypatch):
+    assert _bench_args(["--folio-size", "512"], monkeypatch)["folio_size"] == 512
+    assert _bench_args(["--folio-size", "3K"], monkeypatch)["folio_size"] == 3072
+
+
 def test_bench_defaults(monkeypatch):
     seen = _bench_args([], monkeypatch)
     assert seen["folio_size"] == 4096 and seen["queues"] == 1
@@ -58,7 +63,7 @@ def test_bench_defaults(monkeypatch):
     [],                                          # no command
     ["frobnicate"],                              # unknown command
     ["bench", "--folio-size", "garbage"],
-    ["bench", "--folio-size", "3K"],
+    ["bench", "--folio-size", "100"],     # not a multiple of the descriptor alignment
     ["bench", "--queues", "0"],
     ["bench", "--queues", "17"],
     ["bench", "--nr-folios", "0"],
@@ -126,6 +131,33 @@ def test_cost_overrides_reach_the_job(monkeypatch, tmp_path):
                                   ["sim", "--driver-costs", "psychic"]])
 def test_bad_costs_are_refused(argv, monkeypatch):
     monkeypatch.setattr(experiments, "main_job", lambda **kw: 0)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code not in (0, None)
+
+
+def test_migrate_runs_one_row_as_make_sim_does(monkeypatch):
+    seen = {}
+
+    def fake_main_job(**kwargs):
+        seen.update(kwargs)
+        return 0
+    monkeypatch.setattr(experiments, "main_job", fake_main_job)
+    monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
+    assert cli.main(["migrate", "--mode", "generic", "--size", "1G", "--folio-size", "2M",
+                     "--sim", "verilator", "--repetitions", "2"]) == 0
+    assert seen["rows"] == [("generic", 2 << 20, 512)] and seen["simulator"] == "verilator"
+    assert seen["repetitions"] == 2
+
+
+@pytest.mark.parametrize("argv", [
+    ["migrate", "--size", "5K"],                       # not whole folios
+    ["migrate", "--size", "1G"],                       # beyond Icarus's memory model
+    ["migrate", "--mode", "dma"],
+    ["migrate", "--folio-size", "512"],                # a folio is whole pages
+])
+def test_migrate_bad_arguments(argv, monkeypatch):
+    monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
     assert exc.value.code not in (0, None)
