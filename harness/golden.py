@@ -434,7 +434,7 @@ class ModelDevice(Device):
 
     async def write_reg(self, offset: int, value: int) -> None:
         self._advance_to(self._now + self.reg_cycles)
-        self._write(offset, int(value) & MASK32)
+        self.apply_write(offset, int(value) & MASK32)
 
     def _decode(self, offset: int):
         """offset -> ('g', name) or ('q', queue, name) or None (``layout.decode_offset``)."""
@@ -485,7 +485,7 @@ class ModelDevice(Device):
             return q.rec_faults & MASK32
         return q.counters[name] & MASK32
 
-    def _write(self, offset: int, value: int) -> None:
+    def apply_write(self, offset: int, value: int) -> None:
         reg = self._decode(offset)
         if reg is None:
             return
@@ -611,7 +611,7 @@ class ModelDevice(Device):
                 ev_t, _, kind, payload = heapq.heappop(self.events)
                 self._now = max(self._now, ev_t)
                 if kind == "done":
-                    self._complete(*payload)
+                    self.complete(*payload)
                     self._reset_if_drained()
                 else:
                     self._timer(*payload)
@@ -646,7 +646,7 @@ class ModelDevice(Device):
         q.in_flight += 1
         self._push(t + busy + self.latency_cycles, "done", (qi, slot, desc, outcome))
 
-    def _write_record(self, q: _Queue, slot: int, cookie: int, status: int,
+    def write_record(self, q: _Queue, slot: int, cookie: int, status: int,
                       nbytes: int, fault_addr: int) -> bool:
         """Write a record and retire its slot; False if the record's write failed (then
         the slot in memory is untouched and the queue's REC_FAULT registers say so)."""
@@ -667,7 +667,7 @@ class ModelDevice(Device):
         q.counters["DESC_DONE"] += 1
         return written
 
-    def _complete(self, qi: int, slot: int, desc: tuple, outcome: Outcome) -> None:
+    def complete(self, qi: int, slot: int, desc: tuple, outcome: Outcome) -> None:
         q = self.queues[qi]
         q.in_flight -= 1
         _, _, _, flags, cookie = desc
@@ -678,7 +678,7 @@ class ModelDevice(Device):
             _, _, length, _, _ = desc
             q.counters["RD_BEATS"] += length // self.bus_bytes
             q.counters["WR_BEATS"] += length // self.bus_bytes
-        written = self._write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
+        written = self.write_record(q, slot, cookie, outcome.status, outcome.bytes_completed,
                                      outcome.fault_addr)
         if outcome.status != layout.STATUS_SUCCESS:
             q.error = True

@@ -268,7 +268,7 @@ def _note_waves(bdir: Path, run_dir: Path) -> None:
         print(f"waveform: {w}", file=sys.stderr)
 
 
-def _complete_vvp(vvp: Path) -> bool:
+def complete_vvp(vvp: Path) -> bool:
     """Whether an Icarus build product looks whole: absent (a build will make it), or a
     vvp file that starts with its #! line and ends with a newline. An empty or truncated one
     (a build killed half way) is rebuilt instead of failing every later run."""
@@ -291,7 +291,7 @@ def _headers_newer_than(target: Path) -> bool:
     return any(h.stat().st_mtime > mtime for h in headers())
 
 
-def _failed_tests(results: Path) -> tuple[int, list[str]]:
+def failed_tests(results: Path) -> tuple[int, list[str]]:
     """(number of tests, names of failed tests) from a cocotb JUnit results file."""
     root = ElementTree.parse(results).getroot()
     total, failed = 0, []
@@ -334,7 +334,7 @@ def build(parameters: Mapping[str, object] | None = None, simulator: str | None 
                           else v) for k, v in parameters.items()}
     with _environment(env, [REPO_ROOT, TESTS_DIR]), _locked(bdir.parent / f".{bdir.name}.lock"):
         always = simulator == "icarus" and (_headers_newer_than(bdir / "sim.vvp")
-                                            or not _complete_vvp(bdir / "sim.vvp"))
+                                            or not complete_vvp(bdir / "sim.vvp"))
         runner.build(
             sources=([VERILATOR_CONTROL] if simulator == "verilator" else []) + sources(),
             includes=[REPO_ROOT],      # RTL includes name rtl/... from the repository root
@@ -422,7 +422,7 @@ def run(test_module: str, testcase: str | list[str] | None = None,
         raise SimulationError(
             f"{simulator} simulation of {test_module} terminated abnormally "
             f"(exit code {exit_code}), no results file {results}", results=None)
-    total, failed = _failed_tests(results)
+    total, failed = failed_tests(results)
     if failed:
         raise SimulationError(
             f"{len(failed)} of {total} cocotb tests failed on {simulator} "

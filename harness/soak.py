@@ -211,7 +211,7 @@ class EventDevice:
 
 
 # ============================================================================ one run
-def _free_ranges(kernel: Kernel, node: int) -> list[tuple[int, int]]:
+def free_ranges(kernel: Kernel, node: int) -> list[tuple[int, int]]:
     """[lo, hi) byte ranges of node ``node``'s free pages now."""
     out = []
     for order, pfns in enumerate(kernel.node_data[node].free_area):
@@ -250,7 +250,7 @@ async def run_case(dev, case: SoakCase) -> dict:
     snaps = await validate.snapshot(kernel, folios)
 
     # what may be written: the target node's free pages (destinations), rings and records
-    allowed = _free_ranges(kernel, DST_NODE) + [drv.dma_region]
+    allowed = free_ranges(kernel, DST_NODE) + [drv.dma_region]
     dev.allow_writes(allowed)
     target_lo = allowed[0][0]
     faults = place_faults(case, drv, folios, target_lo,

@@ -145,5 +145,5 @@ def test_axi_checker():
         extra_env={runner.TIMEOUT_ENV: str(runner.DEFAULT_TEST_TIMEOUT_MS),
                    "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
                                                   os.environ.get("PYTHONPATH", "")])})
-    total, failed = runner._failed_tests(Path(results))
+    total, failed = runner.failed_tests(Path(results))
     assert total == 6 and not failed, failed

@@ -108,14 +108,14 @@ def test_doorbell_count_and_irq_flags():
     """One TAIL write per queue for a batch that fits; IRQ flag on the last descriptor only."""
     dev, drv = make(nr_queues=2, ring_order=6)
     tails = []
-    orig = dev._write
+    orig = dev.apply_write
 
     def spy(offset, value):
         if offset in (layout.queue_reg(0, "TAIL"), layout.queue_reg(1, "TAIL")):
             tails.append((offset, value))
         orig(offset, value)
 
-    dev._write = spy
+    dev.apply_write = spy
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
     assert all(c.ok for c in copy(drv, reqs))
     assert tails == [(layout.queue_reg(0, "TAIL"), 20), (layout.queue_reg(1, "TAIL"), 20)]
@@ -283,12 +283,12 @@ def test_stale_record_is_corrupt_record_not_an_exception():
     """A foreign cookie that the engine does not report as a record fault: the request
     comes back CORRUPT_RECORD (not ok) and counts as a protocol error; no exception."""
     dev, drv = make()
-    orig = dev._write_record
+    orig = dev.write_record
 
     def lying(q, slot, cookie, status, nbytes, fault_addr):
         orig(q, slot, cookie ^ 1, status, nbytes, fault_addr)
 
-    dev._write_record = lying
+    dev.write_record = lying
     (comp,) = copy(drv, [CopyRequest(src_page(0), dst_page(0), PAGE, cookie=10)])
     assert comp.status == "CORRUPT_RECORD" and not comp.ok and comp.cookie == 10
     assert drv.protocol_errors == 1
@@ -408,13 +408,13 @@ def test_multi_queue_completions_interleave():
     """Completions from different queues arrive interleaved; order is restored."""
     dev, drv = make(nr_queues=2, ring_order=9)
     seen = []
-    orig = dev._complete
+    orig = dev.complete
 
     def spy(qi, slot, desc, outcome):
         seen.append(qi)
         orig(qi, slot, desc, outcome)
 
-    dev._complete = spy
+    dev.complete = spy
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(8)]
     comps = copy(drv, reqs)
     assert all(c.ok for c in comps)
@@ -516,7 +516,7 @@ class Spy:
         self.dev, self.events, self.sizes = dev, [], []
         self.prep_cycles, self.doorbell_cycles = prep_cycles, doorbell_cycles
         tail_regs = {layout.queue_reg(q, "TAIL"): q for q in range(dev.nr_queues)}
-        write, wait_irq = dev._write, dev.wait_irq
+        write, wait_irq = dev.apply_write, dev.wait_irq
 
         self.irq_at = {q: [] for q in range(dev.nr_queues)}   # per queue: IRQ-flagged
         self.rung = dict.fromkeys(range(dev.nr_queues), 0)     # descriptors, counted
@@ -539,7 +539,7 @@ class Spy:
             self.events.append(("wait_irq",))
             return await wait_irq(timeout_cycles)
 
-        dev._write, dev.wait_irq = spy_write, spy_wait_irq
+        dev.apply_write, dev.wait_irq = spy_write, spy_wait_irq
 
     async def prepare(self, k):
         self.sizes.append(k)
@@ -712,12 +712,12 @@ def test_chunked_submission_timeout_raises_not_hangs():
 
 def test_chunked_submission_corrupt_record_still_detected():
     dev, drv = make()
-    orig = dev._write_record
+    orig = dev.write_record
 
     def lying(q, slot, cookie, status, nbytes, fault_addr):
         orig(q, slot, cookie ^ 1 if slot == 20 else cookie, status, nbytes, fault_addr)
 
-    dev._write_record = lying
+    dev.write_record = lying
     reqs = [CopyRequest(src_page(i), dst_page(i), PAGE) for i in range(40)]
     comps = copy(drv, reqs, prepare=Spy(dev).prepare, chunks=(8, 16))
     assert [i for i, c in enumerate(comps) if not c.ok] == [20]

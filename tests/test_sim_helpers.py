@@ -88,13 +88,13 @@ def test_default_cocotb_timeout_applies_only_without_own(monkeypatch):
 
 def test_an_empty_or_truncated_vvp_is_rebuilt(tmp_path):
     vvp = tmp_path / "sim.vvp"
-    assert runner._complete_vvp(vvp)                    # absent: the build makes it
+    assert runner.complete_vvp(vvp)                    # absent: the build makes it
     vvp.write_bytes(b"")
-    assert not runner._complete_vvp(vvp)
+    assert not runner.complete_vvp(vvp)
     vvp.write_bytes(b"#! /usr/bin/vvp\n" + b":ivl_version x;\n" * 8)
-    assert runner._complete_vvp(vvp)
+    assert runner.complete_vvp(vvp)
     vvp.write_bytes(b"#! /usr/bin/vvp\n" + b":ivl_version x;\n" * 8 + b"S_0x55")   # cut
-    assert not runner._complete_vvp(vvp)
+    assert not runner.complete_vvp(vvp)
 
 
 def test_two_identical_runs_get_their_own_run_directories(tmp_path, monkeypatch):

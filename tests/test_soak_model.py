@@ -75,13 +75,13 @@ def test_negative_control_folio_left_isolated_is_half_migrated(monkeypatch):
 
 
 def test_negative_control_stray_write_is_counted(monkeypatch):
-    orig = soak._free_ranges
+    orig = soak.free_ranges
 
     def narrower(kernel, node):                  # the first free page may not be written
         ranges = orig(kernel, node)
         lo, hi = ranges[0]
         return [(lo + 4096, hi)] + ranges[1:]
-    monkeypatch.setattr(soak, "_free_ranges", narrower)
+    monkeypatch.setattr(soak, "free_ranges", narrower)
     s = run_seeds(SEEDS[:10])
     assert s["stray_writes"] > 0 and soak.failed(s)
 
