@@ -5,8 +5,10 @@
 //     simple port (reg_wr with a 7-bit offset; reg_rdata decoded from reg_raddr).
 //   * Ring fetch: when TAIL is ahead of the fetch pointer, reads up to FETCH_MAX
 //     descriptors in one burst (never across the ring end or a 4 KiB boundary) into a
-//     DESC_CACHE-entry cache, ahead of need; each descriptor is usable as soon as its
-//     beat arrives. An entry is held until its completion is retired, so descriptors in
+//     DESC_CACHE-entry cache in block RAM (below), ahead of need; a descriptor can issue
+//     two cycles after its beat arrives (read out, then checked). The fetch plan is
+//     computed two cycles ahead (below). An entry is held until its completion is
+//     retired, so descriptors in
 //     flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
 //     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
 //     it) before it issues, so which descriptors fail does not depend on how the ring was
@@ -23,8 +25,8 @@
 //     to the TAIL of that moment goes with ABORTED, even while the queue (or the engine)
 //     is paused or disabled; descriptors already handed to the mover finish normally.
 //   * Retire: the mover writes each record and reports, in order, once it is in memory;
-//     a record reported stale is rewritten first (once, by the mover on request: fix_*). HEAD then advances past it,
-//     so the driver never reads a record before it is final. A record whose write (or
+//     a record reported stale is rewritten first (once, by the mover on request: fix_*).
+//     HEAD then advances past it, so the driver never reads a record before it is final. A record whose write (or
 //     rewrite) got an error response is not retried: the queue counts it (REC_FAULTS),
 //     latches the first one's address (REC_FAULT_LO/HI), sets STATUS.RECORD_ERROR and
 //     raises its interrupt; HEAD still advances (the data traffic is over). These clear

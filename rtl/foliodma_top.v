@@ -5,7 +5,9 @@
 //   * NUM_QUEUES queues, each with a descriptor ring and a completion area in memory;
 //     writing a queue's TAIL register is its doorbell.
 //   * One AXI4 master (m_axi_*) shared by all queues: descriptor fetch, data copy,
-//     completion record write-back. Bursts never cross 4 KiB nor exceed 256 beats.
+//     completion record write-back. Bursts never cross 4 KiB nor exceed 256 beats. Every
+//     master output comes from a flip-flop (AR, AW, W through register slices; RREADY
+//     and BREADY are 1). Queue q reads on IDs 2q (ring) and 2q+1 (data), writes on ID q.
 //   * irq: level, high while (IRQ_STATUS & IRQ_ENABLE) != 0.
 //   * busy: high while some queue has work in flight (STATUS.BUSY as a wire).
 //   * rst: synchronous, active high.
