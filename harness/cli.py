@@ -50,17 +50,22 @@ def parse_size(text: str) -> int:
     return int(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
 
 
+def _one_descriptor(size: int, text: str, what: str) -> int:
+    """``size`` if one descriptor can copy it, else an argparse error about ``what``."""
+    if size > layout.DESC_MAX_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"invalid {what} {text!r}: larger than one descriptor "
+            f"({layout.DESC_MAX_LENGTH >> 20}M)")
+    return size
+
+
 def folio_size(text: str) -> int:
     """A folio size: a power of two number of 4 KiB pages (4K, 64K, 2M, ...)."""
     size = parse_size(text)
     if size < PAGE_SIZE or size & (size - 1):
         raise argparse.ArgumentTypeError(
             f"invalid folio size {text!r}: must be a power of two >= 4K (4K, 64K, 2M, ...)")
-    if size > layout.DESC_MAX_LENGTH:
-        raise argparse.ArgumentTypeError(
-            f"invalid folio size {text!r}: larger than one descriptor "
-            f"({layout.DESC_MAX_LENGTH >> 20}M)")
-    return size
+    return _one_descriptor(size, text, "folio size")
 
 
 def copy_size(text: str) -> int:
@@ -70,11 +75,7 @@ def copy_size(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"invalid copy size {text!r}: must be a multiple of {layout.DESC_ALIGN} bytes"
             f" (64, 512, 4K, 2M, ...)")
-    if size > layout.DESC_MAX_LENGTH:
-        raise argparse.ArgumentTypeError(
-            f"invalid copy size {text!r}: larger than one descriptor "
-            f"({layout.DESC_MAX_LENGTH >> 20}M)")
-    return size
+    return _one_descriptor(size, text, "copy size")
 
 
 def cost_setting(text: str) -> tuple[str, float]:

@@ -27,16 +27,21 @@ def test_folio_size_rejects_non_folios(text):
         cli.folio_size(text)
 
 
-def _bench_args(argv, monkeypatch):
+def _called_with(command, entry, argv, monkeypatch):
+    """The keyword arguments `foliodma command argv` passes to experiments.<entry>."""
     seen = {}
 
-    def fake_bench(**kwargs):
+    def fake(**kwargs):
         seen.update(kwargs)
         return 0
-    monkeypatch.setattr(experiments, "bench", fake_bench)
+    monkeypatch.setattr(experiments, entry, fake)
     monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
-    assert cli.main(["bench"] + argv) == 0
+    assert cli.main([command] + argv) == 0
     return seen
+
+
+def _bench_args(argv, monkeypatch):
+    return _called_with("bench", "bench", argv, monkeypatch)
 
 
 def test_bench_arguments(monkeypatch, tmp_path):
@@ -137,15 +142,9 @@ def test_bad_costs_are_refused(argv, monkeypatch):
 
 
 def test_migrate_runs_one_row_as_make_sim_does(monkeypatch):
-    seen = {}
-
-    def fake_main_job(**kwargs):
-        seen.update(kwargs)
-        return 0
-    monkeypatch.setattr(experiments, "main_job", fake_main_job)
-    monkeypatch.setattr(cli, "missing_simulator", lambda simulator: None)
-    assert cli.main(["migrate", "--mode", "generic", "--size", "1G", "--folio-size", "2M",
-                     "--sim", "verilator", "--repetitions", "2"]) == 0
+    seen = _called_with("migrate", "main_job",
+                        ["--mode", "generic", "--size", "1G", "--folio-size", "2M",
+                         "--sim", "verilator", "--repetitions", "2"], monkeypatch)
     assert seen["rows"] == [("generic", 2 << 20, 512)] and seen["simulator"] == "verilator"
     assert seen["repetitions"] == 2
 
