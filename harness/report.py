@@ -314,12 +314,20 @@ def bench_target(p: Mapping[str, Any]) -> dict[str, Any] | None:
         rules.append(("efficiency >= 0.97", eff >= 0.97))
     if folio == 4096 and n == 64 and lat == 500:
         rules.append(("efficiency >= 0.70", eff >= 0.70))
-    if n >= 64 or p["size_bytes"] >= 2 << 20:
+    if folio == 4096 and n == 64 and lat == 2:
+        rules.append(("efficiency >= 0.982 (peer axi_cdma)", eff >= 0.982))
+    if folio < 4096:
+        # copies below a page pay a record (half a beat) each, which `ideal` leaves out
+        if n >= 64 and lat <= 100:
+            rules.append(("efficiency >= 0.85", eff >= 0.85))
+    elif n >= 64 or p["size_bytes"] >= 2 << 20:
         rules.append(("efficiency >= 0.97 x ideal", eff >= 0.97 * ideal))
     else:
         rules.append(("cycles <= B + 3L + 32", p["fabric_cycles"] <= p["ideal_cycles"] + 32))
     if lat == 2 and p.get("first_read_latency") is not None:
         rules.append(("first read <= 20", p["first_read_latency"] <= 20))
+    if not rules:
+        return None
     return {"rule": "; ".join(r for r, _ in rules), "met": all(ok for _, ok in rules),
             "failed": [r for r, ok in rules if not ok]}
 

@@ -11,14 +11,20 @@
 //     is taken, each later one in the cycle after the previous burst's handshake.
 //   * Every command ends with its 32-byte completion record {cmd_cookie, status, bytes,
 //     fault} written to cmd_rec_addr on the same AXI ID, right after its last data beat.
+//     Record pairs (buses of 512 bits and more, where one beat holds two records): the
+//     record of a command with data traffic is held and written in one beat with the next
+//     command's record when, at its last data burst's AW, the next command is already
+//     queued, its record is the next slot of the same beat and it moves at most
+//     PAIR_MAX_BYTES (or nothing); so a held record waits for at most one small copy.
 //   * st_*: one pulse per command, in command order, always accepted, once the record's
-//     write response is back: SUCCESS with bytes = length, or the first failing data
+//     write response is back (a pair's two in consecutive cycles): SUCCESS with bytes = length, or the first failing data
 //     burst in address order: READ_ERROR (fault = source address of the first beat read
 //     with an error) or WRITE_ERROR (fault = destination of the failing write burst);
 //     bytes = bytes of the write bursts before it. st_stale: the record as sent does
-//     not say this (a data write failed after the record was sent), so the front end
-//     must rewrite it. st_rec_err: the record's own write got an error response (the
-//     memory committed nothing of it).
+//     not say this (it was sent before the data's write responses, so it can say only
+//     success or a read error: a WRITE_ERROR record is stale), so the front end must
+//     rewrite it. st_rec_err: the record's own write got an error response (the memory
+//     committed nothing of it; for a pair, of either).
 //   * Read mover: cuts bursts at 4 KiB boundaries and 256 beats; keeps up to MAX_BURSTS
 //     bursts in flight; issues a burst only when the data FIFO has room for all of it
 //     (so R is never back-pressured); honours an optional throughput cap (rate).
@@ -110,6 +116,8 @@ module foliodma_mover #(
     localparam integer WR_LIMIT = 2 * MAX_BURSTS;       // write bursts in flight: data + records
     localparam integer OL = $clog2(WR_LIMIT + 1);
     localparam integer QD = WR_LIMIT;                // burst queues (>= bursts in flight)
+    localparam integer LANES = DATA_WIDTH / 256;     // records per beat (0: a record takes beats)
+    localparam [31:0] PAIR_MAX_BYTES = 32'd4096;     // the copy a held record may wait for
 
     // ------------------------------------------------------ parameter checks
     // a whole 256-beat burst is reserved in the data FIFO before its AR (foliodma_top header)
@@ -276,6 +284,8 @@ module foliodma_mover #(
     reg [FL:0]  aw_ahead;           // data beats of issued AW bursts not yet sent on W
     reg [OL-1:0] wr_in_flight;      // AW issued, B not yet received
     reg         aw_pend;            // an issued AW waits for AWREADY (held, payload stable)
+    reg         wc_pair;            // this command's record also carries the held one
+    reg         wc_hold;            // the last data AW, issued and waiting: its record is held
 
     reg  [8:0]  wc_burst;           // beats of the next write burst (planned)
     reg         wc_last_burst;      // it is the command's last
@@ -283,6 +293,21 @@ module foliodma_mover #(
     wire [8:0]  wc_plan = burst_beats({{(64-AW){1'b0}}, wc_dst}, wc_beats_left);
     wire        wq_room;
     wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
+
+    // hold this command's record for the next one's (see the header), decided as its last
+    // data AW is issued
+    wire        next_rec_in_beat;   // the next command's record is the next slot of this beat
+    generate
+        if (LANES >= 2) begin : pairs
+            assign next_rec_in_beat = wcmd_rec_addr[AW-1:BBL] == wc_rec_addr[AW-1:BBL]
+                                      && wcmd_rec_addr[BBL-1:5] == wc_rec_addr[BBL-1:5] + 1'b1;
+        end else begin : no_pairs
+            assign next_rec_in_beat = 1'b0;
+        end
+    endgenerate
+    wire        hold_ok = !wc_pair && wcmd_valid && next_rec_in_beat
+                          && (wcmd_status != 4'd0 || wcmd_len <= PAIR_MAX_BYTES);
+    wire        hold = aw_pend ? wc_hold : hold_ok;
 
     // a rewrite goes between two commands: while it is requested and not yet sent, no
     // command is taken
@@ -318,9 +343,12 @@ module foliodma_mover #(
             wc_status <= 4'd0;
             aw_ahead <= {(FL+1){1'b0}};
             aw_pend <= 1'b0;
+            wc_pair <= 1'b0;
+            wc_hold <= 1'b0;
             fix_sent <= 1'b0;
         end else begin
             aw_pend <= m_axi_awvalid && !m_axi_awready;
+            if (aw_data_issue && wc_last_burst) wc_hold <= hold_ok;
             if (!fix_valid) fix_sent <= 1'b0;
             else if (aw_hs && fix_now) fix_sent <= 1'b1;
             if (wc_take) begin
@@ -340,9 +368,18 @@ module foliodma_mover #(
                 wc_src <= wc_src + ({{(AW-9){1'b0}}, wc_burst} << BBL);
                 wc_beats_left <= wc_beats_left - {23'd0, wc_burst};
                 wc_planned <= 1'b0;
-                if (wc_last_burst) wc_data <= 1'b0;
+                if (wc_last_burst) begin
+                    wc_data <= 1'b0;
+                    if (hold) begin
+                        wc_rec <= 1'b0;
+                        wc_pair <= 1'b1;   // the next command's record takes this one along
+                    end
+                end
             end else begin
-                if (aw_hs) wc_rec <= 1'b0;
+                if (aw_hs && wc_rec) begin
+                    wc_rec <= 1'b0;
+                    wc_pair <= 1'b0;
+                end
                 wc_burst <= wc_plan;
                 wc_last_burst <= {23'd0, wc_plan} == wc_beats_left;
                 wc_planned <= 1'b1;
@@ -352,15 +389,18 @@ module foliodma_mover #(
         end
     end
 
-    // W queue entry: {rewrite, record, beats[8:0], a[63:0], b[63:0], status[3:0]}
-    //   data burst: a = source address, b = destination address
+    // W queue entry: {rewrite, record, pair, beats[8:0], a[63:0], b[63:0], cookie[63:0], status[3:0]}
+    //   data burst: a = source address, b = destination address; pair: the command's last
+    //               burst, and its record (cookie) is held for the next one's
     //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
-    //               status = the command's no-traffic status
+    //               status = the command's no-traffic status; pair: carries the held record
     //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
-    localparam integer QW = 2 + 9 + 64 + 64 + 4;
-    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_burst, {{(64-AW){1'b0}}, wc_src}, {{(64-AW){1'b0}}, wc_dst}, 4'd0}
-                          : fix_now ? {2'b11, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, fix_status}
-                          : {2'b01, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wc_status};
+    localparam integer QW = 3 + 9 + 64 + 64 + 64 + 4;
+    wire [63:0]   wq_in_cookie = wc_cookie;
+    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_last_burst && hold_ok, wc_burst, {{(64-AW){1'b0}}, wc_src},
+                                     {{(64-AW){1'b0}}, wc_dst}, wq_in_cookie, 4'd0}
+                          : fix_now ? {3'b110, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, wq_in_cookie, fix_status}
+                          : {2'b01, wc_pair, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wq_in_cookie, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -373,9 +413,11 @@ module foliodma_mover #(
     );
     wire        wq_fix = wq_head[QW-1];
     wire        wq_record = wq_head[QW-2];
-    wire [8:0]  wq_beats = wq_head[QW-3 -: 9];
-    wire [63:0] wq_a = wq_head[131:68];
-    wire [63:0] wq_b = wq_head[67:4];
+    wire        wq_pair = wq_head[QW-3];
+    wire [8:0]  wq_beats = wq_head[QW-4 -: 9];
+    wire [63:0] wq_a = wq_head[195:132];
+    wire [63:0] wq_b = wq_head[131:68];
+    wire [63:0] wq_cookie = wq_head[67:4];
     wire [3:0]  wq_status = wq_head[3:0];
 
     // ------------------------------------------------------------------ W stage
@@ -386,6 +428,11 @@ module foliodma_mover #(
     reg        wa_failed;
     reg [31:0] wa_bytes;
     reg [63:0] wa_fault;
+    // the held record (pair): a command's record as its data bursts said
+    reg        wh_failed;
+    reg [31:0] wh_bytes;
+    reg [63:0] wh_fault;
+    reg [63:0] wh_cookie;
     wire       w_err_beat = fifo_out[DATA_WIDTH];
     wire       w_last = w_beat == wq_beats - 9'd1;
     wire       bq_room;
@@ -400,7 +447,10 @@ module foliodma_mover #(
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
         .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(rec_bytes), .fault(rec_fault),
-        .rec_offset(wq_b[6:0]), .beat(w_beat), .wdata(rec_wdata), .wstrb(rec_wstrb)
+        .rec_offset(wq_b[6:0]), .beat(w_beat),
+        .pair(wq_pair), .h_cookie(wh_cookie), .h_status(wh_failed ? STATUS_READ_ERROR : STATUS_SUCCESS),
+        .h_bytes(wh_bytes), .h_fault(wh_fault),
+        .wdata(rec_wdata), .wstrb(rec_wstrb)
     );
 
     assign m_axi_wvalid = wq_valid && bq_room && (wq_record || fifo_out_valid);
@@ -416,6 +466,10 @@ module foliodma_mover #(
     wire [AW-1:0] beat_src = wq_a[AW-1:0] + ({{(AW-9){1'b0}}, w_beat} << BBL);
     wire [63:0] this_rerr_addr = {{(64-AW){1'b0}}, w_rerr ? w_rerr_addr : beat_src};
     wire [31:0] wq_bytes = {23'd0, wq_beats} << BBL;
+    // the command with this data burst
+    wire        wn_failed = wa_failed || this_rerr;
+    wire [31:0] wn_bytes = wn_failed ? wa_bytes : wa_bytes + wq_bytes;
+    wire [63:0] wn_fault = wa_failed ? wa_fault : this_rerr ? this_rerr_addr : 64'd0;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -425,37 +479,41 @@ module foliodma_mover #(
             wa_failed <= 1'b0;
             wa_bytes <= 32'd0;
             wa_fault <= 64'd0;
+            wh_failed <= 1'b0;
+            wh_bytes <= 32'd0;
+            wh_fault <= 64'd0;
+            wh_cookie <= 64'd0;
         end else if (w_hs) begin
             w_beat <= w_last ? 9'd0 : w_beat + 9'd1;
-            if (wq_record) begin
-                if (w_last) begin
-                    wa_failed <= 1'b0;
-                    wa_bytes <= 32'd0;
-                    wa_fault <= 64'd0;
-                end
-            end else begin
+            if (!wq_record) begin
                 if (w_last) w_rerr <= 1'b0;
                 else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
                 if (w_err_beat && !w_rerr) w_rerr_addr <= beat_src;
-                if (w_last && !wa_failed) begin
-                    if (this_rerr) begin
-                        wa_failed <= 1'b1;
-                        wa_fault <= this_rerr_addr;
-                    end else begin
-                        wa_bytes <= wa_bytes + wq_bytes;
-                    end
+            end
+            if (w_last) begin
+                // a record (or a held one) starts the next command's count afresh
+                wa_failed <= !(wq_record || wq_pair) && wn_failed;
+                wa_bytes <= (wq_record || wq_pair) ? 32'd0 : wn_bytes;
+                wa_fault <= (wq_record || wq_pair) ? 64'd0 : wn_fault;
+                if (!wq_record && wq_pair) begin
+                    wh_failed <= wn_failed;
+                    wh_bytes <= wn_bytes;
+                    wh_fault <= wn_fault;
+                    wh_cookie <= wq_cookie;
                 end
             end
         end
     end
 
-    // B queue entry: {rewrite, record, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
-    //   data burst: rerr, bytes = burst bytes, a = first bad source address, b = destination
-    //   record:     status / bytes / a = fault as written
+    // B queue entry: {rewrite, record, pair, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
+    //   data burst: rerr, bytes = burst bytes, a = first bad source address, b = destination;
+    //               pair: the last of a command whose record is held
+    //   record:     status = the command's no-traffic status (0: it moved data),
+    //               a = its fault address if FETCH_ERROR; pair: the held record's too
     //   rewrite:    nothing else
-    localparam integer QB = 1 + 1 + 1 + 4 + 32 + 64 + 64;
-    wire [QB-1:0] bq_in = wq_record ? {wq_fix, 1'b1, 1'b0, rec_status, wa_bytes, rec_fault, 64'd0}
-                                    : {2'b00, this_rerr, 4'd0, wq_bytes, this_rerr_addr, wq_b};
+    localparam integer QB = 1 + 1 + 1 + 1 + 4 + 32 + 64 + 64;
+    wire [QB-1:0] bq_in = {wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_bytes,
+                           wq_record ? wq_a : this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
     wire [$clog2(QD):0] bq_count;
@@ -468,8 +526,9 @@ module foliodma_mover #(
     );
     wire        bq_fix = bq_head[QB-1];
     wire        bq_record = bq_head[QB-2];
-    wire        bq_rerr = bq_head[QB-3];
-    wire [3:0]  bq_status = bq_head[QB-4 -: 4];
+    wire        bq_pair = bq_head[QB-3];
+    wire        bq_rerr = bq_head[QB-4];
+    wire [3:0]  bq_status = bq_head[QB-5 -: 4];
     wire [31:0] bq_bytes = bq_head[159:128];
     wire [63:0] bq_a = bq_head[127:64];
     wire [63:0] bq_dst = bq_head[63:0];
@@ -485,11 +544,31 @@ module foliodma_mover #(
     end
 
     // ------------------------------------------------------------------ B stage
-    // the command as its write responses say: first failing data burst, in address order
+    // the command so far, as its write responses say: first failing data burst, in address
+    // order
     reg        ba_failed;
     reg [3:0]  ba_status;
     reg [31:0] ba_bytes;
     reg [63:0] ba_fault;
+    // ... and with this data burst's response
+    wire       bn_failed = ba_failed || bq_rerr || b_err;
+    wire [3:0] bn_status = ba_failed ? ba_status : bq_rerr ? STATUS_READ_ERROR : STATUS_WRITE_ERROR;
+    wire [31:0] bn_bytes = bn_failed ? ba_bytes : ba_bytes + bq_bytes;
+    wire [63:0] bn_fault = ba_failed ? ba_fault : bq_rerr ? bq_a : bq_dst;
+
+    // the report of a record that landed: a no-traffic status as it is, else the data's
+    wire        rec_landed = b_hs && bq_record && !bq_fix;
+    wire [3:0]  land_status = bq_status != 4'd0 ? bq_status : ba_failed ? ba_status : STATUS_SUCCESS;
+    wire [63:0] land_fault = bq_status == STATUS_FETCH_ERROR ? bq_a : ba_failed ? ba_fault : 64'd0;
+    // the held report (hb_*): the first of a pair, from its last data burst's response until
+    // the pair's record lands; then the second, reported in the next cycle (hb_due)
+    reg        hb_due;
+    reg [3:0]  hb_status;
+    reg [31:0] hb_bytes;
+    reg [63:0] hb_fault;
+    reg        hb_rec_err;
+    wire       report_held = hb_due || (rec_landed && bq_pair);
+    wire [3:0] out_status = report_held ? hb_status : land_status;
 
     always @(posedge clk) begin
         st_valid <= 1'b0;
@@ -500,47 +579,59 @@ module foliodma_mover #(
             ba_status <= 4'd0;
             ba_bytes <= 32'd0;
             ba_fault <= 64'd0;
+            hb_due <= 1'b0;
+            hb_status <= 4'd0;
+            hb_bytes <= 32'd0;
+            hb_fault <= 64'd0;
+            hb_rec_err <= 1'b0;
             st_status <= 4'd0;
             st_bytes <= 32'd0;
             st_fault <= 64'd0;
             st_stale <= 1'b0;
             st_rec_err <= 1'b0;
-        end else if (b_hs && bq_fix) begin
-            fix_done <= 1'b1;
-            fix_err <= b_err;
-        end else if (b_hs && bq_record) begin : record_landed
-            reg [3:0]  status;
-            reg [63:0] fault;
-            status = (bq_status == STATUS_SUCCESS || bq_status == STATUS_READ_ERROR)
-                     ? (ba_failed ? ba_status : STATUS_SUCCESS) : bq_status;
-            fault = (bq_status == STATUS_FETCH_ERROR) ? bq_a : (ba_failed ? ba_fault : 64'd0);
-            st_valid <= 1'b1;
-            st_status <= status;
-            st_bytes <= ba_bytes;
-            st_fault <= fault;
-            st_stale <= status != bq_status || ba_bytes != bq_bytes || fault != bq_a;
-            st_rec_err <= b_err;
-            ba_failed <= 1'b0;
-            ba_status <= 4'd0;
-            ba_bytes <= 32'd0;
-            ba_fault <= 64'd0;
-        end else if (b_hs && !ba_failed) begin
-            if (bq_rerr) begin
-                ba_failed <= 1'b1;
-                ba_status <= STATUS_READ_ERROR;
-                ba_fault <= bq_a;
-            end else if (b_err) begin
-                ba_failed <= 1'b1;
-                ba_status <= STATUS_WRITE_ERROR;
-                ba_fault <= bq_dst;
+        end else begin
+            if (b_hs && bq_fix) begin
+                fix_done <= 1'b1;
+                fix_err <= b_err;
+            end
+            // reports, in command order (a record that lands while one is held follows it:
+            // it cannot be a pair's, whose first's last data response comes between)
+            st_valid <= report_held || rec_landed;
+            st_status <= out_status;
+            st_bytes <= report_held ? hb_bytes : ba_bytes;
+            st_fault <= report_held ? hb_fault : land_fault;
+            st_stale <= out_status == STATUS_WRITE_ERROR;
+            st_rec_err <= hb_due ? hb_rec_err : b_err;
+            if (rec_landed && report_held) begin
+                hb_due <= 1'b1;
+                hb_status <= land_status;
+                hb_bytes <= ba_bytes;
+                hb_fault <= land_fault;
+                hb_rec_err <= b_err;
+            end else if (b_hs && !bq_record && bq_pair) begin
+                hb_due <= 1'b0;
+                hb_status <= bn_failed ? bn_status : STATUS_SUCCESS;
+                hb_bytes <= bn_bytes;
+                hb_fault <= bn_failed ? bn_fault : 64'd0;
             end else begin
-                ba_bytes <= ba_bytes + bq_bytes;
+                hb_due <= 1'b0;
+            end
+            if (rec_landed || (b_hs && !bq_record && bq_pair)) begin
+                ba_failed <= 1'b0;
+                ba_status <= 4'd0;
+                ba_bytes <= 32'd0;
+                ba_fault <= 64'd0;
+            end else if (b_hs && !bq_record) begin
+                ba_failed <= bn_failed;
+                ba_status <= bn_failed ? bn_status : 4'd0;
+                ba_bytes <= bn_bytes;
+                ba_fault <= bn_failed ? bn_fault : 64'd0;
             end
         end
     end
 
     // ------------------------------------------------------------------- observation
-    assign busy = rd_active || wc_data || wc_rec || wcmd_valid || wq_valid || bq_valid
+    assign busy = rd_active || wc_data || wc_rec || wcmd_valid || wq_valid || bq_valid || hb_due
                   || rd_in_flight != {OL{1'b0}} || fifo_out_valid;
     assign rd_beat = r_hs;
     assign wr_beat = w_data_hs;

@@ -250,15 +250,18 @@ module foliodma_queue #(
     reg  [15:0] s_edge;          //          before a 4 KiB boundary or the ring end
     reg  [15:0] s_room;          //          cache entries free
     reg         s_starving;      //          the mover has taken every fetched descriptor
+    reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
     reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
     reg  [ADDR_WIDTH-1:0] p_araddr;
     wire [15:0] f_full = min16(s_tail, s_edge);
     wire [15:0] f_want = min16(f_full, s_room);
-    // fetch a whole burst when there is room for it; a partial one only if the mover
-    // is about to starve or a quarter of the cache is free
-    wire        f_go = f_want != 16'd0 && (f_want == f_full || s_starving
-                                            || f_want >= DESC_CACHE[15:0] / 16'd4);
+    // fetch once at most half a burst of fetched descriptors wait for the mover (so a
+    // fetch's beats do not hold up data reads long before they are needed): a whole burst
+    // when there is room for it; a partial one only if the mover is about to starve or a
+    // quarter of the cache is free
+    wire        f_go = f_want != 16'd0 && s_low
+                       && (f_want == f_full || s_starving || f_want >= DESC_CACHE[15:0] / 16'd4);
     reg         p_go;            // stage 2
     reg  [15:0] p_n;
     reg         p_ok;
@@ -323,14 +326,19 @@ module foliodma_queue #(
         end
     end
 
+    // a TAIL write reaches stage 1 in its own cycle (the doorbell's first fetch a cycle
+    // sooner); any other register write makes the plan wait
+    wire        tail_wr = reg_wr && reg_waddr == QREG_TAIL;
+    wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
     always @(posedge clk) begin
-        s_tail <= min16(ring_dist(tail, fetch_ptr, mask), FETCH_MAX[15:0]);
+        s_tail <= min16(ring_dist(tail_next, fetch_ptr, mask), FETCH_MAX[15:0]);
         s_edge <= min16(f_to4k, f_to_end[15:0]);
         s_room <= f_room;
         s_starving <= issue_ptr == fetch_ptr;
+        s_low <= ring_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[15:0] / 16'd2;
         p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
         p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
-        s_ok <= !rst && !reg_wr && !r_hs;
+        s_ok <= !rst && !(reg_wr && !tail_wr) && !r_hs;
         p_go <= f_go;
         p_n <= f_want;
         p_ok <= s_ok && !rst && !reg_wr && !r_hs;
@@ -665,7 +673,7 @@ module foliodma_queue #(
                                   : reg_wdata[4:0];
                     tail <= 16'd0;
                 end
-                QREG_TAIL: tail <= reg_wdata[15:0] & mask;
+                QREG_TAIL: tail <= tail_next;
                 QREG_CONTROL: begin
                     q_enable <= reg_wdata[QCTRL_ENABLE_BIT];
                     q_pause <= reg_wdata[QCTRL_PAUSE_BIT];

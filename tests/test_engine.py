@@ -146,6 +146,38 @@ if cocotb is not None:
         await check(dev, regions, comps, seed=8, expect=faults)
 
 
+    @cocotb.test()
+    async def small_copy_record_pairs(dut):
+        """32 copies of 64 B .. 512 B in one batch: on a bus of 512 bits or more, one beat
+        writes the records of two neighbouring copies (fewer write bursts than data bursts
+        plus records); every record is still the golden model's, with read faults in the
+        second copy of a pair and in the first (its record held for the pair), and a write
+        fault in the first of a pair (that record is rewritten once the error is known)."""
+        dev, drv = await bring_up(dut)
+        a = layout.desc_align(dev.bus_bytes)
+        regions = [(src, dst, a * (1 + i % 8)) for i, (src, dst, _) in enumerate(pages(32, 4096))]
+        faults = [("read", regions[9][0], regions[9][0] + a),
+                  ("write", regions[12][1], regions[12][1] + a),
+                  ("read", regions[20][0] + a, regions[20][0] + 2 * a)]
+        await fill(dev, regions, seed=9)
+        for kind, lo, hi in faults:
+            dev.inject_fault(kind, lo, hi)
+        bursts_before = int(dut.write_bursts.value)
+        comps = await DmaClient(drv).copy_batch([CopyRequest(*r) for r in regions])
+        bursts = int(dut.write_bursts.value) - bursts_before
+        dev.clear_faults()
+        assert comps[9].code == comps[20].code == layout.STATUS_READ_ERROR
+        assert comps[12].code == layout.STATUS_WRITE_ERROR
+        await check(dev, regions, comps, seed=9, expect=faults)
+        # one data burst per copy (none crosses 4 KiB), a record burst per copy or per
+        # pair, and the rewrite of copy 12's record
+        unpaired = 32 + 32 + 1
+        if dev.bus_bytes >= 64:
+            assert bursts <= 32 + 16 + 1 + 2, f"{bursts} write bursts: records were not paired"
+        else:
+            assert bursts == unpaired, bursts
+
+
 # ==================================================================== pytest side (runner)
 def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0):
     runner.run("test_engine", testcase=testcase,
@@ -155,7 +187,7 @@ def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0):
 
 
 WIDTH_TESTS = ["copy_4k", "ring_wraparound", "backpressure_every_channel", "bad_descriptors",
-               "bus_errors"]
+               "bus_errors", "small_copy_record_pairs"]
 
 
 def test_engine_512():

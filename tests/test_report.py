@@ -130,6 +130,18 @@ def test_targets_big_points():
     assert t["met"] and "0.97" in t["rule"]
 
 
+def test_targets_small_copies():
+    # 64 x 4 KiB at L=2 against the peer's 0.982: 4096 beats in 4171 cycles is 0.98202
+    assert _point(4096, 64, 2, 4171)["target"]["met"]
+    t = _point(4096, 64, 2, 4172)["target"]
+    assert not t["met"] and t["failed"] == ["efficiency >= 0.982 (peer axi_cdma)"]
+    # 512-byte copies: >= 0.85 at L=100, not held to the record-free ideal
+    assert _point(512, 512, 100, 4818)["target"] == {
+        "rule": "efficiency >= 0.85", "met": True, "failed": []}
+    assert not _point(512, 512, 100, 4819)["target"]["met"]
+    assert _point(512, 512, 500, 9000)["target"] is None
+
+
 def test_targets_first_read_only_at_latency_2_and_one_queue():
     assert not _point(4096, 1, 2, 70, first=21)["target"]["met"]
     assert _point(4096, 1, 2, 70, first=20)["target"]["met"]

@@ -33,7 +33,8 @@
 //     AXI address width (32 by default; 64 for memories of 4 GiB and more), zero-extended to
 //     the memory's 64-bit address ports.
 //   * doorbell_cycle: cycle of the last TAIL write of any queue (the doorbell);
-//     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd).
+//     first_read_cycle: cycle of the first data-read AR accepted after it (data IDs are odd);
+//     write_bursts: AW handshakes on the engine's port since rst (data and record bursts).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -231,6 +232,10 @@ module tb_top #(
             awaiting_read <= 1'b0;
         end
     end
+    reg [31:0] write_bursts = 32'd0;
+    always @(posedge clk)
+        if (rst) write_bursts <= 32'd0;
+        else if (m_axi_awvalid && m_axi_awready) write_bursts <= write_bursts + 32'd1;
 
     // ------------------------------------------- slave modes, between checker and memory
     wire [ID_WIDTH-1:0]   mem_awid, mem_bid, mem_arid, mem_rid;
