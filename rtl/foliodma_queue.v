@@ -5,7 +5,8 @@
 //     simple port (reg_wr with a 7-bit offset; reg_rdata decoded from reg_raddr).
 //   * Ring fetch: when TAIL is ahead of the fetch pointer, reads up to FETCH_MAX
 //     descriptors in one burst (never across the ring end or a 4 KiB boundary) into a
-//     DESC_CACHE-entry cache in block RAM (below), ahead of need; a descriptor can issue
+//     DESC_CACHE-entry cache in block RAM (below), ahead of need: once at most
+//     FETCH_MAX / 2 fetched descriptors wait for the mover; a descriptor can issue
 //     two cycles after its beat arrives (read out, then checked). The fetch plan is
 //     computed two cycles ahead (below). An entry is held until its completion is
 //     retired, so descriptors in
