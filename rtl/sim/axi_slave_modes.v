@@ -161,7 +161,7 @@ module axi_slave_modes #(
             aw_seen <= 1'b0;
             stat_aw_held <= 32'd0;
             stat_w_held <= 32'd0;
-        end else begin
+        end else if (aw_waits_w || w_waits_aw) begin   // else nothing here changes
             if (s_axi_awvalid && !aw_has_w) stat_aw_held <= stat_aw_held + 32'd1;
             if (s_axi_wvalid && !w_allow) stat_w_held <= stat_w_held + 32'd1;
             if (aw_hs) aw_cnt <= aw_cnt + 16'd1;
@@ -307,9 +307,10 @@ module axi_slave_modes #(
                 r_age[ai] <= 8'd0;
                 r_seq[ai] <= 16'd0;
             end
-        end else begin
-            for (ai = 0; ai < R_SLOTS; ai = ai + 1)
-                if (r_full[ai] && r_age[ai] != 8'hFF) r_age[ai] <= r_age[ai] + 8'd1;
+        end else if (r_buffered) begin                 // else nothing here changes
+            if (r_full != {R_SLOTS{1'b0}})
+                for (ai = 0; ai < R_SLOTS; ai = ai + 1)
+                    if (r_full[ai] && r_age[ai] != 8'hFF) r_age[ai] <= r_age[ai] + 8'd1;
             // take a beat from the memory
             if (r_buffered && r_in_hs) begin
                 slot = r_filling ? r_fill : r_free;
@@ -428,9 +429,10 @@ module axi_slave_modes #(
                 b_age[bk] <= 8'd0;
                 b_seq[bk] <= 16'd0;
             end
-        end else begin
-            for (bk = 0; bk < B_SLOTS; bk = bk + 1)
-                if (b_used[bk] && b_age[bk] != 8'hFF) b_age[bk] <= b_age[bk] + 8'd1;
+        end else if (b_buffered) begin                 // else nothing here changes
+            if (b_used != {B_SLOTS{1'b0}})
+                for (bk = 0; bk < B_SLOTS; bk = bk + 1)
+                    if (b_used[bk] && b_age[bk] != 8'hFF) b_age[bk] <= b_age[bk] + 8'd1;
             if (bo_valid && s_axi_bready) bo_valid <= 1'b0;
             if (b_load) begin
                 bo_valid <= 1'b1;

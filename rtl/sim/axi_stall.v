@@ -5,7 +5,8 @@
 // not yet visible to the sink is held back and READY is not passed to the source; a
 // VALID already visible stays visible until READY (so the sink sees a legal channel).
 // Stall cycles come from an LFSR keyed by `seed` (about one cycle in four) while
-// `enable` is high; with enable low the gate is transparent.
+// `enable` is high; the LFSR advances only then (its pattern starts from `seed` at rst,
+// however long `enable` stays low). With enable low the gate is transparent.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -35,8 +36,10 @@ module axi_stall #(
             lfsr <= seed ^ SALT ^ 16'hACE1;
             shown <= 1'b0;
         end else begin
-            lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
-            if (lfsr == 16'd0) lfsr <= 16'hACE1;
+            if (enable) begin       // (a still LFSR is cheap to simulate)
+                lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+                if (lfsr == 16'd0) lfsr <= 16'hACE1;
+            end
             shown <= out_valid && !out_ready;
         end
     end
