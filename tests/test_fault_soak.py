@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from harness import experiments, report, runner, soak
 from harness.jobspec import Job
 
@@ -79,11 +81,13 @@ if cocotb is not None:
 #: RTL seeds of `make test`: fixed, and together they draw every fault class, resets,
 #: aborts, slow queues with timeouts and a dead device (checked below)
 RTL_SEEDS = [0, 2, 13, 16, 24, 32, 38, 40, 41, 47, 48, 50]
-def test_fault_reproductions(tmp_path):
+@pytest.mark.parametrize("testcase", ["ring_and_record_faults_under_move_pages",
+                                      "thp_on_a_slow_queue_then_more_folios"])
+def test_fault_reproductions(testcase, tmp_path):
+    """Each reproduction in a simulation of its own (make test runs them side by side)."""
     job = experiments.soak_job([], tmp_path / "unused.json")
-    runner.run("test_fault_soak", testcase=["ring_and_record_faults_under_move_pages",
-                                            "thp_on_a_slow_queue_then_more_folios"],
-               parameters=job.parameters, config=job.to_dict())
+    runner.run("test_fault_soak", testcase=testcase, parameters=job.parameters,
+               config=job.to_dict())
 
 
 def test_soak_fixed_seeds_on_the_rtl(tmp_path):
