@@ -184,7 +184,7 @@ module axi_slave_modes #(
     reg [7:0]            r_len  [0:R_SLOTS-1];      // beats - 1
     reg [8:0]            r_sent [0:R_SLOTS-1];      // beats returned
     reg [15:0]           r_seq  [0:R_SLOTS-1];      // arrival order
-    reg [7:0]            r_age  [0:R_SLOTS-1];      // cycles since it became whole
+    reg [7:0]            r_age  [0:R_SLOTS-1];      // cycles since it became whole, up to HOLD
     reg [15:0]           r_seq_next;
     reg                  r_filling;
     reg [RSL-1:0]        r_fill;
@@ -310,7 +310,7 @@ module axi_slave_modes #(
         end else if (r_buffered) begin                 // else nothing here changes
             if (r_full != {R_SLOTS{1'b0}})
                 for (ai = 0; ai < R_SLOTS; ai = ai + 1)
-                    if (r_full[ai] && r_age[ai] != 8'hFF) r_age[ai] <= r_age[ai] + 8'd1;
+                    if (r_full[ai] && r_age[ai] < HOLD[7:0]) r_age[ai] <= r_age[ai] + 8'd1;
             // take a beat from the memory
             if (r_buffered && r_in_hs) begin
                 slot = r_filling ? r_fill : r_free;
@@ -365,7 +365,7 @@ module axi_slave_modes #(
     reg [ID_WIDTH-1:0]   b_id   [0:B_SLOTS-1];
     reg [1:0]            b_resp [0:B_SLOTS-1];
     reg [15:0]           b_seq  [0:B_SLOTS-1];
-    reg [7:0]            b_age  [0:B_SLOTS-1];
+    reg [7:0]            b_age  [0:B_SLOTS-1];      // cycles since it came, up to B_HOLD
     reg [15:0]           b_seq_next;
     reg                  bo_valid;
     reg [ID_WIDTH-1:0]   bo_id;
@@ -432,7 +432,7 @@ module axi_slave_modes #(
         end else if (b_buffered) begin                 // else nothing here changes
             if (b_used != {B_SLOTS{1'b0}})
                 for (bk = 0; bk < B_SLOTS; bk = bk + 1)
-                    if (b_used[bk] && b_age[bk] != 8'hFF) b_age[bk] <= b_age[bk] + 8'd1;
+                    if (b_used[bk] && b_age[bk] < B_HOLD[7:0]) b_age[bk] <= b_age[bk] + 8'd1;
             if (bo_valid && s_axi_bready) bo_valid <= 1'b0;
             if (b_load) begin
                 bo_valid <= 1'b1;
