@@ -60,8 +60,15 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     """Longest first: the cache's durations, else tests/durations.json's, else 0."""
     known = json.loads(DURATIONS_FILE.read_text()) if DURATIONS_FILE.exists() else {}
-    known.update(config.cache.get(DURATIONS_KEY, {}) if config.cache else {})
+    cache = getattr(config, "cache", None)           # None under -p no:cacheprovider
+    known.update(cache.get(DURATIONS_KEY, {}) if cache else {})
     items.sort(key=lambda item: -known.get(item.nodeid, 0.0))     # stable: ties keep order
+    # pytest-xdist hands worker k the tests at 2k and 2k + 1 first, and each worker runs
+    # those two one after the other: pair the k-th longest with the (2n-1-k)-th
+    n = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if n > 1 and len(items) >= 2 * n:
+        head = items[:2 * n]
+        items[:2 * n] = [item for k in range(n) for item in (head[k], head[2 * n - 1 - k])]
 
 
 def pytest_runtest_logreport(report):
@@ -74,9 +81,9 @@ def pytest_sessionfinish(session):
     test's report); --store-durations also writes them to tests/durations.json."""
     if not _durations or hasattr(session.config, "workerinput"):
         return
-    if session.config.cache:
-        cached = session.config.cache.get(DURATIONS_KEY, {})
-        session.config.cache.set(DURATIONS_KEY, {**cached, **_durations})
+    cache = getattr(session.config, "cache", None)
+    if cache:
+        cache.set(DURATIONS_KEY, {**cache.get(DURATIONS_KEY, {}), **_durations})
     if session.config.getoption("--store-durations"):
         slow = {k: v for k, v in sorted(_durations.items()) if v >= 0.5}
         DURATIONS_FILE.write_text(json.dumps(slow, indent=1) + "\n")
