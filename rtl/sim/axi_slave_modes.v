@@ -211,11 +211,27 @@ module axi_slave_modes #(
             end
     end
 
+    // slot k's burst has an older one of its ID buffered (changes only when a burst comes
+    // or goes: kept apart from the pick below, which changes with every beat)
+    reg [R_SLOTS-1:0]    r_blocked;
+    integer bli, blj;
+    always @(*) begin : r_order
+        reg [15:0] d;
+        for (bli = 0; bli < R_SLOTS; bli = bli + 1) begin
+            r_blocked[bli] = 1'b0;
+            for (blj = 0; blj < R_SLOTS; blj = blj + 1) begin
+                d = r_seq[blj] - r_seq[bli];
+                if (blj != bli && r_used[blj] && r_id[blj] == r_id[bli] && d[15])
+                    r_blocked[bli] = 1'b1;
+            end
+        end
+    end
+
     // which slot returns the next beat
     reg                  r_pick_found;
     reg [RSL-1:0]        r_pick;
     reg [R_SLOTS-1:0]    r_elig;
-    integer ei, ej, full_n;
+    integer ei, full_n;
     always @(*) begin : r_choose
         reg [15:0] d;
         reg        best_set;
@@ -225,11 +241,7 @@ module axi_slave_modes #(
         for (ei = 0; ei < R_SLOTS; ei = ei + 1)
             if (r_full[ei]) full_n = full_n + 1;
         for (ei = 0; ei < R_SLOTS; ei = ei + 1) begin
-            r_elig[ei] = r_full[ei];
-            for (ej = 0; ej < R_SLOTS; ej = ej + 1) begin
-                d = r_seq[ej] - r_seq[ei];
-                if (ej != ei && r_used[ej] && r_id[ej] == r_id[ei] && d[15]) r_elig[ei] = 1'b0;
-            end
+            r_elig[ei] = r_full[ei] && !r_blocked[ei];
             // a burst not yet started waits for company (or HOLD cycles, or a full buffer)
             if (r_sent[ei] == 9'd0 && !(full_n >= 2 || r_age[ei] >= HOLD[7:0] || !r_free_found))
                 r_elig[ei] = 1'b0;
@@ -371,11 +383,26 @@ module axi_slave_modes #(
     reg [ID_WIDTH-1:0]   bo_id;
     reg [1:0]            bo_resp;
 
+    // slot k's response has an older one of its ID buffered (as r_blocked)
+    reg [B_SLOTS-1:0]    b_blocked;
+    integer bbi, bbj;
+    always @(*) begin : b_order
+        reg [15:0] d;
+        for (bbi = 0; bbi < B_SLOTS; bbi = bbi + 1) begin
+            b_blocked[bbi] = 1'b0;
+            for (bbj = 0; bbj < B_SLOTS; bbj = bbj + 1) begin
+                d = b_seq[bbj] - b_seq[bbi];
+                if (bbj != bbi && b_used[bbj] && b_id[bbj] == b_id[bbi] && d[15])
+                    b_blocked[bbi] = 1'b1;
+            end
+        end
+    end
+
     reg                  b_free_found;
     reg [BSL-1:0]        b_free;
     reg                  b_pick_found;
     reg [BSL-1:0]        b_pick;
-    integer bi, bj, b_n;
+    integer bi, b_n;
     always @(*) begin : b_choose
         reg [15:0] d;
         reg [15:0] best;
@@ -395,11 +422,8 @@ module axi_slave_modes #(
         b_pick = {BSL{1'b0}};
         best = 16'd0;
         for (bi = 0; bi < B_SLOTS; bi = bi + 1) begin
-            ok = b_used[bi] && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
-            for (bj = 0; bj < B_SLOTS; bj = bj + 1) begin
-                d = b_seq[bj] - b_seq[bi];
-                if (bj != bi && b_used[bj] && b_id[bj] == b_id[bi] && d[15]) ok = 1'b0;
-            end
+            ok = b_used[bi] && !b_blocked[bi]
+                 && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
             d = b_seq[bi] - best;
             if (ok && (!b_pick_found || !d[15])) begin   // newest first
                 b_pick_found = 1'b1;
