@@ -21,7 +21,6 @@ import pytest
 
 from harness import runner
 
-
 #: seconds per test of a full run (node id -> s), the order when the cache has no entry
 DURATIONS_FILE = Path(__file__).with_name("durations.json")
 DURATIONS_KEY = "foliodma/durations"
