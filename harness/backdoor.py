@@ -7,6 +7,8 @@ word is bits [7:0], so a word's digits are its bytes in reverse order.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 LINE = 64
@@ -14,14 +16,26 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def write_hex(path, data: np.ndarray) -> None:
-    """Write uint8 ``data`` (a whole number of 64-byte lines) as a $readmemh file."""
+    """Write uint8 ``data`` (a whole number of 64-byte lines) as a $readmemh file (a new
+    file: see ``remove``)."""
     data = np.asarray(data, dtype=np.uint8).reshape(-1, LINE)[:, ::-1]
     digits = np.empty((data.shape[0], 2 * LINE + 1), dtype=np.uint8)
     digits[:, 0:-1:2] = _HEX[data >> 4]
     digits[:, 1:-1:2] = _HEX[data & 0xF]
     digits[:, -1] = ord("\n")
+    remove(path)
     with open(path, "wb") as fh:
         fh.write(digits.tobytes())
+
+
+def remove(path) -> None:
+    """Delete ``path`` if it exists. A backdoor file is written anew each time rather than
+    truncated: ext4 flushes a file truncated to zero length when it is closed again
+    (auto_da_alloc), ~1 ms per backdoor access, and the simulation waits for it."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 _NIBBLE = np.zeros(256, dtype=np.uint8)          # ASCII hex digit -> value (x/z/other -> 0)

@@ -145,17 +145,7 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
     runs: list[dict] = [{"mode": mode, "folio_bytes": folio,
                          "nr_folios": n, "repetitions": repetitions, "seed_key": k}
                         for k, (mode, folio, n) in enumerate(rows)]
-    # two simulations side by side (PARALLEL), balanced by measured wall time (Icarus, 5
-    # repetitions, ~25 s each for the big rows): the CPU-copy rows (~110 s) + the 1 x 2M
-    # engine row (~27 s) + one repetition of batch_dma_v1 2MB, and the other engine rows
-    # (the rest of batch_dma_v1 2MB, batch_dma 2MB ~48 s)
-    def first(r):
-        return r["mode"] in CPU_MODES or r["folio_bytes"] > 4096
-    split: list[list[dict]] = [[r for r in runs if not first(r)], [r for r in runs if first(r)]]
-    v1 = [r for r in split[0] if r["mode"] == "batch_dma_v1" and r["nr_folios"] > 1]
-    if v1 and repetitions > 1:
-        split[1].append({**v1[0], "repetitions": 1, "first_rep": repetitions - 1})
-        v1[0]["repetitions"] = repetitions - 1
+    split = share_repetitions(runs, PARALLEL)
     jobs = []
     for i, part in enumerate(p for p in split if p):
         out = BUILD / "jobs" / f"sim-{simulator}-{i}.json"
@@ -235,6 +225,32 @@ def main_job(*, simulator: str = "icarus", json_path: Path | None = None,
         print(failed_line({**r, "error": "not every folio migrated and validated"}, details),
               file=sys.stderr)
     return 1 if not_valid else 0
+
+
+#: CPU time of a repetition relative to its bytes, by copy path (Icarus, make sim's rows):
+#: batch_dma_v1 submits and waits page by page, ~6x the others; the rest are alike
+REPETITION_WEIGHT = {"batch_dma_v1": 6.0}
+
+
+def share_repetitions(runs: list[dict], parts: int) -> list[list[dict]]:
+    """make sim's rows as ``parts`` simulations of about the same work, to run side by side:
+    every row's repetitions are shared out (``first_rep`` keeps each its seed), the rows
+    heaviest first, a row's odd repetitions to the simulations with the least work so far."""
+    def weight(r):
+        return r["folio_bytes"] * r["nr_folios"] * REPETITION_WEIGHT.get(r["mode"], 1.0)
+    split: list[list[tuple[int, dict]]] = [[] for _ in range(parts)]
+    load = [0.0] * parts
+    for k in sorted(range(len(runs)), key=lambda k: -weight(runs[k])):
+        r = runs[k]
+        base, extra = divmod(r["repetitions"], parts)
+        first = r.get("first_rep", 0)
+        for rank, i in enumerate(sorted(range(parts), key=lambda i: load[i])):
+            n = base + (rank < extra)
+            if n:
+                split[i].append((k, {**r, "first_rep": first, "repetitions": n}))
+                load[i] += n * weight(r)
+                first += n
+    return [[r for _, r in sorted(part, key=lambda kr: kr[0])] for part in split]
 
 
 #: make sim's memory: 4 nodes of DEFAULT_MEM_BYTES / 4 (a row's sources sit on one node)
@@ -944,7 +960,6 @@ def seed_1gb_row(simulator: str = "verilator") -> tuple[dict, list[dict]]:
 #: simulations run side by side (make sim's CPU and engine rows, the sweep's queue groups);
 #: the machine has 2 cores. FOLIODMA_PARALLEL=1 runs them one after the other.
 PARALLEL = max(1, int(os.environ.get("FOLIODMA_PARALLEL", "2")))
-CPU_MODES = ("generic", "batch_cpu")
 
 
 def migrate_records(results, study: str, bus_bytes: int) -> tuple[list[dict], list[dict]]:

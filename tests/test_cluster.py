@@ -26,3 +26,21 @@ def test_dask_and_serial_runs_measure_the_same_cycles(tmp_path, monkeypatch):
     serial, farmed = run(1), run(2)
     assert serial == farmed
     assert [v for _, v in serial] == [16384, 32768]
+
+
+def test_make_sim_shares_every_rows_repetitions_between_the_simulations():
+    rows = experiments.SIM_DEFAULT_WORKLOAD + experiments.SIM_SEED_ROWS
+    runs = [{"mode": m, "folio_bytes": f, "nr_folios": n, "repetitions": 5, "seed_key": k}
+            for k, (m, f, n) in enumerate(rows)]
+    parts = experiments.share_repetitions(runs, 2)
+    for k, run in enumerate(runs):           # each repetition in one simulation, in order
+        reps = sorted(rep for part in parts for r in part if r["seed_key"] == k
+                      for rep in range(r["first_rep"], r["first_rep"] + r["repetitions"]))
+        assert reps == list(range(5)), (run, reps)
+    for part in parts:                       # rows in make sim's order in each simulation
+        assert [r["seed_key"] for r in part] == sorted(r["seed_key"] for r in part)
+    v1 = [r["repetitions"] for part in parts for r in part
+          if r["mode"] == "batch_dma_v1" and r["nr_folios"] > 1]
+    assert sorted(v1) == [2, 3]
+    one = experiments.share_repetitions([dict(runs[0], repetitions=1)], 2)
+    assert [len(part) for part in one] == [1, 0]                   # fewer reps than parts

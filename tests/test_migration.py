@@ -9,6 +9,8 @@ folio fails: with the CPU still able to read it, that folio falls back to the CP
 """
 from __future__ import annotations
 
+import pytest
+
 from harness import runner
 
 try:
@@ -212,7 +214,17 @@ if cocotb is not None:
         assert dev.protocol_errors == 0
 
 
-def test_migration_paths():
+#: the cocotb tests of this module, in two simulations that make test runs side by side
+TESTS = {"every_copy_path": ["every_copy_path"],
+         "faults_resets_overlap": ["dma_error_falls_back_per_folio",
+                                   "uncopyable_folio_stays_at_source",
+                                   "engine_reset_under_migration",
+                                   "batch_dma_overlaps_preparation"]}
+
+
+@pytest.mark.parametrize("group", TESTS)
+def test_migration_paths(group):
     """Each copy path on the simulated engine and CPU copy model (512-bit, 1 queue)."""
-    runner.run("test_migration", parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
-            config={"bus_bytes": 64, "queues": 1})
+    runner.run("test_migration", testcase=TESTS[group],
+               parameters={"DATA_WIDTH": 512, "NUM_QUEUES": 1},
+               config={"bus_bytes": 64, "queues": 1})

@@ -161,7 +161,7 @@ module axi_slave_modes #(
             aw_seen <= 1'b0;
             stat_aw_held <= 32'd0;
             stat_w_held <= 32'd0;
-        end else begin
+        end else if (aw_waits_w || w_waits_aw) begin   // else nothing here changes
             if (s_axi_awvalid && !aw_has_w) stat_aw_held <= stat_aw_held + 32'd1;
             if (s_axi_wvalid && !w_allow) stat_w_held <= stat_w_held + 32'd1;
             if (aw_hs) aw_cnt <= aw_cnt + 16'd1;
@@ -184,7 +184,7 @@ module axi_slave_modes #(
     reg [7:0]            r_len  [0:R_SLOTS-1];      // beats - 1
     reg [8:0]            r_sent [0:R_SLOTS-1];      // beats returned
     reg [15:0]           r_seq  [0:R_SLOTS-1];      // arrival order
-    reg [7:0]            r_age  [0:R_SLOTS-1];      // cycles since it became whole
+    reg [7:0]            r_age  [0:R_SLOTS-1];      // cycles since it became whole, up to HOLD
     reg [15:0]           r_seq_next;
     reg                  r_filling;
     reg [RSL-1:0]        r_fill;
@@ -211,11 +211,27 @@ module axi_slave_modes #(
             end
     end
 
+    // slot k's burst has an older one of its ID buffered (changes only when a burst comes
+    // or goes: kept apart from the pick below, which changes with every beat)
+    reg [R_SLOTS-1:0]    r_blocked;
+    integer bli, blj;
+    always @(*) begin : r_order
+        reg [15:0] d;
+        for (bli = 0; bli < R_SLOTS; bli = bli + 1) begin
+            r_blocked[bli] = 1'b0;
+            for (blj = 0; blj < R_SLOTS; blj = blj + 1) begin
+                d = r_seq[blj] - r_seq[bli];
+                if (blj != bli && r_used[blj] && r_id[blj] == r_id[bli] && d[15])
+                    r_blocked[bli] = 1'b1;
+            end
+        end
+    end
+
     // which slot returns the next beat
     reg                  r_pick_found;
     reg [RSL-1:0]        r_pick;
     reg [R_SLOTS-1:0]    r_elig;
-    integer ei, ej, full_n;
+    integer ei, full_n;
     always @(*) begin : r_choose
         reg [15:0] d;
         reg        best_set;
@@ -225,11 +241,7 @@ module axi_slave_modes #(
         for (ei = 0; ei < R_SLOTS; ei = ei + 1)
             if (r_full[ei]) full_n = full_n + 1;
         for (ei = 0; ei < R_SLOTS; ei = ei + 1) begin
-            r_elig[ei] = r_full[ei];
-            for (ej = 0; ej < R_SLOTS; ej = ej + 1) begin
-                d = r_seq[ej] - r_seq[ei];
-                if (ej != ei && r_used[ej] && r_id[ej] == r_id[ei] && d[15]) r_elig[ei] = 1'b0;
-            end
+            r_elig[ei] = r_full[ei] && !r_blocked[ei];
             // a burst not yet started waits for company (or HOLD cycles, or a full buffer)
             if (r_sent[ei] == 9'd0 && !(full_n >= 2 || r_age[ei] >= HOLD[7:0] || !r_free_found))
                 r_elig[ei] = 1'b0;
@@ -307,9 +319,10 @@ module axi_slave_modes #(
                 r_age[ai] <= 8'd0;
                 r_seq[ai] <= 16'd0;
             end
-        end else begin
-            for (ai = 0; ai < R_SLOTS; ai = ai + 1)
-                if (r_full[ai] && r_age[ai] != 8'hFF) r_age[ai] <= r_age[ai] + 8'd1;
+        end else if (r_buffered) begin                 // else nothing here changes
+            if (r_full != {R_SLOTS{1'b0}})
+                for (ai = 0; ai < R_SLOTS; ai = ai + 1)
+                    if (r_full[ai] && r_age[ai] < HOLD[7:0]) r_age[ai] <= r_age[ai] + 8'd1;
             // take a beat from the memory
             if (r_buffered && r_in_hs) begin
                 slot = r_filling ? r_fill : r_free;
@@ -364,17 +377,32 @@ module axi_slave_modes #(
     reg [ID_WIDTH-1:0]   b_id   [0:B_SLOTS-1];
     reg [1:0]            b_resp [0:B_SLOTS-1];
     reg [15:0]           b_seq  [0:B_SLOTS-1];
-    reg [7:0]            b_age  [0:B_SLOTS-1];
+    reg [7:0]            b_age  [0:B_SLOTS-1];      // cycles since it came, up to B_HOLD
     reg [15:0]           b_seq_next;
     reg                  bo_valid;
     reg [ID_WIDTH-1:0]   bo_id;
     reg [1:0]            bo_resp;
 
+    // slot k's response has an older one of its ID buffered (as r_blocked)
+    reg [B_SLOTS-1:0]    b_blocked;
+    integer bbi, bbj;
+    always @(*) begin : b_order
+        reg [15:0] d;
+        for (bbi = 0; bbi < B_SLOTS; bbi = bbi + 1) begin
+            b_blocked[bbi] = 1'b0;
+            for (bbj = 0; bbj < B_SLOTS; bbj = bbj + 1) begin
+                d = b_seq[bbj] - b_seq[bbi];
+                if (bbj != bbi && b_used[bbj] && b_id[bbj] == b_id[bbi] && d[15])
+                    b_blocked[bbi] = 1'b1;
+            end
+        end
+    end
+
     reg                  b_free_found;
     reg [BSL-1:0]        b_free;
     reg                  b_pick_found;
     reg [BSL-1:0]        b_pick;
-    integer bi, bj, b_n;
+    integer bi, b_n;
     always @(*) begin : b_choose
         reg [15:0] d;
         reg [15:0] best;
@@ -394,11 +422,8 @@ module axi_slave_modes #(
         b_pick = {BSL{1'b0}};
         best = 16'd0;
         for (bi = 0; bi < B_SLOTS; bi = bi + 1) begin
-            ok = b_used[bi] && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
-            for (bj = 0; bj < B_SLOTS; bj = bj + 1) begin
-                d = b_seq[bj] - b_seq[bi];
-                if (bj != bi && b_used[bj] && b_id[bj] == b_id[bi] && d[15]) ok = 1'b0;
-            end
+            ok = b_used[bi] && !b_blocked[bi]
+                 && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
             d = b_seq[bi] - best;
             if (ok && (!b_pick_found || !d[15])) begin   // newest first
                 b_pick_found = 1'b1;
@@ -428,9 +453,10 @@ module axi_slave_modes #(
                 b_age[bk] <= 8'd0;
                 b_seq[bk] <= 16'd0;
             end
-        end else begin
-            for (bk = 0; bk < B_SLOTS; bk = bk + 1)
-                if (b_used[bk] && b_age[bk] != 8'hFF) b_age[bk] <= b_age[bk] + 8'd1;
+        end else if (b_buffered) begin                 // else nothing here changes
+            if (b_used != {B_SLOTS{1'b0}})
+                for (bk = 0; bk < B_SLOTS; bk = bk + 1)
+                    if (b_used[bk] && b_age[bk] < B_HOLD[7:0]) b_age[bk] <= b_age[bk] + 8'd1;
             if (bo_valid && s_axi_bready) bo_valid <= 1'b0;
             if (b_load) begin
                 bo_valid <= 1'b1;

@@ -185,21 +185,13 @@ module tb_top #(
     );
 
     // ------------------------------------------------- idle / backpressure insertion
-    axi_stall #(.SALT(16'h0001)) stall_aw (.clk(clk), .rst(rst), .enable(cfg_stall_mask[0]),
-        .seed(cfg_stall_seed), .in_valid(e_awvalid), .in_ready(e_awready),
-        .out_valid(m_axi_awvalid), .out_ready(m_axi_awready));
-    axi_stall #(.SALT(16'h0203)) stall_w (.clk(clk), .rst(rst), .enable(cfg_stall_mask[1]),
-        .seed(cfg_stall_seed), .in_valid(e_wvalid), .in_ready(e_wready),
-        .out_valid(m_axi_wvalid), .out_ready(m_axi_wready));
-    axi_stall #(.SALT(16'h0405)) stall_b (.clk(clk), .rst(rst), .enable(cfg_stall_mask[2]),
-        .seed(cfg_stall_seed), .in_valid(m_axi_bvalid), .in_ready(m_axi_bready),
-        .out_valid(e_bvalid), .out_ready(e_bready));
-    axi_stall #(.SALT(16'h0607)) stall_ar (.clk(clk), .rst(rst), .enable(cfg_stall_mask[3]),
-        .seed(cfg_stall_seed), .in_valid(e_arvalid), .in_ready(e_arready),
-        .out_valid(m_axi_arvalid), .out_ready(m_axi_arready));
-    axi_stall #(.SALT(16'h0809)) stall_r (.clk(clk), .rst(rst), .enable(cfg_stall_mask[4]),
-        .seed(cfg_stall_seed), .in_valid(m_axi_rvalid), .in_ready(m_axi_rready),
-        .out_valid(e_rvalid), .out_ready(e_rready));
+    // channels AW, W, B, AR, R: bits 0..4 (the bits of cfg_stall_mask)
+    axi_stall #(.CHANNELS(5), .SALT({16'h0809, 16'h0607, 16'h0405, 16'h0203, 16'h0001})) stalls (
+        .clk(clk), .rst(rst), .enable(cfg_stall_mask), .seed(cfg_stall_seed),
+        .in_valid({m_axi_rvalid, e_arvalid, m_axi_bvalid, e_wvalid, e_awvalid}),
+        .in_ready({m_axi_rready, e_arready, m_axi_bready, e_wready, e_awready}),
+        .out_valid({e_rvalid, m_axi_arvalid, e_bvalid, m_axi_wvalid, m_axi_awvalid}),
+        .out_ready({e_rready, m_axi_arready, e_bready, m_axi_wready, m_axi_awready}));
 
     // ------------------------------------------------------------- protocol checker
     wire        axi_error;
