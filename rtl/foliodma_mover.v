@@ -17,9 +17,10 @@
 //     queued, its record is the next slot of the same beat and it moves at most
 //     PAIR_MAX_BYTES (or nothing); so a held record waits for at most one small copy.
 //   * st_*: one pulse per command, in command order, always accepted, once the record's
-//     write response is back (a pair's two in consecutive cycles): SUCCESS with bytes = length, or the first failing data
-//     burst in address order: READ_ERROR (fault = source address of the first beat read
-//     with an error) or WRITE_ERROR (fault = destination of the failing write burst);
+//     write response is back (a pair's two in consecutive cycles): SUCCESS with bytes =
+//     length, or the first failing data burst in address order: READ_ERROR (fault =
+//     source address of the first beat read with an error) or WRITE_ERROR (fault =
+//     destination of the failing write burst);
 //     bytes = bytes of the write bursts before it. st_stale: the record as sent does
 //     not say this (it was sent before the data's write responses, so it can say only
 //     success or a read error: a WRITE_ERROR record is stale), so the front end must
@@ -396,11 +397,11 @@ module foliodma_mover #(
     //               status = the command's no-traffic status; pair: carries the held record
     //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
     localparam integer QW = 3 + 9 + 64 + 64 + 64 + 4;
-    wire [63:0]   wq_in_cookie = wc_cookie;
+    // (the cookie field is wc_cookie in every entry: only a data burst's is read)
     wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_last_burst && hold_ok, wc_burst, {{(64-AW){1'b0}}, wc_src},
-                                     {{(64-AW){1'b0}}, wc_dst}, wq_in_cookie, 4'd0}
-                          : fix_now ? {3'b110, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, wq_in_cookie, fix_status}
-                          : {2'b01, wc_pair, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wq_in_cookie, wc_status};
+                                     {{(64-AW){1'b0}}, wc_dst}, wc_cookie, 4'd0}
+                          : fix_now ? {2'b11, 1'b0, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, wc_cookie, fix_status}
+                          : {2'b01, wc_pair, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wc_cookie, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;

@@ -9,8 +9,7 @@
 //     FETCH_MAX / 2 fetched descriptors wait for the mover; a descriptor can issue
 //     two cycles after its beat arrives (read out, then checked). The fetch plan is
 //     computed two cycles ahead (below). An entry is held until its completion is
-//     retired, so descriptors in
-//     flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
+//     retired, so descriptors in flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
 //     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
 //     it) before it issues, so which descriptors fail does not depend on how the ring was
 //     cut into fetch bursts: exactly those whose own granule cannot be read.
