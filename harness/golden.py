@@ -75,7 +75,7 @@ how a batch was cut into fetch bursts:
 
 * Fetch: a descriptor whose granule touches an armed read fault (at its doorbell, when the
   model reads it) completes ``FETCH_ERROR``: cookie 0, bytes_completed 0, fault_addr = the
-  descriptor's own address (ring_base + slot * 32), nothing read or written, interrupt
+  descriptor's own bus address (ring_base + slot * 32, below addr_bits), nothing read or written, interrupt
   raised, STATUS.ERROR set, in ring order like any other descriptor.
 * Record write: a record whose granule touches an armed write fault when it is written
   is not written (the slot keeps what it held, e.g. the PENDING the driver left there) and
@@ -363,6 +363,11 @@ class ModelDevice(Device):
         return recs
 
     # ------------------------------------------------------------------ Device: memory
+    def _bus_addr(self, addr: int) -> int:
+        """A ring or record address as the engine puts it on the bus: the bits below its
+        address width (RING_BASE and COMP_BASE above them are not used)."""
+        return addr & ((1 << self.addr_bits) - 1)
+
     def _check_range(self, addr: int, nbytes: int) -> None:
         if addr < 0 or nbytes < 0 or addr + nbytes > self.mem_bytes:
             raise ModelError(f"backdoor access [{addr:#x}, {addr + nbytes:#x}) outside memory")
@@ -562,7 +567,7 @@ class ModelDevice(Device):
         slot = q.tail
         ready = self._now + self.doorbell_cycles
         while slot != new_tail:
-            addr = q.ring_base + slot * layout.DESCRIPTOR.itemsize
+            addr = self._bus_addr(q.ring_base + slot * layout.DESCRIPTOR.itemsize)
             self._check_range(addr, layout.DESCRIPTOR.itemsize)
             fetch = self._hit("engine", "read", *self._granule(addr))
             if fetch:
@@ -624,10 +629,10 @@ class ModelDevice(Device):
         self._now = max(self._now, t)
         slot, desc, _, fetch = q.pending.pop(0)
         src, dst, length, flags, _ = desc
-        rec_addr = q.comp_base + slot * layout.COMPLETION.itemsize
+        rec_addr = self._bus_addr(q.comp_base + slot * layout.COMPLETION.itemsize)
         if fetch == "error":
             outcome = Outcome(layout.STATUS_FETCH_ERROR, 0,
-                              q.ring_base + slot * layout.DESCRIPTOR.itemsize, ())
+                              self._bus_addr(q.ring_base + slot * layout.DESCRIPTOR.itemsize), ())
         elif fetch == "hang" or self._hit("engine", "write", *self._granule(rec_addr)) == "HANG":
             outcome = Outcome(layout.STATUS_PENDING, 0, 0, (), hang=True)
         else:
@@ -652,7 +657,7 @@ class ModelDevice(Device):
         the slot in memory is untouched and the queue's REC_FAULT registers say so)."""
         rec = np.zeros(1, dtype=layout.COMPLETION)
         rec[0] = (cookie, status, nbytes, fault_addr, 0)
-        addr = q.comp_base + slot * layout.COMPLETION.itemsize
+        addr = self._bus_addr(q.comp_base + slot * layout.COMPLETION.itemsize)
         self._check_range(addr, layout.COMPLETION.itemsize)
         written = not self._hit("engine", "write", *self._granule(addr))
         if written:

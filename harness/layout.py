@@ -117,9 +117,9 @@ MAX_QUEUES = 16
 # Per-queue registers, offsets relative to the queue's block
 QUEUE_REGS = [
     ("RING_BASE_LO", 0x00, "RW", "descriptor ring base [31:0] (32-byte aligned)"),
-    ("RING_BASE_HI", 0x04, "RW", "descriptor ring base [63:32]"),
+    ("RING_BASE_HI", 0x04, "RW", "descriptor ring base [63:32]; the engine addresses the ring at the base's bits below its ADDR_WIDTH (ring and completion area lie in the bus address space, wrapping at its top)"),
     ("COMP_BASE_LO", 0x08, "RW", "completion area base [31:0] (32-byte aligned)"),
-    ("COMP_BASE_HI", 0x0C, "RW", "completion area base [63:32]"),
+    ("COMP_BASE_HI", 0x0C, "RW", "completion area base [63:32]; bits at and above ADDR_WIDTH are not used, as for RING_BASE"),
     ("RING_ORDER", 0x10, "RW", "ring holds 2**RING_ORDER descriptors; reset value 1; a write of 0 holds 1, above 16 holds 16; a write (only while the queue is IDLE) sets HEAD and TAIL to 0 and clears RECORD_ERROR and REC_FAULT*"),
     ("TAIL", 0x14, "RW", "doorbell: index of the next slot the driver will fill (held modulo the ring size)"),
     ("HEAD", 0x18, "RO", "next slot to complete: records of slots before it are final in memory"),
@@ -618,7 +618,8 @@ def markdown_tables() -> str:
             f"Ring faults: descriptor fetches and record writes move aligned blocks of"
             f" max({DESCRIPTOR.itemsize}, bus bytes) bytes (the ring granule). A descriptor whose"
             " granule cannot be read (a fetch burst that fails is retried per descriptor)"
-            " completes FETCH_ERROR: cookie 0, bytes 0, fault_addr = the descriptor's address,"
+            " completes FETCH_ERROR: cookie 0, bytes 0, fault_addr = the descriptor's bus address"
+            " (every fault address is a bus address: below 2**ADDR_WIDTH),"
             " nothing read or written, interrupt raised. A record whose write fails is not"
             " retried: its slot keeps what it held, the queue sets STATUS.RECORD_ERROR, counts"
             " REC_FAULTS, latches the first such record's address in REC_FAULT_LO/HI, raises"

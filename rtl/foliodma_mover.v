@@ -66,7 +66,7 @@ module foliodma_mover #(
     output reg                       st_valid,
     output reg  [3:0]                st_status,
     output reg  [31:0]               st_bytes,
-    output reg  [63:0]               st_fault,
+    output reg  [ADDR_WIDTH-1:0]     st_fault,       // a bus address, like every fault
     output reg                       st_stale,       // the record as sent is out of date
     output reg                       st_rec_err,     // the record's write failed
 
@@ -75,7 +75,7 @@ module foliodma_mover #(
     input  wire [63:0]               fix_cookie,
     input  wire [3:0]                fix_status,
     input  wire [31:0]               fix_bytes,
-    input  wire [63:0]               fix_fault,
+    input  wire [ADDR_WIDTH-1:0]     fix_fault,
     output reg                       fix_done,
     output reg                       fix_err,
 
@@ -141,18 +141,29 @@ module foliodma_mover #(
         end
     endgenerate
 
-    // beats from addr to the next 4 KiB boundary, at most 256
+    // beat counts: a command moves at most DESC_MAX_LENGTH bytes (byte counts are kept in
+    // beats: every burst is whole beats)
+    localparam integer LW = $clog2(DESC_MAX_LENGTH / BB) + 1;
+    function [31:0] beats_to_bytes;
+        input [LW-1:0] beats;
+        begin
+            beats_to_bytes = {{(32-LW){1'b0}}, beats} << BBL;
+        end
+    endfunction
+
+    // the next burst from an address: to the next 4 KiB boundary, at most 256 beats and
+    // at most the beats left
     function [8:0] burst_beats;
         /* verilator lint_off UNUSEDSIGNAL */
-        input [63:0] addr;    // only the offset in its 4 KiB page matters
+        input [AW-1:0] addr;    // only the offset in its 4 KiB page matters
         /* verilator lint_on UNUSEDSIGNAL */
-        input [31:0] beats_left;
-        reg [12:0] to4k;
+        input [LW-1:0] beats_left;
+        reg [12:0] n;
         begin
-            to4k = (BURST_BOUNDARY[12:0] - {1'b0, addr[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
-            burst_beats = MAX_BURST_BEATS[8:0];
-            if ({19'd0, to4k} < beats_left && to4k < MAX_BURST_BEATS[12:0]) burst_beats = to4k[8:0];
-            else if (beats_left < MAX_BURST_BEATS) burst_beats = beats_left[8:0];
+            n = (BURST_BOUNDARY[12:0] - {1'b0, addr[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
+            if (n > MAX_BURST_BEATS[12:0]) n = MAX_BURST_BEATS[12:0];
+            if (beats_left < {{(LW-13){1'b0}}, n}) n = beats_left[12:0];
+            burst_beats = n[8:0];
         end
     endfunction
 
@@ -160,7 +171,7 @@ module foliodma_mover #(
     reg         rd_active;
     localparam integer AW = ADDR_WIDTH;
     reg [AW-1:0] rd_addr;
-    reg [31:0]  rd_beats_left;
+    reg [LW-1:0] rd_beats_left;
     reg [OL-1:0] rd_in_flight;      // bursts issued, RLAST not yet seen
     reg [FL:0]  fifo_reserved;      // beats issued on AR and not yet sent on W
     reg [17:0]  tokens;             // throughput cap bucket, 1/256 beats
@@ -168,9 +179,9 @@ module foliodma_mover #(
     reg  [8:0]  rd_burst;           // beats of the next read burst (planned)
     reg         rd_last;            // it is the command's last
     reg         rd_planned;         // rd_burst and rd_last are up to date
-    wire [8:0]  rd_plan = burst_beats({{(64-AW){1'b0}}, rd_addr}, rd_beats_left);
-    wire [31:0] cmd_beats = cmd_len >> BBL;
-    wire [8:0]  cmd_first = burst_beats({{(64-AW){1'b0}}, cmd_src}, cmd_beats);
+    wire [8:0]  rd_plan = burst_beats(rd_addr, rd_beats_left);
+    wire [LW-1:0] cmd_beats = cmd_len[BBL +: LW];
+    wire [8:0]  cmd_first = burst_beats(cmd_src, cmd_beats);
     wire [FL:0] fifo_free = FIFO_DEPTH[FL:0] - fifo_reserved;
     wire        rate_ok = (rate == 16'd0) || (tokens >= {1'b0, rd_burst, 8'd0});
     assign m_axi_arvalid = rd_active && rd_planned && rd_in_flight < MAX_BURSTS[OL-1:0]
@@ -192,7 +203,7 @@ module foliodma_mover #(
         if (rst) begin
             rd_active <= 1'b0;
             rd_addr <= {AW{1'b0}};
-            rd_beats_left <= 32'd0;
+            rd_beats_left <= {LW{1'b0}};
             rd_burst <= 9'd0;
             rd_last <= 1'b0;
             rd_planned <= 1'b0;
@@ -205,16 +216,16 @@ module foliodma_mover #(
                 rd_addr <= cmd_src;
                 rd_beats_left <= cmd_beats;
                 rd_burst <= cmd_first;
-                rd_last <= {23'd0, cmd_first} == cmd_beats;
+                rd_last <= {{(LW-9){1'b0}}, cmd_first} == cmd_beats;
                 rd_planned <= 1'b1;
             end else if (ar_hs) begin
                 rd_addr <= rd_addr + ({{(AW-9){1'b0}}, rd_burst} << BBL);
-                rd_beats_left <= rd_beats_left - {23'd0, rd_burst};
+                rd_beats_left <= rd_beats_left - {{(LW-9){1'b0}}, rd_burst};
                 rd_planned <= 1'b0;
                 if (rd_last_burst) rd_active <= 1'b0;
             end else begin
                 rd_burst <= rd_plan;
-                rd_last <= {23'd0, rd_plan} == rd_beats_left;
+                rd_last <= {{(LW-9){1'b0}}, rd_plan} == rd_beats_left;
                 rd_planned <= 1'b1;
             end
             rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
@@ -270,15 +281,15 @@ module foliodma_mover #(
     wire [31:0] wcmd_len = wcmd[2*AW+31 -: 32];
     wire [AW-1:0] wcmd_dst = wcmd[2*AW-1 -: AW];
     wire [AW-1:0] wcmd_src = wcmd[AW-1:0];
-    wire [31:0] wcmd_beats = wcmd_len >> BBL;
-    wire [8:0]  wcmd_first = burst_beats({{(64-AW){1'b0}}, wcmd_dst}, wcmd_beats);
+    wire [LW-1:0] wcmd_beats = wcmd_len[BBL +: LW];
+    wire [8:0]  wcmd_first = burst_beats(wcmd_dst, wcmd_beats);
 
     // ----------------------------------------------------------------- AW stage
     reg         wc_data;            // data bursts of the current command remain
     reg         wc_rec;             // its record burst remains
     reg [AW-1:0] wc_dst;
     reg [AW-1:0] wc_src;
-    reg [31:0]  wc_beats_left;
+    reg [LW-1:0] wc_beats_left;
     reg [63:0]  wc_cookie;
     reg [AW-1:0] wc_rec_addr;
     reg [3:0]   wc_status;
@@ -291,7 +302,7 @@ module foliodma_mover #(
     reg  [8:0]  wc_burst;           // beats of the next write burst (planned)
     reg         wc_last_burst;      // it is the command's last
     reg         wc_planned;         // wc_burst and wc_last_burst are up to date
-    wire [8:0]  wc_plan = burst_beats({{(64-AW){1'b0}}, wc_dst}, wc_beats_left);
+    wire [8:0]  wc_plan = burst_beats(wc_dst, wc_beats_left);
     wire        wq_room;
     wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
@@ -338,7 +349,7 @@ module foliodma_mover #(
             wc_burst <= 9'd0;
             wc_last_burst <= 1'b0;
             wc_planned <= 1'b0;
-            wc_beats_left <= 32'd0;
+            wc_beats_left <= {LW{1'b0}};
             wc_cookie <= 64'd0;
             wc_rec_addr <= {AW{1'b0}};
             wc_status <= 4'd0;
@@ -359,7 +370,7 @@ module foliodma_mover #(
                 wc_src <= wcmd_src;
                 wc_beats_left <= wcmd_beats;
                 wc_burst <= wcmd_first;
-                wc_last_burst <= {23'd0, wcmd_first} == wcmd_beats;
+                wc_last_burst <= {{(LW-9){1'b0}}, wcmd_first} == wcmd_beats;
                 wc_planned <= 1'b1;
                 wc_cookie <= wcmd_cookie;   // FETCH_ERROR: the fault address
                 wc_rec_addr <= wcmd_rec_addr;
@@ -367,7 +378,7 @@ module foliodma_mover #(
             end else if (aw_data_hs) begin
                 wc_dst <= wc_dst + ({{(AW-9){1'b0}}, wc_burst} << BBL);
                 wc_src <= wc_src + ({{(AW-9){1'b0}}, wc_burst} << BBL);
-                wc_beats_left <= wc_beats_left - {23'd0, wc_burst};
+                wc_beats_left <= wc_beats_left - {{(LW-9){1'b0}}, wc_burst};
                 wc_planned <= 1'b0;
                 if (wc_last_burst) begin
                     wc_data <= 1'b0;
@@ -382,7 +393,7 @@ module foliodma_mover #(
                     wc_pair <= 1'b0;
                 end
                 wc_burst <= wc_plan;
-                wc_last_burst <= {23'd0, wc_plan} == wc_beats_left;
+                wc_last_burst <= {{(LW-9){1'b0}}, wc_plan} == wc_beats_left;
                 wc_planned <= 1'b1;
             end
             aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
@@ -390,18 +401,18 @@ module foliodma_mover #(
         end
     end
 
-    // W queue entry: {rewrite, record, pair, beats[8:0], a[63:0], b[63:0], cookie[63:0], status[3:0]}
+    // W queue entry: {rewrite, record, pair, beats[8:0], a[63:0], b[AW-1:0], cookie[63:0], status[3:0]}
     //   data burst: a = source address, b = destination address; pair: the command's last
     //               burst, and its record (cookie) is held for the next one's
     //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
     //               status = the command's no-traffic status; pair: carries the held record
     //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
-    localparam integer QW = 3 + 9 + 64 + 64 + 64 + 4;
+    localparam integer QW = 3 + 9 + 64 + AW + 64 + 4;
     // (the cookie field is wc_cookie in every entry: only a data burst's is read)
     wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_last_burst && hold_ok, wc_burst, {{(64-AW){1'b0}}, wc_src},
-                                     {{(64-AW){1'b0}}, wc_dst}, wc_cookie, 4'd0}
-                          : fix_now ? {2'b11, 1'b0, RB[8:0], fix_cookie, {{(64-AW){1'b0}}, fix_rec_addr}, wc_cookie, fix_status}
-                          : {2'b01, wc_pair, RB[8:0], wc_cookie, {{(64-AW){1'b0}}, wc_rec_addr}, wc_cookie, wc_status};
+                                     wc_dst, wc_cookie, 4'd0}
+                          : fix_now ? {2'b11, 1'b0, RB[8:0], fix_cookie, fix_rec_addr, wc_cookie, fix_status}
+                          : {2'b01, wc_pair, RB[8:0], wc_cookie, wc_rec_addr, wc_cookie, wc_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -416,8 +427,8 @@ module foliodma_mover #(
     wire        wq_record = wq_head[QW-2];
     wire        wq_pair = wq_head[QW-3];
     wire [8:0]  wq_beats = wq_head[QW-4 -: 9];
-    wire [63:0] wq_a = wq_head[195:132];
-    wire [63:0] wq_b = wq_head[131:68];
+    wire [63:0] wq_a = wq_head[AW + 68 +: 64];
+    wire [AW-1:0] wq_b = wq_head[68 +: AW];
     wire [63:0] wq_cookie = wq_head[67:4];
     wire [3:0]  wq_status = wq_head[3:0];
 
@@ -427,12 +438,12 @@ module foliodma_mover #(
     reg [AW-1:0] w_rerr_addr;   // source address of that first beat
     // the command so far, as its record will say: first failing data burst
     reg        wa_failed;
-    reg [31:0] wa_bytes;
-    reg [63:0] wa_fault;
+    reg [LW-1:0] wa_beats;
+    reg [AW-1:0] wa_fault;     // a data fault is a bus address
     // the held record (pair): a command's record as its data bursts said
     reg        wh_failed;
-    reg [31:0] wh_bytes;
-    reg [63:0] wh_fault;
+    reg [LW-1:0] wh_beats;
+    reg [AW-1:0] wh_fault;
     reg [63:0] wh_cookie;
     wire       w_err_beat = fifo_out[DATA_WIDTH];
     wire       w_last = w_beat == wq_beats - 9'd1;
@@ -441,16 +452,17 @@ module foliodma_mover #(
     wire [3:0]  rec_status = (wq_fix || wq_status != 4'd0) ? wq_status
                              : (wa_failed ? STATUS_READ_ERROR : STATUS_SUCCESS);
     wire        rec_fetch_err = !wq_fix && wq_status == STATUS_FETCH_ERROR;
-    wire [63:0] rec_fault = wq_fix ? fix_fault
-                            : rec_fetch_err ? wq_a : (wa_failed ? wa_fault : 64'd0);
-    wire [31:0] rec_bytes = wq_fix ? fix_bytes : wa_bytes;
+    wire [AW-1:0] rec_fault = wq_fix ? fix_fault
+                              : rec_fetch_err ? wq_a[AW-1:0] : (wa_failed ? wa_fault : {AW{1'b0}});
+    wire [31:0] rec_bytes = wq_fix ? fix_bytes : beats_to_bytes(wa_beats);
     wire [DATA_WIDTH-1:0]   rec_wdata;
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
-        .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(rec_bytes), .fault(rec_fault),
+        .cookie(rec_fetch_err ? 64'd0 : wq_a), .status(rec_status), .bytes(rec_bytes),
+        .fault({{(64-AW){1'b0}}, rec_fault}),
         .rec_offset(wq_b[6:0]), .beat(w_beat),
         .pair(wq_pair), .h_cookie(wh_cookie), .h_status(wh_failed ? STATUS_READ_ERROR : STATUS_SUCCESS),
-        .h_bytes(wh_bytes), .h_fault(wh_fault),
+        .h_bytes(beats_to_bytes(wh_beats)), .h_fault({{(64-AW){1'b0}}, wh_fault}),
         .wdata(rec_wdata), .wstrb(rec_wstrb)
     );
 
@@ -465,12 +477,11 @@ module foliodma_mover #(
 
     wire        this_rerr = w_rerr || w_err_beat;
     wire [AW-1:0] beat_src = wq_a[AW-1:0] + ({{(AW-9){1'b0}}, w_beat} << BBL);
-    wire [63:0] this_rerr_addr = {{(64-AW){1'b0}}, w_rerr ? w_rerr_addr : beat_src};
-    wire [31:0] wq_bytes = {23'd0, wq_beats} << BBL;
+    wire [AW-1:0] this_rerr_addr = w_rerr ? w_rerr_addr : beat_src;
     // the command with this data burst
     wire        wn_failed = wa_failed || this_rerr;
-    wire [31:0] wn_bytes = wn_failed ? wa_bytes : wa_bytes + wq_bytes;
-    wire [63:0] wn_fault = wa_failed ? wa_fault : this_rerr ? this_rerr_addr : 64'd0;
+    wire [LW-1:0] wn_beats = wn_failed ? wa_beats : wa_beats + {{(LW-9){1'b0}}, wq_beats};
+    wire [AW-1:0] wn_fault = wa_failed ? wa_fault : this_rerr ? this_rerr_addr : {AW{1'b0}};
 
     always @(posedge clk) begin
         if (rst) begin
@@ -478,11 +489,11 @@ module foliodma_mover #(
             w_rerr <= 1'b0;
             w_rerr_addr <= {AW{1'b0}};
             wa_failed <= 1'b0;
-            wa_bytes <= 32'd0;
-            wa_fault <= 64'd0;
+            wa_beats <= {LW{1'b0}};
+            wa_fault <= {AW{1'b0}};
             wh_failed <= 1'b0;
-            wh_bytes <= 32'd0;
-            wh_fault <= 64'd0;
+            wh_beats <= {LW{1'b0}};
+            wh_fault <= {AW{1'b0}};
             wh_cookie <= 64'd0;
         end else if (w_hs) begin
             w_beat <= w_last ? 9'd0 : w_beat + 9'd1;
@@ -494,11 +505,11 @@ module foliodma_mover #(
             if (w_last) begin
                 // a record (or a held one) starts the next command's count afresh
                 wa_failed <= !(wq_record || wq_pair) && wn_failed;
-                wa_bytes <= (wq_record || wq_pair) ? 32'd0 : wn_bytes;
-                wa_fault <= (wq_record || wq_pair) ? 64'd0 : wn_fault;
+                wa_beats <= (wq_record || wq_pair) ? {LW{1'b0}} : wn_beats;
+                wa_fault <= (wq_record || wq_pair) ? {AW{1'b0}} : wn_fault;
                 if (!wq_record && wq_pair) begin
                     wh_failed <= wn_failed;
-                    wh_bytes <= wn_bytes;
+                    wh_beats <= wn_beats;
                     wh_fault <= wn_fault;
                     wh_cookie <= wq_cookie;
                 end
@@ -506,15 +517,15 @@ module foliodma_mover #(
         end
     end
 
-    // B queue entry: {rewrite, record, pair, rerr, status[3:0], bytes[31:0], a[63:0], b[63:0]}
-    //   data burst: rerr, bytes = burst bytes, a = first bad source address, b = destination;
+    // B queue entry: {rewrite, record, pair, rerr, status[3:0], beats[8:0], a[AW-1:0], b[AW-1:0]}
+    //   data burst: rerr, beats of the burst, a = first bad source address, b = destination;
     //               pair: the last of a command whose record is held
     //   record:     status = the command's no-traffic status (0: it moved data),
     //               a = its fault address if FETCH_ERROR; pair: the held record's too
     //   rewrite:    nothing else
-    localparam integer QB = 1 + 1 + 1 + 1 + 4 + 32 + 64 + 64;
-    wire [QB-1:0] bq_in = {wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_bytes,
-                           wq_record ? wq_a : this_rerr_addr, wq_b};
+    localparam integer QB = 1 + 1 + 1 + 1 + 4 + 9 + AW + AW;
+    wire [QB-1:0] bq_in = {wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_beats,
+                           wq_record ? wq_a[AW-1:0] : this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
     wire [$clog2(QD):0] bq_count;
@@ -530,9 +541,9 @@ module foliodma_mover #(
     wire        bq_pair = bq_head[QB-3];
     wire        bq_rerr = bq_head[QB-4];
     wire [3:0]  bq_status = bq_head[QB-5 -: 4];
-    wire [31:0] bq_bytes = bq_head[159:128];
-    wire [63:0] bq_a = bq_head[127:64];
-    wire [63:0] bq_dst = bq_head[63:0];
+    wire [8:0]  bq_beats = bq_head[2 * AW +: 9];
+    wire [AW-1:0] bq_a = bq_head[AW +: AW];
+    wire [AW-1:0] bq_dst = bq_head[AW-1:0];
     wire        b_err = m_axi_bresp != 2'b00;
     assign m_axi_bready = bq_valid;
 
@@ -549,24 +560,25 @@ module foliodma_mover #(
     // order
     reg        ba_failed;
     reg [3:0]  ba_status;
-    reg [31:0] ba_bytes;
-    reg [63:0] ba_fault;
+    reg [LW-1:0] ba_beats;
+    reg [AW-1:0] ba_fault;   // a data fault is a bus address
     // ... and with this data burst's response
     wire       bn_failed = ba_failed || bq_rerr || b_err;
     wire [3:0] bn_status = ba_failed ? ba_status : bq_rerr ? STATUS_READ_ERROR : STATUS_WRITE_ERROR;
-    wire [31:0] bn_bytes = bn_failed ? ba_bytes : ba_bytes + bq_bytes;
-    wire [63:0] bn_fault = ba_failed ? ba_fault : bq_rerr ? bq_a : bq_dst;
+    wire [LW-1:0] bn_beats = bn_failed ? ba_beats : ba_beats + {{(LW-9){1'b0}}, bq_beats};
+    wire [AW-1:0] bn_fault = ba_failed ? ba_fault : bq_rerr ? bq_a : bq_dst;
 
     // the report of a record that landed: a no-traffic status as it is, else the data's
     wire        rec_landed = b_hs && bq_record && !bq_fix;
     wire [3:0]  land_status = bq_status != 4'd0 ? bq_status : ba_failed ? ba_status : STATUS_SUCCESS;
-    wire [63:0] land_fault = bq_status == STATUS_FETCH_ERROR ? bq_a : ba_failed ? ba_fault : 64'd0;
+    wire [AW-1:0] land_fault = bq_status == STATUS_FETCH_ERROR ? bq_a
+                               : ba_failed ? ba_fault : {AW{1'b0}};
     // the held report (hb_*): the first of a pair, from its last data burst's response until
     // the pair's record lands; then the second, reported in the next cycle (hb_due)
     reg        hb_due;
     reg [3:0]  hb_status;
-    reg [31:0] hb_bytes;
-    reg [63:0] hb_fault;
+    reg [LW-1:0] hb_beats;
+    reg [AW-1:0] hb_fault;
     reg        hb_rec_err;
     wire       report_held = hb_due || (rec_landed && bq_pair);
     wire [3:0] out_status = report_held ? hb_status : land_status;
@@ -578,16 +590,16 @@ module foliodma_mover #(
             fix_err <= 1'b0;
             ba_failed <= 1'b0;
             ba_status <= 4'd0;
-            ba_bytes <= 32'd0;
-            ba_fault <= 64'd0;
+            ba_beats <= {LW{1'b0}};
+            ba_fault <= {AW{1'b0}};
             hb_due <= 1'b0;
             hb_status <= 4'd0;
-            hb_bytes <= 32'd0;
-            hb_fault <= 64'd0;
+            hb_beats <= {LW{1'b0}};
+            hb_fault <= {AW{1'b0}};
             hb_rec_err <= 1'b0;
             st_status <= 4'd0;
             st_bytes <= 32'd0;
-            st_fault <= 64'd0;
+            st_fault <= {AW{1'b0}};
             st_stale <= 1'b0;
             st_rec_err <= 1'b0;
         end else begin
@@ -599,34 +611,34 @@ module foliodma_mover #(
             // it cannot be a pair's, whose first's last data response comes between)
             st_valid <= report_held || rec_landed;
             st_status <= out_status;
-            st_bytes <= report_held ? hb_bytes : ba_bytes;
+            st_bytes <= beats_to_bytes(report_held ? hb_beats : ba_beats);
             st_fault <= report_held ? hb_fault : land_fault;
             st_stale <= out_status == STATUS_WRITE_ERROR;
             st_rec_err <= hb_due ? hb_rec_err : b_err;
             if (rec_landed && report_held) begin
                 hb_due <= 1'b1;
                 hb_status <= land_status;
-                hb_bytes <= ba_bytes;
+                hb_beats <= ba_beats;
                 hb_fault <= land_fault;
                 hb_rec_err <= b_err;
             end else if (b_hs && !bq_record && bq_pair) begin
                 hb_due <= 1'b0;
                 hb_status <= bn_failed ? bn_status : STATUS_SUCCESS;
-                hb_bytes <= bn_bytes;
-                hb_fault <= bn_failed ? bn_fault : 64'd0;
+                hb_beats <= bn_beats;
+                hb_fault <= bn_failed ? bn_fault : {AW{1'b0}};
             end else begin
                 hb_due <= 1'b0;
             end
             if (rec_landed || (b_hs && !bq_record && bq_pair)) begin
                 ba_failed <= 1'b0;
                 ba_status <= 4'd0;
-                ba_bytes <= 32'd0;
-                ba_fault <= 64'd0;
+                ba_beats <= {LW{1'b0}};
+                ba_fault <= {AW{1'b0}};
             end else if (b_hs && !bq_record) begin
                 ba_failed <= bn_failed;
                 ba_status <= bn_failed ? bn_status : 4'd0;
-                ba_bytes <= bn_bytes;
-                ba_fault <= bn_failed ? bn_fault : 64'd0;
+                ba_beats <= bn_beats;
+                ba_fault <= bn_failed ? bn_fault : {AW{1'b0}};
             end
         end
     end

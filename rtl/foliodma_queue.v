@@ -76,7 +76,7 @@ module foliodma_queue #(
     input  wire                     st_valid,
     input  wire [3:0]               st_status,
     input  wire [31:0]              st_bytes,
-    input  wire [63:0]              st_fault,
+    input  wire [ADDR_WIDTH-1:0]   st_fault,
     input  wire                     st_stale,
     input  wire                     st_rec_err,
     output wire [15:0]              rate,
@@ -92,7 +92,7 @@ module foliodma_queue #(
     output wire [63:0]              fix_cookie,
     output wire [3:0]               fix_status,
     output wire [31:0]              fix_bytes,
-    output wire [63:0]              fix_fault,
+    output wire [ADDR_WIDTH-1:0]   fix_fault,
     input  wire                     fix_done,
     input  wire                     fix_err,
 
@@ -122,12 +122,17 @@ module foliodma_queue #(
     localparam integer EW = ((ADDR_WIDTH > 32) ? ADDR_WIDTH : 32) + 1;   // an end address
     localparam [EW-1:0] BUS_END = {{(EW-1){1'b0}}, 1'b1} << ADDR_WIDTH;   // 2^ADDR_WIDTH
 
-    // base + slot * 32 within the bus address space (the bits above it are the base's)
-    function [63:0] slot_addr;
+    // the bus address of base + slot * 32: the engine uses the bits of RING_BASE and
+    // COMP_BASE below ADDR_WIDTH (harness/layout.py)
+    function [ADDR_WIDTH-1:0] slot_addr;
+        /* verilator lint_off UNUSEDSIGNAL */
         input [63:0] base;
         input [15:0] slot;
+        reg [63:0] sum;       // (the bits above ADDR_WIDTH do not reach the ones below)
+        /* verilator lint_on UNUSEDSIGNAL */
         begin
-            slot_addr = (((base & BUS_MASK) + {43'd0, slot, 5'd0}) & BUS_MASK) | (base & ~BUS_MASK);
+            sum = base + {43'd0, slot, 5'd0};
+            slot_addr = sum[ADDR_WIDTH-1:0];
         end
     endfunction
 
@@ -182,7 +187,7 @@ module foliodma_queue #(
     reg        q_pause;
     reg        q_error;
     reg        rec_error;    // STATUS.RECORD_ERROR
-    reg [63:0] rec_fault;    // REC_FAULT_HI:LO
+    reg [ADDR_WIDTH-1:0] rec_fault;   // REC_FAULT_HI:LO (a bus address)
     reg [31:0] rec_faults;   // REC_FAULTS
     reg [31:0] irq_count;
     reg [31:0] irq_timeout;
@@ -201,11 +206,34 @@ module foliodma_queue #(
         end
     endfunction
 
-    function [15:0] min16;
+    // counts of descriptors in the fetch plan: at most DESC_CACHE
+    localparam integer NW = DCL + 1;
+
+    // ring distance from b forward to a when it is known to be at most DESC_CACHE (the
+    // fetched or retired-but-fetched spans): the low NW bits decide it
+    function [NW-1:0] near_dist;
+        /* verilator lint_off UNUSEDSIGNAL */
         input [15:0] a;
         input [15:0] b;
+        input [15:0] m;
+        /* verilator lint_on UNUSEDSIGNAL */
         begin
-            min16 = (a < b) ? a : b;
+            near_dist = (a[NW-1:0] - b[NW-1:0]) & m[NW-1:0];
+        end
+    endfunction
+
+    function [NW-1:0] at_most_fetch;     // min(x, FETCH_MAX)
+        input [16:0] x;
+        begin
+            at_most_fetch = (x > FETCH_MAX[16:0]) ? FETCH_MAX[NW-1:0] : x[NW-1:0];
+        end
+    endfunction
+
+    function [NW-1:0] min_n;
+        input [NW-1:0] a;
+        input [NW-1:0] b;
+        begin
+            min_n = (a < b) ? a : b;
         end
     endfunction
 
@@ -220,7 +248,8 @@ module foliodma_queue #(
     // write port each (distributed RAM): what the issue stage handed on, written at issue,
     // and the mover's report, written in order as it comes
     reg [64:0]  issued [0:DESC_CACHE-1];   // {DESC_FLAG_IRQ, cookie}
-    reg [101:0] report [0:DESC_CACHE-1];   // {rec_err, stale, fault, bytes, status}
+    localparam integer RPW = 38 + ADDR_WIDTH;
+    reg [RPW-1:0] report [0:DESC_CACHE-1];   // {rec_err, stale, fault, bytes, status}
 
     wire ring_reset = reg_wr && reg_waddr == QREG_RING_ORDER;   // only while idle
     // ABORT flushes the ring up to its TAIL whatever ENABLE and PAUSE say (work stopped by
@@ -231,42 +260,42 @@ module foliodma_queue #(
     // ------------------------------------------------------------- descriptor fetch
     reg        fetch_busy;
     reg [15:0] f_start;
-    reg [15:0] f_n;
+    reg [NW-1:0] f_n;
     reg [15:0] f_off;        // slots between the aligned burst start and f_start
     reg [8:0]  f_beat;
     reg        f_refetch;    // this burst refetches the issue slot alone
     reg        i_refetched;  // the issue slot's entry comes from a lone refetch
 
-    wire [63:0] f_addr = slot_addr(ring_base, fetch_ptr);
+    wire [ADDR_WIDTH-1:0] f_addr = slot_addr(ring_base, fetch_ptr);
     wire [12:0] f_to4k_bytes = BURST_BOUNDARY[12:0] - {1'b0, f_addr[BURST_BOUNDARY_BITS-1:0]};
-    wire [15:0] f_to4k = {8'd0, f_to4k_bytes[12:5]};
-    wire [15:0] f_room = DESC_CACHE[15:0] - ring_dist(fetch_ptr, head, mask);
+    wire [16:0] f_to4k = {9'd0, f_to4k_bytes[12:5]};
+    wire [NW-1:0] f_room = DESC_CACHE[NW-1:0] - near_dist(fetch_ptr, head, mask);
     wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
     // The fetch plan is computed in two register stages from the ring state, and used only
     // if nothing that could make it wrong has happened for those two cycles (p_ok: no
     // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
     // only makes it smaller than it could be.
-    reg  [15:0] s_tail;          // stage 1: fetchable before TAIL, at most FETCH_MAX
-    reg  [15:0] s_edge;          //          before a 4 KiB boundary or the ring end
-    reg  [15:0] s_room;          //          cache entries free
+    reg  [NW-1:0] s_tail;        // stage 1: fetchable before TAIL, at most FETCH_MAX
+    reg  [NW-1:0] s_edge;        //          before a 4 KiB boundary or the ring end (idem)
+    reg  [NW-1:0] s_room;        //          cache entries free
     reg         s_starving;      //          the mover has taken every fetched descriptor
     reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
     reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
     reg  [ADDR_WIDTH-1:0] p_araddr;
-    wire [15:0] f_full = min16(s_tail, s_edge);
-    wire [15:0] f_want = min16(f_full, s_room);
+    wire [NW-1:0] f_full = min_n(s_tail, s_edge);
+    wire [NW-1:0] f_want = min_n(f_full, s_room);
     // fetch once at most half a burst of fetched descriptors wait for the mover (so a
     // fetch's beats do not hold up data reads long before they are needed): a whole burst
     // when there is room for it; a partial one only if the mover is about to starve or a
     // quarter of the cache is free
-    wire        f_go = f_want != 16'd0 && s_low
-                       && (f_want == f_full || s_starving || f_want >= DESC_CACHE[15:0] / 16'd4);
+    wire        f_go = f_want != {NW{1'b0}} && s_low
+                       && (f_want == f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
     reg         p_go;            // stage 2
-    reg  [15:0] p_n;
+    reg  [NW-1:0] p_n;
     reg         p_ok;
     // beats of a fetch burst of p_n descriptors starting p_off slots into a beat
-    wire [15:0] p_span = (p_off + p_n) << 5;     // bytes from the aligned start
+    wire [15:0] p_span = (p_off + {{(16-NW){1'b0}}, p_n}) << 5;     // bytes from the aligned start
     wire [15:0] p_beats = (p_span + BB[15:0] - 16'd1) >> BBL;
     wire [2:0]  f_beat_slots;    // descriptors completed by this beat (0..4)
     assign m_axi_rready = 1'b1;
@@ -274,7 +303,7 @@ module foliodma_queue #(
 
     // a descriptor fetched with a bus error is fetched again alone before it issues
     wire        i_fetched;       // the issue slot is in the cache and read out (i_loaded)
-    wire [63:0] r_addr = slot_addr(ring_base, issue_ptr);
+    wire [ADDR_WIDTH-1:0] r_addr = slot_addr(ring_base, issue_ptr);
     wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
     wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
     wire        i_aborted;
@@ -288,7 +317,7 @@ module foliodma_queue #(
             f_refetch <= 1'b0;
             fetch_ptr <= 16'd0;
             f_start <= 16'd0;
-            f_n <= 16'd0;
+            f_n <= {NW{1'b0}};
             f_off <= 16'd0;
             f_beat <= 9'd0;
             m_axi_arvalid <= 1'b0;
@@ -301,7 +330,7 @@ module foliodma_queue #(
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b1;
                 f_start <= issue_ptr;
-                f_n <= 16'd1;
+                f_n <= {{(NW-1){1'b0}}, 1'b1};
                 f_off <= {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5;
                 f_beat <= 9'd0;
                 m_axi_arvalid <= 1'b1;
@@ -331,11 +360,11 @@ module foliodma_queue #(
     wire        tail_wr = reg_wr && reg_waddr == QREG_TAIL;
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
     always @(posedge clk) begin
-        s_tail <= min16(ring_dist(tail_next, fetch_ptr, mask), FETCH_MAX[15:0]);
-        s_edge <= min16(f_to4k, f_to_end[15:0]);
+        s_tail <= at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
+        s_edge <= min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
         s_room <= f_room;
         s_starving <= issue_ptr == fetch_ptr;
-        s_low <= ring_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[15:0] / 16'd2;
+        s_low <= near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
         p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
         p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
         s_ok <= !rst && !(reg_wr && !tail_wr) && !r_hs;
@@ -377,21 +406,22 @@ module foliodma_queue #(
     // descriptor beats into the cache: several slots per beat, or one slot from several
     generate
         if (DATA_WIDTH >= 256) begin : wide_fetch
+            wire [NB-1:0] in_burst;      // lanes of this beat that hold a fetched descriptor
             reg [2:0] slots;
             always @(*) begin : count_slots
                 integer k;
-                reg [15:0] pos;
                 slots = 3'd0;
-                for (k = 0; k < SPB; k = k + 1) begin
-                    pos = {7'd0, f_beat} * SPB[15:0] + k[15:0];
-                    if (pos >= f_off && pos - f_off < f_n) slots = slots + 3'd1;
-                end
+                for (k = 0; k < NB; k = k + 1) slots = slots + {2'd0, in_burst[k]};
             end
             assign f_beat_slots = slots;
             assign f_row = f_pos0[DCL-1:NBL] + f_beat[RL-1:0];
             for (b = 0; b < NB; b = b + 1) begin : lane
-                wire [15:0] pos = {7'd0, f_beat} * SPB[15:0] + b;
-                assign c_we[b] = r_hs && pos >= f_off && pos - f_off < f_n;
+                // slot position from the aligned burst start (f_off < NB, f_n <= FETCH_MAX)
+                localparam [11:0] LANE = b;
+                wire [11:0] pos = {3'd0, f_beat} * NB[11:0] + LANE;
+                wire [11:0] rel = pos - f_off[11:0];
+                assign in_burst[b] = pos >= f_off[11:0] && rel < {{(12-NW){1'b0}}, f_n};
+                assign c_we[b] = r_hs && in_burst[b];
                 assign c_wdata[b*CW +: CW] = {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
             end
         end else begin : narrow_fetch
@@ -428,8 +458,8 @@ module foliodma_queue #(
     wire [15:0]    i_succ = (issue_ptr + 16'd1) & mask;
     wire [DCL-1:0] i_pos_cur = issue_ptr[DCL-1:0] + lane0;
     wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
-    wire           i_cur_fetched = ring_dist(fetch_ptr, issue_ptr, mask) != 16'd0;
-    wire           i_succ_fetched = ring_dist(fetch_ptr, i_succ, mask) != 16'd0;
+    wire           i_cur_fetched = fetch_ptr != issue_ptr;   // (ring pointers are masked)
+    wire           i_succ_fetched = fetch_ptr != i_succ;
     wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
     reg  [DCL-1:0] i_pos;           // cache position i_word was read from
     reg            i_loaded;
@@ -472,7 +502,7 @@ module foliodma_queue #(
             i_bad <= desc_bad(i_desc);
         end
     end
-    assign i_aborted = aborting && ring_dist(abort_tail, issue_ptr, mask) != 16'd0;
+    assign i_aborted = aborting && abort_tail != issue_ptr;
 
     // FENCE: a descriptor that will move data starts only once every earlier one of this
     // queue has retired (its record's B is back, and B comes in order on the queue's ID,
@@ -489,10 +519,9 @@ module foliodma_queue #(
                         : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
     // a FETCH_ERROR command carries its descriptor's address where the cookie goes (the
     // record says cookie 0, fault = that address: mover contract)
-    assign cmd_cookie = (!i_aborted && i_fetch_err) ? r_addr
+    assign cmd_cookie = (!i_aborted && i_fetch_err) ? {{(64-ADDR_WIDTH){1'b0}}, r_addr}
                         : i_fetch_err ? 64'd0 : i_desc[DESC_COOKIE_LSB +: 64];
-    wire [63:0] i_rec_addr = slot_addr(comp_base, issue_ptr);
-    assign cmd_rec_addr = i_rec_addr[ADDR_WIDTH-1:0];
+    assign cmd_rec_addr = slot_addr(comp_base, issue_ptr);
     assign rate = rate_reg;
 
     always @(posedge clk) begin
@@ -513,26 +542,26 @@ module foliodma_queue #(
     // ------------------------------------------------- retire, rewriting stale records
     wire [DCL-1:0] h_slot = head[DCL-1:0];
     wire [64:0]    h_issued = issued[h_slot];
-    wire [101:0]   h_report = report[h_slot];
+    wire [RPW-1:0] h_report = report[h_slot];
     wire [3:0]     h_status = h_report[3:0];
     wire           h_ready = head != done_ptr;       // the mover has reported this slot
     // the head's rewrite: done (the record is right now), or failed (it never will be)
     reg            h_fixed;
     reg            h_fix_failed;
-    wire           h_stale = h_report[100] && !h_fixed;
-    wire           h_rec_err = h_report[101] || h_fix_failed;
+    wire           h_stale = h_report[RPW-2] && !h_fixed;
+    wire           h_rec_err = h_report[RPW-1] || h_fix_failed;
 
     // a stale record is rewritten by the mover (fix_*): requested, held, until fix_done
     reg         fx_busy;
     // a record whose write failed is not rewritten: its slot in memory is left as it was
     wire        retire = h_ready && (!h_stale || h_rec_err) && !fx_busy;
-    wire [63:0] h_rec_addr = slot_addr(comp_base, head);
+    wire [ADDR_WIDTH-1:0] h_rec_addr = slot_addr(comp_base, head);
     assign fix_valid = fx_busy;
-    assign fix_rec_addr = h_rec_addr[ADDR_WIDTH-1:0];
+    assign fix_rec_addr = h_rec_addr;
     assign fix_cookie = h_issued[63:0];
     assign fix_status = h_status;
     assign fix_bytes = h_report[35:4];
-    assign fix_fault = h_report[99:36];
+    assign fix_fault = h_report[36 +: ADDR_WIDTH];
 
     always @(posedge clk) begin
         if (rst) begin
@@ -578,7 +607,7 @@ module foliodma_queue #(
             idle_cycles <= 32'd0;
             q_error <= 1'b0;
             rec_error <= 1'b0;
-            rec_fault <= 64'd0;
+            rec_fault <= {ADDR_WIDTH{1'b0}};
             rec_faults <= 32'd0;
             desc_done <= 32'd0;
             aborting <= 1'b0;
@@ -587,7 +616,7 @@ module foliodma_queue #(
             if (ring_reset) begin
                 head <= 16'd0;
                 rec_error <= 1'b0;
-                rec_fault <= 64'd0;
+                rec_fault <= {ADDR_WIDTH{1'b0}};
                 rec_faults <= 32'd0;
             end else if (retire) begin
                 head <= (head + 16'd1) & mask;
@@ -686,10 +715,9 @@ module foliodma_queue #(
         end
     end
 
-    // register read: an array of the 32 word offsets of the block, indexed by the offset
-    // (a mux tree, not a chain of address compares); unused words read 0
     // register read: a case on the offset (not a whole map rebuilt when a counter moves)
     reg [31:0]      control_word, status_word;
+    wire [63:0]     rec_fault_reg = {{(64-ADDR_WIDTH){1'b0}}, rec_fault};
     always @(*) begin
         control_word = 32'd0;
         control_word[QCTRL_ENABLE_BIT] = q_enable;
@@ -718,15 +746,15 @@ module foliodma_queue #(
             QREG_DESC_DONE:    reg_rdata = desc_done;
             QREG_RD_STALL:     reg_rdata = rd_stalls;
             QREG_WR_STALL:     reg_rdata = wr_stalls;
-            QREG_REC_FAULT_LO: reg_rdata = rec_fault[31:0];
-            QREG_REC_FAULT_HI: reg_rdata = rec_fault[63:32];
+            QREG_REC_FAULT_LO: reg_rdata = rec_fault_reg[31:0];
+            QREG_REC_FAULT_HI: reg_rdata = rec_fault_reg[63:32];
             QREG_REC_FAULTS:   reg_rdata = rec_faults;
             default: reg_rdata = 32'd0;
         endcase
     end
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, h_rec_addr, i_rec_addr, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -264,11 +264,12 @@ module foliodma_top #(
             wire        st_valid, st_stale, st_rec_err;
             wire [3:0]  st_status;
             wire [31:0] st_bytes;
-            wire [63:0] st_fault;
+            wire [ADDR_WIDTH-1:0] st_fault;   // faults are bus addresses
             wire [15:0] rate;
             wire        mover_busy, rd_beat, wr_beat, rd_stall, wr_stall;
             wire        fix_valid, fix_done, fix_err;
-            wire [63:0] fix_cookie, fix_fault;
+            wire [63:0] fix_cookie;
+            wire [ADDR_WIDTH-1:0] fix_fault;
             wire [3:0]  fix_status;
             wire [31:0] fix_bytes;
 
