@@ -186,6 +186,9 @@ module foliodma_axi_arbiter #(
             assign route_room = 1'b1;
             assign w_cur = {SW{1'b0}};
             assign w_open = 1'b1;
+            assign m_wdata = s_wdata;     // (a plain connection: no select in simulation)
+            assign m_wstrb = s_wstrb;
+            assign m_wlast = s_wlast;
             wire unused_aw = &{1'b0, aw_issue};
         end else begin : routed
             wire [SW-1:0] route_head;
@@ -202,13 +205,13 @@ module foliodma_axi_arbiter #(
                 .out_data(route_head), .out_valid(route_valid), .out_ready(w_last_hs && route_valid),
                 .count(route_count)
             );
+            assign m_wdata = s_wdata[w_cur*DATA_WIDTH +: DATA_WIDTH];
+            assign m_wstrb = s_wstrb[w_cur*DATA_WIDTH/8 +: DATA_WIDTH/8];
+            assign m_wlast = s_wlast[w_cur];
         end
     endgenerate
 
     assign m_wvalid = w_open && s_wvalid[w_cur];
-    assign m_wdata = s_wdata[w_cur*DATA_WIDTH +: DATA_WIDTH];
-    assign m_wstrb = s_wstrb[w_cur*DATA_WIDTH/8 +: DATA_WIDTH/8];
-    assign m_wlast = s_wlast[w_cur];
 
     // ------------------------------------------------------------------ responses by ID
     wire [SR-1:0] r_dst = (MR == 1) ? {SR{1'b0}} : m_rid[SR-1:0];

@@ -379,7 +379,9 @@ module foliodma_queue #(
     // where lane0 is the ring base's 32-byte lane in a bus beat: bank p % NB is the beat
     // lane it arrives in, so a fetched beat writes each bank at most once and all at one
     // row (one write port per bank); the issue stage reads one row of every bank through
-    // a registered read port and picks the bank.
+    // a registered read port and picks the bank. (The banks are written in the cache's own
+    // clocked block, so the lane of a beat is selected only when a descriptor is written,
+    // not on every data beat the shared R channel carries - a cost in simulation.)
     localparam integer NB = SPB;                      // banks: descriptors per bus beat
     localparam integer NBL = $clog2(NB);              // 0 on buses up to 256 bits
     localparam integer RL = DCL - NBL;                // row address bits
@@ -388,20 +390,10 @@ module foliodma_queue #(
     wire [DCL-1:0] f_pos0 = f_start[DCL-1:0] + lane0 - f_off[DCL-1:0];   // a bank-0 position
     wire [RL-1:0]  f_row;            // row the current beat writes
     wire [NB-1:0]  c_we;
-    wire [NB*CW-1:0] c_wdata;
     wire [RL-1:0]  c_rrow;
     wire [NB*CW-1:0] c_rdata;
-    wire           c_re;
 
     genvar b;
-    generate
-        for (b = 0; b < NB; b = b + 1) begin : cache_bank
-            foliodma_ram #(.WIDTH(CW), .DEPTH(DESC_CACHE / NB), .BLOCK(1)) bank (
-                .clk(clk), .we(c_we[b]), .waddr(f_row), .wdata(c_wdata[b*CW +: CW]),
-                .re(c_re), .raddr(c_rrow), .rdata(c_rdata[b*CW +: CW])
-            );
-        end
-    endgenerate
 
     // descriptor beats into the cache: several slots per beat, or one slot from several
     generate
@@ -422,7 +414,13 @@ module foliodma_queue #(
                 wire [11:0] rel = pos - f_off[11:0];
                 assign in_burst[b] = pos >= f_off[11:0] && rel < {{(12-NW){1'b0}}, f_n};
                 assign c_we[b] = r_hs && in_burst[b];
-                assign c_wdata[b*CW +: CW] = {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
+                (* ram_style = "block" *) reg [CW-1:0] bank [0:DESC_CACHE/NB-1];
+                reg [CW-1:0] bank_out;
+                always @(posedge clk) begin
+                    if (c_we[b]) bank[f_row] <= {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
+                    bank_out <= bank[c_rrow];
+                end
+                assign c_rdata[b*CW +: CW] = bank_out;
             end
         end else begin : narrow_fetch
             /* verilator lint_off UNUSEDSIGNAL */
@@ -436,8 +434,13 @@ module foliodma_queue #(
             assign f_beat_slots = {2'b0, f_slot_done};
             assign f_row = f_pos0 + f_rel[DCL-1:0];
             assign c_we = r_hs && f_slot_done;
-            wire [255:0] f_desc = {m_axi_rdata, f_asm[255:DATA_WIDTH]};
-            assign c_wdata = {f_err || m_axi_rresp != 2'b00, f_desc};
+            (* ram_style = "block" *) reg [CW-1:0] bank [0:DESC_CACHE-1];
+            reg [CW-1:0] bank_out;
+            always @(posedge clk) begin
+                if (c_we) bank[f_row] <= {f_err || m_axi_rresp != 2'b00, m_axi_rdata, f_asm[255:DATA_WIDTH]};
+                bank_out <= bank[c_rrow];
+            end
+            assign c_rdata = bank_out;
             always @(posedge clk) begin
                 if (rst) begin
                     f_asm <= 256'd0;
@@ -463,7 +466,6 @@ module foliodma_queue #(
     wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
     reg  [DCL-1:0] i_pos;           // cache position i_word was read from
     reg            i_loaded;
-    assign c_re = 1'b1;
     assign c_rrow = i_rpos[DCL-1:NBL];
     wire [CW-1:0]  i_word;
     generate

@@ -365,10 +365,18 @@ module foliodma_top #(
         .in_valid(g_awvalid), .in_ready(g_awready), .in_data({g_awid, g_awaddr, g_awlen}),
         .out_valid(m_axi_awvalid), .out_ready(m_axi_awready), .out_data({m_axi_awid, m_axi_awaddr, m_axi_awlen})
     );
-    foliodma_reg_slice #(.WIDTH(DATA_WIDTH + DATA_WIDTH / 8 + 1)) w_slice (
+    // W: data and {strobes, last} in two slices that move in lockstep (the same valid and
+    // ready), so the wide data is never concatenated with the rest (a cost in simulation)
+    wire w_ctl_ready, w_ctl_valid;
+    foliodma_reg_slice #(.WIDTH(DATA_WIDTH)) w_slice (
         .clk(clk), .rst(rst),
-        .in_valid(g_wvalid), .in_ready(g_wready), .in_data({g_wdata, g_wstrb, g_wlast}),
-        .out_valid(m_axi_wvalid), .out_ready(m_axi_wready), .out_data({m_axi_wdata, m_axi_wstrb, m_axi_wlast})
+        .in_valid(g_wvalid), .in_ready(g_wready), .in_data(g_wdata),
+        .out_valid(m_axi_wvalid), .out_ready(m_axi_wready), .out_data(m_axi_wdata)
+    );
+    foliodma_reg_slice #(.WIDTH(DATA_WIDTH / 8 + 1)) w_ctl_slice (
+        .clk(clk), .rst(rst),
+        .in_valid(g_wvalid), .in_ready(w_ctl_ready), .in_data({g_wstrb, g_wlast}),
+        .out_valid(w_ctl_valid), .out_ready(m_axi_wready), .out_data({m_axi_wstrb, m_axi_wlast})
     );
 
     assign m_axi_arsize = BBL[2:0];
@@ -382,7 +390,7 @@ module foliodma_top #(
     assign m_axi_awcache = 4'b0011;
     assign m_axi_awprot = 3'b000;
 
-    wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_wstrb};
+    wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_wstrb, w_ctl_ready, w_ctl_valid};
 endmodule
 
 `resetall
