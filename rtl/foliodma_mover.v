@@ -223,7 +223,7 @@ module foliodma_mover #(
                 rd_beats_left <= rd_beats_left - {{(LW-9){1'b0}}, rd_burst};
                 rd_planned <= 1'b0;
                 if (rd_last_burst) rd_active <= 1'b0;
-            end else begin
+            end else if (!rd_planned) begin   // (the plan holds until the next AR)
                 rd_burst <= rd_plan;
                 rd_last <= {{(LW-9){1'b0}}, rd_plan} == rd_beats_left;
                 rd_planned <= 1'b1;
@@ -392,9 +392,11 @@ module foliodma_mover #(
                     wc_rec <= 1'b0;
                     wc_pair <= 1'b0;
                 end
-                wc_burst <= wc_plan;
-                wc_last_burst <= {{(LW-9){1'b0}}, wc_plan} == wc_beats_left;
-                wc_planned <= 1'b1;
+                if (!wc_planned) begin   // (the plan holds until the next AW)
+                    wc_burst <= wc_plan;
+                    wc_last_burst <= {{(LW-9){1'b0}}, wc_plan} == wc_beats_left;
+                    wc_planned <= 1'b1;
+                end
             end
             aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
                         - {{FL{1'b0}}, w_data_hs};
@@ -610,11 +612,13 @@ module foliodma_mover #(
             // reports, in command order (a record that lands while one is held follows it:
             // it cannot be a pair's, whose first's last data response comes between)
             st_valid <= report_held || rec_landed;
-            st_status <= out_status;
-            st_bytes <= beats_to_bytes(report_held ? hb_beats : ba_beats);
-            st_fault <= report_held ? hb_fault : land_fault;
-            st_stale <= out_status == STATUS_WRITE_ERROR;
-            st_rec_err <= hb_due ? hb_rec_err : b_err;
+            if (report_held || rec_landed) begin   // (st_* are read with st_valid)
+                st_status <= out_status;
+                st_bytes <= beats_to_bytes(report_held ? hb_beats : ba_beats);
+                st_fault <= report_held ? hb_fault : land_fault;
+                st_stale <= out_status == STATUS_WRITE_ERROR;
+                st_rec_err <= hb_due ? hb_rec_err : b_err;
+            end
             if (rec_landed && report_held) begin
                 hb_due <= 1'b1;
                 hb_status <= land_status;

@@ -361,12 +361,16 @@ module foliodma_queue #(
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
     always @(posedge clk) begin
         s_tail <= at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
-        s_edge <= min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
-        s_room <= f_room;
-        s_starving <= issue_ptr == fetch_ptr;
-        s_low <= near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
-        p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
-        p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+        // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
+        // says, so the rest is left as it was (in simulation, a queue at rest does no work)
+        if (tail_next != fetch_ptr) begin
+            s_edge <= min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
+            s_room <= f_room;
+            s_starving <= issue_ptr == fetch_ptr;
+            s_low <= near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
+            p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
+            p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+        end
         s_ok <= !rst && !(reg_wr && !tail_wr) && !r_hs;
         p_go <= f_go;
         p_n <= f_want;
@@ -501,7 +505,7 @@ module foliodma_queue #(
             i_bad <= 1'b0;
         end else begin
             i_checked <= i_loaded && !cmd_hs && !(r_hs && f_refetch);
-            i_bad <= desc_bad(i_desc);
+            if (i_loaded) i_bad <= desc_bad(i_desc);   // (read only after a cycle loaded)
         end
     end
     assign i_aborted = aborting && abort_tail != issue_ptr;
@@ -717,18 +721,16 @@ module foliodma_queue #(
         end
     end
 
-    // register read: a case on the offset (not a whole map rebuilt when a counter moves)
-    reg [31:0]      control_word, status_word;
-    wire [63:0]     rec_fault_reg = {{(64-ADDR_WIDTH){1'b0}}, rec_fault};
+    // register read: a case on the offset (not a whole map rebuilt when a counter moves;
+    // the two bit-field words are built apart, as they rarely change)
+    wire [31:0] control_word = ({31'd0, q_enable} << QCTRL_ENABLE_BIT)
+                               | ({31'd0, q_pause} << QCTRL_PAUSE_BIT);
+    wire [31:0] status_word = ({31'd0, !busy} << QSTATUS_IDLE_BIT)
+                              | ({31'd0, q_pause && !mover_busy} << QSTATUS_PAUSED_BIT)
+                              | ({31'd0, q_error} << QSTATUS_ERROR_BIT)
+                              | ({31'd0, rec_error} << QSTATUS_RECORD_ERROR_BIT);
+    wire [63:0] rec_fault_reg = {{(64-ADDR_WIDTH){1'b0}}, rec_fault};
     always @(*) begin
-        control_word = 32'd0;
-        control_word[QCTRL_ENABLE_BIT] = q_enable;
-        control_word[QCTRL_PAUSE_BIT] = q_pause;
-        status_word = 32'd0;
-        status_word[QSTATUS_IDLE_BIT] = !busy;
-        status_word[QSTATUS_PAUSED_BIT] = q_pause && !mover_busy;
-        status_word[QSTATUS_ERROR_BIT] = q_error;
-        status_word[QSTATUS_RECORD_ERROR_BIT] = rec_error;
         case (reg_raddr)
             QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
             QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
