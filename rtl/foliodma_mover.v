@@ -242,17 +242,37 @@ module foliodma_mover #(
         end
     end
 
-    // data FIFO: {read error, data}
-    wire [DATA_WIDTH:0] fifo_out;
-    wire                fifo_out_valid;
-    wire [FL:0]         fifo_count;
-    wire                fifo_in_ready;   // always: room was reserved
-    foliodma_fifo #(.WIDTH(DATA_WIDTH + 1), .DEPTH(FIFO_DEPTH), .BLOCK(1)) data_fifo (
-        .clk(clk), .rst(rst),
-        .in_data({m_axi_rresp != 2'b00, m_axi_rdata}), .in_valid(r_hs), .in_ready(fifo_in_ready),
-        .out_data(fifo_out), .out_valid(fifo_out_valid), .out_ready(w_data_hs),
-        .count(fifo_count)
+    // data FIFO: the beats read and not yet written, in block RAM read through its output
+    // register (as foliodma_fifo with BLOCK = 1; never full: room was reserved), each with
+    // its read-error bit in a memory beside it rather than in one wider word (Icarus copies
+    // a wide concatenation bit by bit on every beat)
+    reg  [FL:0]           fifo_wr;
+    reg  [FL:0]           fifo_rd;
+    reg                   fifo_out_valid;   // the output register holds the oldest beat
+    wire [DATA_WIDTH-1:0] fifo_out;
+    wire                  fifo_out_err;
+    wire [FL:0]           fifo_count = fifo_wr - fifo_rd + {{FL{1'b0}}, fifo_out_valid};
+    wire                  fifo_load = fifo_wr != fifo_rd && (!fifo_out_valid || w_data_hs);
+    foliodma_ram #(.WIDTH(DATA_WIDTH), .DEPTH(FIFO_DEPTH), .BLOCK(1)) fifo_data (
+        .clk(clk), .we(r_hs), .waddr(fifo_wr[FL-1:0]), .wdata(m_axi_rdata),
+        .re(fifo_load), .raddr(fifo_rd[FL-1:0]), .rdata(fifo_out)
     );
+    foliodma_ram #(.WIDTH(1), .DEPTH(FIFO_DEPTH), .BLOCK(1)) fifo_err (
+        .clk(clk), .we(r_hs), .waddr(fifo_wr[FL-1:0]), .wdata(m_axi_rresp != 2'b00),
+        .re(fifo_load), .raddr(fifo_rd[FL-1:0]), .rdata(fifo_out_err)
+    );
+    always @(posedge clk) begin
+        if (rst) begin
+            fifo_wr <= {(FL+1){1'b0}};
+            fifo_rd <= {(FL+1){1'b0}};
+            fifo_out_valid <= 1'b0;
+        end else begin
+            if (r_hs) fifo_wr <= fifo_wr + 1'b1;
+            if (fifo_load) fifo_rd <= fifo_rd + 1'b1;
+            if (fifo_load) fifo_out_valid <= 1'b1;
+            else if (w_data_hs) fifo_out_valid <= 1'b0;
+        end
+    end
 
     // ======================================================= write mover (AW, W, B)
     // Every command ends with its completion record, written on the same AXI ID right
@@ -447,7 +467,7 @@ module foliodma_mover #(
     reg [LW-1:0] wh_beats;
     reg [AW-1:0] wh_fault;
     reg [63:0] wh_cookie;
-    wire       w_err_beat = fifo_out[DATA_WIDTH];
+    wire       w_err_beat = fifo_out_err;
     wire       w_last = w_beat == wq_beats - 9'd1;
     wire       bq_room;
 
@@ -469,7 +489,7 @@ module foliodma_mover #(
     );
 
     assign m_axi_wvalid = wq_valid && bq_room && (wq_record || fifo_out_valid);
-    assign m_axi_wdata = wq_record ? rec_wdata : fifo_out[DATA_WIDTH-1:0];
+    assign m_axi_wdata = wq_record ? rec_wdata : fifo_out;
     assign m_axi_wstrb = wq_record ? rec_wstrb : (w_err_beat ? {BB{1'b0}} : {BB{1'b1}});
     assign m_axi_wlast = w_last;
     wire w_hs = m_axi_wvalid && m_axi_wready;
@@ -656,7 +676,7 @@ module foliodma_mover #(
                       || (rd_in_flight != {OL{1'b0}} && !m_axi_rvalid);
     assign wr_stall = (m_axi_awvalid && !m_axi_awready) || (m_axi_wvalid && !m_axi_wready);
 
-    wire unused = &{1'b0, wq_count, bq_count, wcmd_count, fifo_in_ready};
+    wire unused = &{1'b0, wq_count, bq_count, wcmd_count};
 endmodule
 
 `resetall

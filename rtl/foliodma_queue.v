@@ -359,15 +359,19 @@ module foliodma_queue #(
     // sooner); any other register write makes the plan wait
     wire        tail_wr = reg_wr && reg_waddr == QREG_TAIL;
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
+    // (the stage's inputs as wires: in simulation they are worked out only when they change)
+    wire [NW-1:0] f_tail = at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
+    wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
+    wire          f_low = near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
     always @(posedge clk) begin
-        s_tail <= at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
+        s_tail <= f_tail;
         // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
         // says, so the rest is left as it was (in simulation, a queue at rest does no work)
         if (tail_next != fetch_ptr) begin
-            s_edge <= min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
+            s_edge <= f_edge;
             s_room <= f_room;
             s_starving <= issue_ptr == fetch_ptr;
-            s_low <= near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
+            s_low <= f_low;
             p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
             p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
         end
@@ -495,6 +499,7 @@ module foliodma_queue #(
     assign i_fetch_err = i_word[256];
     assign i_fetched = i_loaded;     // after its lone refetch (need_refetch holds it)
     wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
+    wire i_desc_bad = desc_bad(i_desc);   // (a wire: worked out in simulation as i_desc changes)
     // the issue slot's descriptor is checked in the cycle after it is read out (i_checked):
     // a descriptor issues at most every other cycle
     reg  i_checked;
@@ -505,7 +510,7 @@ module foliodma_queue #(
             i_bad <= 1'b0;
         end else begin
             i_checked <= i_loaded && !cmd_hs && !(r_hs && f_refetch);
-            if (i_loaded) i_bad <= desc_bad(i_desc);   // (read only after a cycle loaded)
+            i_bad <= i_desc_bad;
         end
     end
     assign i_aborted = aborting && abort_tail != issue_ptr;

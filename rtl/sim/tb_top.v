@@ -60,8 +60,7 @@ module tb_top #(
 `endif
 
     reg         rst = 1'b1;
-    reg  [63:0] cycle = 64'd0;
-    always @(posedge clk) cycle <= rst ? 64'd0 : cycle + 64'd1;
+    wire [63:0] cycle;   // the memory model's count (one counter ticking, not two)
 
     // ------------------------------------------------------------ Python-driven inputs
     // register access: Python raises reg_req, the HDL master runs the AXI4-Lite transfer,
@@ -281,7 +280,7 @@ module tb_top #(
     sim_memory #(
         .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(64), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
     ) memory (
-        .clk(clk), .rst(rst), .cycle(),
+        .clk(clk), .rst(rst), .cycle(cycle),
         .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
         .cfg_bandwidth(cfg_bandwidth),
         .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
