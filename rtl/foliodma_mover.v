@@ -457,7 +457,7 @@ module foliodma_mover #(
     // ------------------------------------------------------------------ W stage
     reg [8:0]  w_beat;
     reg        w_rerr;          // this data burst carried a beat read with an error
-    reg [AW-1:0] w_rerr_addr;   // source address of that first beat
+    reg [8:0]  w_rerr_beat;     // that first beat
     // the command so far, as its record will say: first failing data burst
     reg        wa_failed;
     reg [LW-1:0] wa_beats;
@@ -498,8 +498,11 @@ module foliodma_mover #(
     assign wq_pop = w_done;
 
     wire        this_rerr = w_rerr || w_err_beat;
-    wire [AW-1:0] beat_src = wq_a[AW-1:0] + ({{(AW-9){1'b0}}, w_beat} << BBL);
-    wire [AW-1:0] this_rerr_addr = w_rerr ? w_rerr_addr : beat_src;
+    // the burst's first beat read with an error, and its source address (the beat the
+    // address is worked out from changes only on an error: in simulation the address does
+    // not move with every beat)
+    wire [8:0]  bad_beat = (w_rerr || !w_err_beat) ? w_rerr_beat : w_beat;
+    wire [AW-1:0] this_rerr_addr = wq_a[AW-1:0] + ({{(AW-9){1'b0}}, bad_beat} << BBL);
     // the command with this data burst
     wire        wn_failed = wa_failed || this_rerr;
     wire [LW-1:0] wn_beats = wn_failed ? wa_beats : wa_beats + {{(LW-9){1'b0}}, wq_beats};
@@ -509,7 +512,7 @@ module foliodma_mover #(
         if (rst) begin
             w_beat <= 9'd0;
             w_rerr <= 1'b0;
-            w_rerr_addr <= {AW{1'b0}};
+            w_rerr_beat <= 9'd0;
             wa_failed <= 1'b0;
             wa_beats <= {LW{1'b0}};
             wa_fault <= {AW{1'b0}};
@@ -522,7 +525,7 @@ module foliodma_mover #(
             if (!wq_record) begin
                 if (w_last) w_rerr <= 1'b0;
                 else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
-                if (w_err_beat && !w_rerr) w_rerr_addr <= beat_src;
+                if (w_err_beat && !w_rerr) w_rerr_beat <= w_beat;
             end
             if (w_last) begin
                 // a record (or a held one) starts the next command's count afresh

@@ -144,94 +144,105 @@ module axi_checker #(
                 r_beat[ii] <= 9'd0;
             end
         end else if (!quiet) begin
-            // burst shape
-            if (arvalid && arready) begin
-                if (crosses_4k(araddr, arlen, arsize)) violation("AR burst crosses a 4 KiB boundary");
-                if (arburst != 2'b01) violation("AR burst is not INCR");
-                if (arsize != BBL[2:0]) violation("AR size is not the bus width");
-                if ({{(32-ID_WIDTH){1'b0}}, arid} >= NUM_IDS) violation("ARID beyond the IDs the checker tracks");
-                else if (ar_wp[arid_t] - ar_rp[arid_t] == ID_DEPTH[DPL:0])
-                    violation("more reads outstanding on one ID than tracked");
-                ar_lens[{arid_t, ar_wp[arid_t][DPL-1:0]}] <= arlen;
-                ar_wp[arid_t] <= ar_wp[arid_t] + 1'b1;
+            // per channel, only while it has a VALID up or one left waiting: shape at the
+            // handshake; VALID and payload held until READY (the payload is kept only the
+            // cycle after a VALID without READY: a 512-bit copy per cycle costs Icarus time)
+            if (arvalid || ar_wait) begin
+                if (arvalid && arready) begin
+                    if (crosses_4k(araddr, arlen, arsize)) violation("AR burst crosses a 4 KiB boundary");
+                    if (arburst != 2'b01) violation("AR burst is not INCR");
+                    if (arsize != BBL[2:0]) violation("AR size is not the bus width");
+                    if ({{(32-ID_WIDTH){1'b0}}, arid} >= NUM_IDS) violation("ARID beyond the IDs the checker tracks");
+                    else if (ar_wp[arid_t] - ar_rp[arid_t] == ID_DEPTH[DPL:0])
+                        violation("more reads outstanding on one ID than tracked");
+                    ar_lens[{arid_t, ar_wp[arid_t][DPL-1:0]}] <= arlen;
+                    ar_wp[arid_t] <= ar_wp[arid_t] + 1'b1;
+                end
+                if (ar_wait && (!arvalid || ar_prev != {arid, araddr, arlen, arsize, arburst}))
+                    violation("AR VALID dropped or payload changed before READY");
+                ar_wait <= arvalid && !arready;
+                if (arvalid && !arready) ar_prev <= {arid, araddr, arlen, arsize, arburst};
             end
-            if (awvalid && awready) begin
-                if (crosses_4k(awaddr, awlen, awsize)) violation("AW burst crosses a 4 KiB boundary");
-                if (awburst != 2'b01) violation("AW burst is not INCR");
-                if (awsize != BBL[2:0]) violation("AW size is not the bus width");
-                if ({{(32-ID_WIDTH){1'b0}}, awid} >= NUM_IDS) violation("AWID beyond the IDs the checker tracks");
-                aw_lens[aw_wr[9:0]] <= awlen;
-                aw_ids[aw_wr[9:0]] <= awid[IDL-1:0];
-                aw_wr <= aw_wr + 11'd1;
-                // its W burst went ahead of it: it must have had AWLEN+1 beats
-                if (!w_aw_known && aw_wr != wb && w_lens[aw_wr[9:0]] != awlen)
-                    violation("WLAST not on the last beat of the burst (W before AW)");
-                if (aw_wr == wb && w_beat > {1'b0, awlen})
-                    violation("W burst longer than its AWLEN (W before AW)");
+            if (awvalid || aw_wait) begin
+                if (awvalid && awready) begin
+                    if (crosses_4k(awaddr, awlen, awsize)) violation("AW burst crosses a 4 KiB boundary");
+                    if (awburst != 2'b01) violation("AW burst is not INCR");
+                    if (awsize != BBL[2:0]) violation("AW size is not the bus width");
+                    if ({{(32-ID_WIDTH){1'b0}}, awid} >= NUM_IDS) violation("AWID beyond the IDs the checker tracks");
+                    aw_lens[aw_wr[9:0]] <= awlen;
+                    aw_ids[aw_wr[9:0]] <= awid[IDL-1:0];
+                    aw_wr <= aw_wr + 11'd1;
+                    // its W burst went ahead of it: it must have had AWLEN+1 beats
+                    if (!w_aw_known && aw_wr != wb && w_lens[aw_wr[9:0]] != awlen)
+                        violation("WLAST not on the last beat of the burst (W before AW)");
+                    if (aw_wr == wb && w_beat > {1'b0, awlen})
+                        violation("W burst longer than its AWLEN (W before AW)");
+                end
+                if (aw_wait && (!awvalid || aw_prev != {awid, awaddr, awlen, awsize, awburst}))
+                    violation("AW VALID dropped or payload changed before READY");
+                aw_wait <= awvalid && !awready;
+                if (awvalid && !awready) aw_prev <= {awid, awaddr, awlen, awsize, awburst};
             end
-            // stability: once VALID is up it stays, with the same payload, until READY
-            if (ar_wait && (!arvalid || ar_prev != {arid, araddr, arlen, arsize, arburst}))
-                violation("AR VALID dropped or payload changed before READY");
-            if (aw_wait && (!awvalid || aw_prev != {awid, awaddr, awlen, awsize, awburst}))
-                violation("AW VALID dropped or payload changed before READY");
-            if (w_wait && (!wvalid || w_prev != {wdata, wstrb, wlast}))
-                violation("W VALID dropped or payload changed before READY");
-            if (r_wait && (!rvalid || r_prev != {rid, rdata, rresp, rlast}))
-                violation("R VALID dropped or payload changed before READY");
-            if (b_wait && (!bvalid || b_prev != {bid, bresp}))
-                violation("B VALID dropped or payload changed before READY");
+            if (wvalid || w_wait) begin
+                if (w_wait && (!wvalid || w_prev != {wdata, wstrb, wlast}))
+                    violation("W VALID dropped or payload changed before READY");
+                w_wait <= wvalid && !wready;
+                if (wvalid && !wready) w_prev <= {wdata, wstrb, wlast};
+            end
             // R: the oldest outstanding read of its ID, RLAST on its ARLEN-th beat
-            if (rvalid && rready) begin
-                if ({{(32-ID_WIDTH){1'b0}}, rid} >= NUM_IDS) begin
-                    violation("R for an ID the checker does not track");
-                end else if (ar_wp[rid_t] == ar_rp[rid_t]) begin
-                    violation("R beat for an ID with no read outstanding");
-                end else begin : r_check
-                    reg [7:0] len;
-                    len = ar_lens[{rid_t, ar_rp[rid_t][DPL-1:0]}];
-                    if (rlast != (r_beat[rid_t] == {1'b0, len}))
-                        violation("RLAST not on the ARLEN-th beat of its ID's oldest read");
-                    if (rlast) begin
-                        r_beat[rid_t] <= 9'd0;
-                        ar_rp[rid_t] <= ar_rp[rid_t] + 1'b1;
-                    end else begin
-                        r_beat[rid_t] <= r_beat[rid_t] + 9'd1;
+            if (rvalid || r_wait) begin
+                if (r_wait && (!rvalid || r_prev != {rid, rdata, rresp, rlast}))
+                    violation("R VALID dropped or payload changed before READY");
+                if (rvalid && rready) begin
+                    if ({{(32-ID_WIDTH){1'b0}}, rid} >= NUM_IDS) begin
+                        violation("R for an ID the checker does not track");
+                    end else if (ar_wp[rid_t] == ar_rp[rid_t]) begin
+                        violation("R beat for an ID with no read outstanding");
+                    end else begin : r_check
+                        reg [7:0] len;
+                        len = ar_lens[{rid_t, ar_rp[rid_t][DPL-1:0]}];
+                        if (rlast != (r_beat[rid_t] == {1'b0, len}))
+                            violation("RLAST not on the ARLEN-th beat of its ID's oldest read");
+                        if (rlast) begin
+                            r_beat[rid_t] <= 9'd0;
+                            ar_rp[rid_t] <= ar_rp[rid_t] + 1'b1;
+                        end else begin
+                            r_beat[rid_t] <= r_beat[rid_t] + 9'd1;
+                        end
                     end
                 end
+                r_wait <= rvalid && !rready;
+                if (rvalid && !rready) r_prev <= {rid, rdata, rresp, rlast};
             end
             // B: only for a write whose AW and last W beat were both accepted, per ID
             if (b_pending) b_done <= b_done + 11'd1;
-            if (bvalid && bready) begin
-                if ({{(32-ID_WIDTH){1'b0}}, bid} >= NUM_IDS) begin
-                    violation("B for an ID the checker does not track");
-                end else if (b_ok[bid_t] == 16'd0 && !(b_pending && b_pending_id == bid_t)) begin
-                    violation("B for an ID with no completed write outstanding");
-                end else begin
-                    b_ok[bid_t] <= b_ok[bid_t] - 16'd1 + {15'd0, b_pending && b_pending_id == bid_t};
+            if (bvalid || b_wait) begin
+                if (b_wait && (!bvalid || b_prev != {bid, bresp}))
+                    violation("B VALID dropped or payload changed before READY");
+                if (bvalid && bready) begin
+                    if ({{(32-ID_WIDTH){1'b0}}, bid} >= NUM_IDS) begin
+                        violation("B for an ID the checker does not track");
+                    end else if (b_ok[bid_t] == 16'd0 && !(b_pending && b_pending_id == bid_t)) begin
+                        violation("B for an ID with no completed write outstanding");
+                    end else begin
+                        b_ok[bid_t] <= b_ok[bid_t] - 16'd1 + {15'd0, b_pending && b_pending_id == bid_t};
+                    end
                 end
+                b_wait <= bvalid && !bready;
+                if (bvalid && !bready) b_prev <= {bid, bresp};
             end
             if (b_pending && !(bvalid && bready && bid_t == b_pending_id))
                 b_ok[b_pending_id] <= b_ok[b_pending_id] + 16'd1;
             // A3.3.1: an AW waiting for READY while its own W burst is withheld
-            if (awvalid && !awready && !wvalid && aw_wr == wb && w_beat == 9'd0) begin
-                w_withheld <= w_withheld + 32'd1;
-                if (w_withheld + 32'd1 == WAIT_LIMIT)
-                    violation("W withheld while its AW waits for AWREADY (A3.3.1)");
-            end else begin
-                w_withheld <= 32'd0;
+            if (awvalid || w_withheld != 32'd0) begin
+                if (awvalid && !awready && !wvalid && aw_wr == wb && w_beat == 9'd0) begin
+                    w_withheld <= w_withheld + 32'd1;
+                    if (w_withheld + 32'd1 == WAIT_LIMIT)
+                        violation("W withheld while its AW waits for AWREADY (A3.3.1)");
+                end else begin
+                    w_withheld <= 32'd0;
+                end
             end
-            ar_wait <= arvalid && !arready;
-            aw_wait <= awvalid && !awready;
-            w_wait <= wvalid && !wready;
-            r_wait <= rvalid && !rready;
-            b_wait <= bvalid && !bready;
-            // the payload is compared only the cycle after a VALID without READY: keep it
-            // then only (a 512-bit copy per cycle and channel costs Icarus time)
-            if (arvalid && !arready) ar_prev <= {arid, araddr, arlen, arsize, arburst};
-            if (awvalid && !awready) aw_prev <= {awid, awaddr, awlen, awsize, awburst};
-            if (wvalid && !wready) w_prev <= {wdata, wstrb, wlast};
-            if (rvalid && !rready) r_prev <= {rid, rdata, rresp, rlast};
-            if (bvalid && !bready) b_prev <= {bid, bresp};
             // WLAST on the beat AWLEN says (AW may be accepted in the same cycle as a W
             // beat, or after the whole burst: then it is checked when the AW comes)
             if (wvalid && wready) begin
