@@ -75,8 +75,8 @@ how a batch was cut into fetch bursts:
 
 * Fetch: a descriptor whose granule touches an armed read fault (at its doorbell, when the
   model reads it) completes ``FETCH_ERROR``: cookie 0, bytes_completed 0, fault_addr = the
-  descriptor's own bus address (ring_base + slot * 32, below addr_bits), nothing read or written, interrupt
-  raised, STATUS.ERROR set, in ring order like any other descriptor.
+  descriptor's own bus address (ring_base + slot * 32, below addr_bits), nothing read or
+  written, interrupt raised, STATUS.ERROR set, in ring order like any other descriptor.
 * Record write: a record whose granule touches an armed write fault when it is written
   is not written (the slot keeps what it held, e.g. the PENDING the driver left there) and
   not retried; the queue counts REC_FAULTS, latches the first such record's address in

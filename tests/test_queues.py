@@ -575,25 +575,22 @@ if cocotb is not None:
         per = layout.ring_granule(dev.bus_bytes) // DESC_BYTES
         return list(range(slot - slot % per, slot - slot % per + per))
 
-    @cocotb.test()
-    async def ring_fetch_fault(dut):
-        """A read fault on one ring slot of a 40-descriptor batch (one doorbell, several
-        fetch bursts): exactly the descriptors of that slot's ring granule complete
-        FETCH_ERROR (cookie 0, bytes 0, fault_addr = their own address, destination
-        untouched), every other one copies, HEAD reaches TAIL, the interrupt is raised,
-        STATUS.ERROR set and RECORD_ERROR clear."""
-        dev, drv = await bring_up(dut)
-        q = drv.queues[0]
-        regions = pages(40, 4096)
-        await fill(dev, regions, seed=71)
+    async def fetch_fault_batch(dev, q, n, fault_at, seed):
+        """n 4 KiB copies behind one doorbell, a read fault on ring slot q.tail + fault_at:
+        exactly that slot's ring granule completes FETCH_ERROR (cookie 0, bytes 0,
+        fault_addr = the descriptor's own address, destination untouched), every other one
+        copies, HEAD reaches TAIL, sources intact. -> the regions."""
+        regions = pages(n, 4096)
+        await fill(dev, regions, seed=seed)
         await settle_irq(dev)
-        bad = granule_slots(dev, q.tail + 21)
-        lo = q.desc_addr(q.tail + 21) + 8
+        bad = granule_slots(dev, q.tail + fault_at)
+        assert len(bad) < n
+        lo = q.desc_addr(q.tail + fault_at) + 8
         dev.inject_fault("read", lo, lo + 1)
         first = await submit(dev, q, regions)
         await wait_head(dev, q, q.tail)
         dev.clear_faults()
-        recs = await records(dev, q, first, len(regions))
+        recs = await records(dev, q, first, n)
         for i, (rec, region) in enumerate(zip(recs, regions)):
             slot = first + i
             if slot in bad:
@@ -603,13 +600,23 @@ if cocotb is not None:
                 assert await untouched(dev, region), f"FETCH_ERROR slot {slot} wrote memory"
             else:
                 assert int(rec["status"]) == SUCCESS and int(rec["cookie"]) == 0x1000 + i, (i, rec)
-                assert await copied(dev, region, 71), f"slot {slot} not copied"
+                assert await copied(dev, region, seed), f"slot {slot} not copied"
+        await sources_intact(dev, regions, seed)
+        return regions
+
+    @cocotb.test()
+    async def ring_fetch_fault(dut):
+        """A read fault on one ring slot of a 40-descriptor batch (one doorbell, several
+        fetch bursts): exactly the descriptors of that slot's ring granule complete
+        FETCH_ERROR (fetch_fault_batch), every other one copies, the interrupt is raised,
+        STATUS.ERROR set and RECORD_ERROR clear."""
+        dev, drv = await bring_up(dut)
+        regions = await fetch_fault_batch(dev, drv.queues[0], 40, 21, seed=71)
         assert await greg(dev, "IRQ_STATUS") & 1
         st = await reg(dev, 0, "STATUS")
         assert st & layout.QSTATUS_ERROR and not st & layout.QSTATUS_RECORD_ERROR, st
         assert await reg(dev, 0, "REC_FAULTS") == 0
         assert await reg(dev, 0, "DESC_DONE") == len(regions)
-        await sources_intact(dev, regions, 71)
         assert dev.protocol_errors == 0
 
     @cocotb.test()
@@ -674,26 +681,7 @@ if cocotb is not None:
         for name, base in (("RING_BASE_HI", q.ring_base), ("COMP_BASE_HI", q.comp_base)):
             await dev.write_reg(q.reg(name), (base >> 32) | high)      # the queue is idle
             assert await reg(dev, 0, name) == (base >> 32) | high, name
-        regions = pages(6, 4096)
-        await fill(dev, regions, seed=74)
-        await settle_irq(dev)
-        bad = granule_slots(dev, q.tail + 3)
-        lo = q.desc_addr(q.tail + 3) + 8
-        dev.inject_fault("read", lo, lo + 1)
-        first = await submit(dev, q, regions)
-        await wait_head(dev, q, q.tail)
-        dev.clear_faults()
-        recs = await records(dev, q, first, len(regions))
-        for i, (rec, region) in enumerate(zip(recs, regions)):
-            if first + i in bad:
-                assert (int(rec["status"]), int(rec["fault_addr"])) == \
-                    (layout.STATUS_FETCH_ERROR, q.desc_addr(first + i)), (i, rec)
-                assert await untouched(dev, region), f"FETCH_ERROR slot {first + i} wrote memory"
-            else:
-                assert int(rec["status"]) == SUCCESS and int(rec["cookie"]) == 0x1000 + i, (i, rec)
-                assert await copied(dev, region, 74), f"slot {first + i} not copied"
-        assert len(bad) < len(regions)
-        await sources_intact(dev, regions, 74)
+        await fetch_fault_batch(dev, q, 6, 3, seed=74)   # its fault_addr: the bus address
         assert dev.protocol_errors == 0
 
     # ============================================================ ordering and slave modes
