@@ -1,5 +1,5 @@
 """How the driver reaches hardware: the ``Device`` interface and its errors (the engine's
-burst rules are the protocol's: ``layout.burst_cuts`` / ``write_bursts`` / ``bursts``).
+burst rules are the protocol's: ``layout.bursts``).
 
 ``Device`` is the whole surface the driver may use: 32-bit register accesses, a backdoor
 to memory (zero simulated time), an interrupt wait, and simulated time. Every access is

@@ -7,42 +7,36 @@ records and the same destination bytes).
 
 Engine semantics the model implements -- and the RTL matches
 -----------------------------------------------------------
-Bursts (``burst_cuts()``, ``write_bursts()``). The engine cuts the *reads* and the
-*writes* of a descriptor (src, dst, length) independently, with the same rule on each
-side: starting at offset 0, a burst's length is the smallest of the bytes left, the bytes
-to the next 4 KiB boundary of its own address (``src + off`` for a read burst, ``dst +
-off`` for a write burst) and ``256 * bus_bytes``. So when src and dst sit at different
-offsets within their 4 KiB pages, read and write bursts do not line up: a write burst may
-take its data from two read bursts. (src, dst, length are multiples of max(64, bus_bytes),
-so a burst is a whole number of beats. For page-aligned folios both sides are cut into the
-same 4 KiB pages when bus_bytes >= 16.)
+Bursts (``bursts()``). The engine cuts a descriptor (src, dst, length) into bursts:
+starting at offset 0, a burst's length is the smallest of the bytes left, the bytes to the
+next 4 KiB boundary of its source (``src + off``), the bytes to the next 4 KiB boundary of
+its destination (``dst + off``) and ``256 * bus_bytes``. Each is read as one burst and
+written back as one burst. (src, dst, length are multiples of max(64, bus_bytes), so a
+burst is a whole number of beats. Page-aligned folios are cut into 4 KiB pages when
+bus_bytes >= 16.)
 
-Errors. A read burst fails if its source range [s, s + n) touches an injected read-fault
-range or any byte at or above ``mem_bytes`` (DECERR); every beat of a failed read burst is
-*poisoned* (the engine writes it with WSTRB = 0). A write burst fails if it contains a
-poisoned beat (READ_ERROR), or else if its destination range [d, d + n) touches a
-write-fault range or memory's end (WRITE_ERROR). The *first failing write burst* is the
-lowest-offset one, in address order (not in the order responses happen to arrive); within
-one write burst a read failure wins over a write failure. Then the completion record is:
+Errors. A burst's read fails if its source range [s, s + n) touches an injected
+read-fault range or any byte at or above ``mem_bytes`` (DECERR); every beat of a failed
+read is *poisoned* (the engine writes it with WSTRB = 0). Its write fails if its
+destination range [d, d + n) touches a write-fault range or memory's end. The *first
+failing burst* is the lowest-offset one, in address order (not in the order responses
+happen to arrive); within one burst a read failure wins over a write failure. Then the
+completion record is:
 
 * status ``READ_ERROR`` or ``WRITE_ERROR``,
-* ``bytes_completed`` = offset of the first failing write burst = the sum of the lengths of
-  the write bursts before it (each of those was read and written without error),
-* ``fault_addr`` = for a READ_ERROR the source address of the first poisoned beat of that
-  write burst (which is the start of the first failed read burst: a failed read burst that
-  began in an earlier write burst would have failed that one); for a WRITE_ERROR the
-  destination address of the write burst.
+* ``bytes_completed`` = offset of the first failing burst = the sum of the lengths of the
+  bursts before it (each of those was read and written without error),
+* ``fault_addr`` = the burst's source address for a READ_ERROR (its first poisoned beat),
+  its destination address for a WRITE_ERROR.
 
-Example (bus 64 B, src page aligned, dst 0x800 into its page, length 8 KiB): read bursts
-at offsets [0, 4K) [4K, 8K); write bursts [0, 2K) [2K, 6K) [6K, 8K). A read fault at src +
-5000 poisons [4K, 8K): READ_ERROR, bytes_completed 2K, fault_addr src + 4K (a rule cutting
-at both grids would say 4K and src + 4K). A write fault at dst + 5000: WRITE_ERROR,
-bytes_completed 2K, fault_addr dst + 2K.
+Example (bus 64 B, src page aligned, dst 0x800 into its page, length 8 KiB): bursts at
+offsets [0, 2K) [2K, 4K) [4K, 6K) [6K, 8K). A read fault at src + 5000: READ_ERROR,
+bytes_completed 4K, fault_addr src + 4K. A write fault at dst + 5000: WRITE_ERROR,
+bytes_completed 4K, fault_addr dst + 4K.
 
 Memory after an error: dst[0 : bytes_completed] holds the source bytes; the rest of the
 destination is *unspecified* (the model writes nothing there; the RTL writes every beat it
-read without error, the good beats of the failing write burst included, except in write
-bursts whose write faulted: those commit nothing). Nothing outside [dst, dst + length) is ever written. The engine continues
+read without error, except in bursts whose write faulted: those commit nothing). Nothing outside [dst, dst + length) is ever written. The engine continues
 with the next descriptor of the queue after an error (no halt).
 
 BAD_DESCRIPTOR (``layout.descriptor_error``, or a source or destination range that ends
@@ -163,7 +157,7 @@ from . import faults as faults_mod
 from . import layout
 from .device import Device, DeviceHangError
 from .faults import Fault
-from .layout import burst_cuts, bursts
+from .layout import bursts
 
 MASK32 = 0xFFFF_FFFF
 
@@ -175,8 +169,8 @@ class Outcome:
     status: int
     bytes_completed: int
     fault_addr: int
-    chunks: tuple  #: write bursts (src, dst, nbytes) read and written successfully
-    failed_bytes: int = 0  #: length of the failing write burst (0 unless an error)
+    chunks: tuple  #: bursts (src, dst, nbytes) read and written successfully
+    failed_bytes: int = 0  #: length of the failing burst (0 unless an error)
     hang: bool = False     #: a burst of it touches a HANG fault: it never completes
 
 
@@ -332,26 +326,17 @@ class ModelDevice(Device):
         if (layout.descriptor_error(src, dst, length, self.bus_bytes, flags) is not None
                 or max(src, dst) + length > 1 << self.addr_bits):
             return Outcome(layout.STATUS_BAD_DESCRIPTOR, 0, 0, ())
-        bb = self.bus_bytes
-        if (any(self._hit("engine", "read", src + o, src + o + n) == "HANG"
-                for o, n in burst_cuts(src, length, bb))
-                or any(self._hit("engine", "write", dst + o, dst + o + n) == "HANG"
-                       for o, n in burst_cuts(dst, length, bb))):
+        chunks = bursts(src, dst, length, self.bus_bytes)
+        if any(self._hit("engine", "read", s, s + n) == "HANG"
+               or self._hit("engine", "write", d, d + n) == "HANG" for s, d, n in chunks):
             return Outcome(layout.STATUS_PENDING, 0, 0, (), hang=True)
-        # poisoned source offsets: [lo, hi) of every failed read burst
-        poisoned = [(off, off + n) for off, n in burst_cuts(src, length, bb)
-                    if src + off + n > self.mem_bytes
-                    or self._hit("engine", "read", src + off, src + off + n)]
         done: list[tuple[int, int, int]] = []
-        for off, n in burst_cuts(dst, length, bb):
-            first_bad = [max(lo, off) for lo, hi in poisoned if lo < off + n and off < hi]
-            if first_bad:
-                return Outcome(layout.STATUS_READ_ERROR, off, src + min(first_bad),
-                               tuple(done), n)
-            d = dst + off
+        for s, d, n in chunks:
+            if s + n > self.mem_bytes or self._hit("engine", "read", s, s + n):
+                return Outcome(layout.STATUS_READ_ERROR, s - src, s, tuple(done), n)
             if d + n > self.mem_bytes or self._hit("engine", "write", d, d + n):
-                return Outcome(layout.STATUS_WRITE_ERROR, off, d, tuple(done), n)
-            done.append((src + off, d, n))
+                return Outcome(layout.STATUS_WRITE_ERROR, d - dst, d, tuple(done), n)
+            done.append((s, d, n))
         return Outcome(layout.STATUS_SUCCESS, length, 0, tuple(done))
 
     def expected_completions(self, entries) -> np.ndarray:

@@ -4,7 +4,7 @@ Register map (AXI4-Lite, 32-bit registers, byte offsets) with every register's b
 fields, the CONFIG word (``pack_config`` / ``unpack_config``), how an offset decodes to a
 global or a queue register (``decode_offset``), descriptor and completion record layouts
 (numpy structured dtypes), status codes, descriptor rules and the burst rules
-(``burst_cuts``: 4 KiB boundary, 256 beats).
+(``bursts``: the 4 KiB boundaries of source and destination, 256 beats).
 
 Everything else is derived from this file:
   * rtl/foliodma_layout.vh    -- Verilog localparams (`python -m harness gen`), checked by
@@ -181,7 +181,7 @@ GLOBAL_FIELDS: dict[str, tuple[BitField, ...]] = {
     "CONFIG": (
         BitField("QUEUES", 0, 8, "queues the engine implements"),
         BitField("LOG2_BUS_BYTES", 8, 8, "log2 of the data bus width in bytes"),
-        BitField("BURSTS", 16, 8, "data bursts in flight per direction per queue"),
+        BitField("BURSTS", 16, 8, "data bursts in flight per direction (the queues share them)"),
     ),
     "CONTROL": (
         BitField("ENABLE", 0, 1, "the engine may start descriptors"),
@@ -325,30 +325,11 @@ BURST_BOUNDARY = 4096
 MAX_BURST_BEATS = 256
 
 
-def burst_cuts(addr: int, length: int, bus_bytes: int) -> list[tuple[int, int]]:
-    """(offset, nbytes) of the bursts the engine cuts [addr, addr + length) into: each ends
-    at the next BURST_BOUNDARY of its own address, after MAX_BURST_BEATS beats, or at the
-    end. The engine cuts a descriptor's reads (addr = src) and its writes (addr = dst)
-    each by this rule, independently."""
-    max_burst = MAX_BURST_BEATS * bus_bytes
-    out = []
-    off = 0
-    while off < length:
-        n = min(length - off, BURST_BOUNDARY - (addr + off) % BURST_BOUNDARY, max_burst)
-        out.append((off, n))
-        off += n
-    return out
-
-
-def write_bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
-    """The engine's write bursts of a descriptor as (src, dst, nbytes): cut on the
-    destination's grid (and MAX_BURST_BEATS) only; their data may span two read bursts."""
-    return [(src + off, dst + off, n) for off, n in burst_cuts(dst, length, bus_bytes)]
-
-
 def bursts(src: int, dst: int, length: int, bus_bytes: int) -> list[tuple[int, int, int]]:
-    """Chunks (src, dst, nbytes) cut at *both* grids and MAX_BURST_BEATS: the golden model's
-    ``cpu_copy`` granule. Not the engine's bursts (see ``burst_cuts`` / ``write_bursts``)."""
+    """The bursts (src, dst, nbytes) the engine cuts a descriptor into: each ends at the
+    next BURST_BOUNDARY of its source or of its destination, whichever comes first, after
+    MAX_BURST_BEATS beats, or at the end. Each is read as one burst and written back as one
+    burst (and it is the golden model's ``cpu_copy`` granule too)."""
     max_burst = MAX_BURST_BEATS * bus_bytes
     out = []
     off = 0
@@ -611,9 +592,10 @@ def markdown_tables() -> str:
             " earlier descriptor of its queue has all its writes acknowledged; anything"
             " else (another flag bit included) completes BAD_DESCRIPTOR and writes nothing.",
             "",
-            f"Burst rules: the engine cuts a descriptor's reads and its writes independently"
-            f" into bursts that end at the next {BURST_BOUNDARY}-byte boundary of their own"
-            f" address, after {MAX_BURST_BEATS} beats, or at the end (`layout.burst_cuts`).",
+            f"Burst rules: the engine cuts a descriptor into bursts that end at the next"
+            f" {BURST_BOUNDARY}-byte boundary of the source or of the destination, whichever"
+            f" comes first, after {MAX_BURST_BEATS} beats, or at the end; each is read as one"
+            " burst and written back as one burst (`layout.bursts`).",
             "",
             f"Ring faults: descriptor fetches and record writes move aligned blocks of"
             f" max({DESCRIPTOR.itemsize}, bus bytes) bytes (the ring granule). A descriptor whose"

@@ -73,7 +73,7 @@
 #define FOLIODMA_CONFIG_LOG2_BUS_BYTES_MASK 0x0000FF00u  /* CONFIG: log2 of the data bus width in bytes */
 #define FOLIODMA_CONFIG_BURSTS_LSB 16u
 #define FOLIODMA_CONFIG_BURSTS_WIDTH 8u
-#define FOLIODMA_CONFIG_BURSTS_MASK 0x00FF0000u  /* CONFIG: data bursts in flight per direction per queue */
+#define FOLIODMA_CONFIG_BURSTS_MASK 0x00FF0000u  /* CONFIG: data bursts in flight per direction (the queues share them) */
 #define FOLIODMA_CTRL_ENABLE_BIT 0u
 #define FOLIODMA_CTRL_ENABLE_MASK 0x00000001u  /* CONTROL: the engine may start descriptors */
 #define FOLIODMA_CTRL_SOFT_RESET_BIT 1u

@@ -1,42 +1,56 @@
-// foliodma_mover: the back end of one queue. Copies memory for a stream of commands.
+// foliodma_mover: the back end, shared by every queue. Copies memory for the queues'
+// commands: one data FIFO, one read port, one record writer.
 //
 // Contract:
-//   * cmd_*: one command per handshake: copy cmd_len bytes from cmd_src to cmd_dst
-//     (both multiples of 64, length > 0, validated by the front end), or, when
-//     cmd_status != 0, no data traffic: the command completes with that status (a
-//     FETCH_ERROR command carries its record's fault address in cmd_cookie; its record's
-//     cookie is 0; other no-traffic records have fault 0). Addresses are bus addresses:
-//     the bits above ADDR_WIDTH are not used (the front end rejects descriptors beyond).
-//   * Burst sizes are planned a cycle ahead (a register): a command's first burst as it
-//     is taken, each later one in the cycle after the previous burst's handshake.
-//   * Every command ends with its 32-byte completion record {cmd_cookie, status, bytes,
-//     fault} written to cmd_rec_addr on the same AXI ID, right after its last data beat.
-//     Record pairs (buses of 512 bits and more, where one beat holds two records): the
-//     record of a command with data traffic is held and written in one beat with the next
-//     command's record when, at its last data burst's AW, the next command is already
-//     queued, its record is the next slot of the same beat and it moves at most
-//     PAIR_MAX_BYTES (or nothing); so a held record waits for at most one small copy.
-//   * st_*: one pulse per command, in command order, always accepted, once the record's
-//     write response is back (a pair's two in consecutive cycles): SUCCESS with bytes =
-//     length, or the first failing data burst in address order: READ_ERROR (fault =
-//     source address of the first beat read with an error) or WRITE_ERROR (fault =
-//     destination of the failing write burst);
-//     bytes = bytes of the write bursts before it. st_stale: the record as sent does
-//     not say this (it was sent before the data's write responses, so it can say only
-//     success or a read error: a WRITE_ERROR record is stale), so the front end must
-//     rewrite it. st_rec_err: the record's own write got an error response (the memory
-//     committed nothing of it; for a pair, of either).
-//   * Read mover: cuts bursts at 4 KiB boundaries and 256 beats; keeps up to MAX_BURSTS
-//     bursts in flight; issues a burst only when the data FIFO has room for all of it
-//     (so R is never back-pressured); honours an optional throughput cap (rate).
-//   * Write mover: cut-through. A write burst is requested once data for it has begun
-//     to arrive; beats read with an error are written with WSTRB = 0, so a failed read
-//     never puts garbage into memory. Up to MAX_BURSTS data bursts, each with a record
-//     burst beside it, await their B.
-//   * fix_*: the front end's request to rewrite one record (a stale one, see st_stale) with
-//     the content given, held until fix_done; it is written as a record burst of its own
-//     between two commands (never inside one), and fix_done pulses (fix_err: with an error
-//     response) once its write response is back. It does not produce an st_* report.
+//   * cmd_* (per queue q, index q of each per-queue bus): one command per handshake: copy
+//     cmd_len bytes from cmd_src to cmd_dst (both multiples of 64, length > 0, validated
+//     by the front end), or, when cmd_status != 0, no data traffic: the command completes
+//     with that status (a FETCH_ERROR command carries its record's fault address in
+//     cmd_cookie; its record's cookie is 0; other no-traffic records have fault 0).
+//     Addresses are bus addresses: the bits above ADDR_WIDTH are not used (the front end
+//     rejects descriptors beyond).
+//   * Read side: one context per queue holds the queue's current command. The contexts
+//     take turns, round-robin, one read burst per turn (a no-traffic command takes a turn
+//     of its own, with no read), so a queue capped by its rate, or busy with a 2 MiB copy,
+//     never holds the others up. A context takes its queue's next command as its current
+//     one's last turn is taken. Bursts are cut at the 4 KiB boundaries of both the source
+//     and the destination and at 256 beats, so every read burst is written back as one
+//     write burst; burst sizes are planned a cycle ahead (a register). Up to MAX_BURSTS
+//     read bursts are in flight (all queues together), each issued only when the data
+//     FIFO has room for all of it (so R is never back-pressured). All data reads use one
+//     AXI ID, so their data comes back in the order of the turns.
+//   * Stream: every turn pushes an entry (a data burst, with its command's record details
+//     on the command's last; or a lone record) into the stream FIFO. The write side works
+//     through the stream in order, which is the order of the data in the data FIFO.
+//   * Write side: cut-through. A data burst's AW is issued once its first beat is in the
+//     data FIFO; beats read with an error are written with WSTRB = 0, so a failed read
+//     never puts garbage into memory. Every command ends with its 32-byte completion
+//     record {cmd_cookie, status, bytes, fault} written to cmd_rec_addr right after its
+//     last data burst, so it reaches memory without waiting for the data's write
+//     responses. Up to 2 * MAX_BURSTS write bursts (data and records) await their B.
+//   * Record pairs (buses of 512 bits and more, where one beat holds two records): a
+//     command's record is held and written in one beat with the next command's record
+//     when, at its last data burst's AW, the next stream entry is its queue's next
+//     command, whole (one burst, or no traffic), moving at most PAIR_MAX_BYTES, with its
+//     record in the next slot of the same beat; so a held record waits for at most one
+//     small copy.
+//   * st_* (st_valid per queue; the payload st_status .. st_rec_err is shared and read
+//     with the st_valid bit): one pulse per command, in its queue's command order, always
+//     accepted, once the record's write response is back (a pair's two in consecutive
+//     cycles): SUCCESS with bytes = length, or the first failing data burst in address
+//     order: READ_ERROR (fault = source address of the first beat read with an error) or
+//     WRITE_ERROR (fault = destination of the failing write burst); bytes = bytes of the
+//     write bursts before it. st_stale: the record as sent does not say this (it was sent
+//     before the data's write responses, so it can say only success or a read error: a
+//     WRITE_ERROR record is stale), so the front end must rewrite it. st_rec_err: the
+//     record's own write got an error response (the memory committed nothing of it; for a
+//     pair, of either).
+//   * fix_* (per queue; fix_err shared, read with the fix_done bit): the front end's
+//     request to rewrite one record (a stale one, see st_stale) with the content given,
+//     held until fix_done; it is written as a record burst of its own between two stream
+//     entries, and fix_done pulses (fix_err: with an error response) once its write
+//     response is back. It does not produce an st_* report.
+//   * All writes use one AXI ID, so write responses come back in AW order.
 //   * AXI channel dependencies (A3.3.1): a burst's W beats are queued when its AW is
 //     issued (AWVALID first raised), so W may go before, with or after the AW handshake
 //     and never waits for AWREADY; AWVALID and its payload are held until AWREADY.
@@ -47,78 +61,82 @@
 module foliodma_mover #(
     parameter integer DATA_WIDTH = 512,   // 64, 128, 256, 512 or 1024
     parameter integer ADDR_WIDTH = 32,
-    parameter integer MAX_BURSTS = 16,    // bursts in flight per direction
+    parameter integer NUM_QUEUES = 1,     // 1..16
+    parameter integer MAX_BURSTS = 16,    // read bursts in flight (all queues)
     parameter integer FIFO_DEPTH = 1024,  // data FIFO, beats (power of two, >= 256)
-    parameter integer CMD_DEPTH = 32      // commands between the read and the write mover
+    parameter integer STREAM_DEPTH = 32   // stream entries (turns not yet written back)
 ) (
-    input  wire                      clk,
-    input  wire                      rst,
+    input  wire                             clk,
+    input  wire                             rst,
 
-    input  wire                      cmd_valid,
-    output wire                      cmd_ready,
-    input  wire [ADDR_WIDTH-1:0]    cmd_src,
-    input  wire [ADDR_WIDTH-1:0]    cmd_dst,
-    input  wire [31:0]               cmd_len,
-    input  wire [3:0]                cmd_status,
-    input  wire [63:0]               cmd_cookie,     // for the completion record
-    input  wire [ADDR_WIDTH-1:0]    cmd_rec_addr,   // where the record goes
+    input  wire [NUM_QUEUES-1:0]            cmd_valid,
+    output wire [NUM_QUEUES-1:0]            cmd_ready,
+    input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_src,
+    input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_dst,
+    input  wire [NUM_QUEUES*32-1:0]         cmd_len,
+    input  wire [NUM_QUEUES*4-1:0]          cmd_status,
+    input  wire [NUM_QUEUES*64-1:0]         cmd_cookie,     // for the completion record
+    input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_rec_addr,   // where the record goes
 
-    output reg                       st_valid,
-    output reg  [3:0]                st_status,
-    output reg  [31:0]               st_bytes,
-    output reg  [ADDR_WIDTH-1:0]     st_fault,       // a bus address, like every fault
-    output reg                       st_stale,       // the record as sent is out of date
-    output reg                       st_rec_err,     // the record's write failed
+    output reg  [NUM_QUEUES-1:0]            st_valid,
+    output reg  [3:0]                       st_status,
+    output reg  [31:0]                      st_bytes,
+    output reg  [ADDR_WIDTH-1:0]            st_fault,       // a bus address, like every fault
+    output reg                              st_stale,       // the record as sent is out of date
+    output reg                              st_rec_err,     // the record's write failed
 
-    input  wire                      fix_valid,      // rewrite a record (held until fix_done)
-    input  wire [ADDR_WIDTH-1:0]    fix_rec_addr,
-    input  wire [63:0]               fix_cookie,
-    input  wire [3:0]                fix_status,
-    input  wire [31:0]               fix_bytes,
-    input  wire [ADDR_WIDTH-1:0]     fix_fault,
-    output reg                       fix_done,
-    output reg                       fix_err,
+    input  wire [NUM_QUEUES-1:0]            fix_valid,      // rewrite a record (held until fix_done)
+    input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] fix_rec_addr,
+    input  wire [NUM_QUEUES*64-1:0]         fix_cookie,
+    input  wire [NUM_QUEUES*4-1:0]          fix_status,
+    input  wire [NUM_QUEUES*32-1:0]         fix_bytes,
+    input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] fix_fault,
+    output reg  [NUM_QUEUES-1:0]            fix_done,
+    output reg                              fix_err,
 
-    input  wire [15:0]               rate,        // 1/256 beats per cycle, 0: uncapped
-    output wire                      busy,
-    output wire                      rd_beat,     // counter strobes, one per cycle
-    output wire                      wr_beat,
-    output wire                      rd_stall,
-    output wire                      wr_stall,
+    input  wire [NUM_QUEUES*16-1:0]         rate,        // 1/256 beats per cycle, 0: uncapped
+    output wire [NUM_QUEUES-1:0]            rd_beat,     // counter strobes, one per cycle
+    output wire [NUM_QUEUES-1:0]            wr_beat,
+    output wire [NUM_QUEUES-1:0]            rd_stall,
+    output wire [NUM_QUEUES-1:0]            wr_stall,
 
-    output wire [ADDR_WIDTH-1:0]     m_axi_araddr,
-    output wire [7:0]                m_axi_arlen,
-    output wire                      m_axi_arvalid,
-    input  wire                      m_axi_arready,
-    input  wire [DATA_WIDTH-1:0]     m_axi_rdata,
-    input  wire [1:0]                m_axi_rresp,
-    input  wire                      m_axi_rlast,
-    input  wire                      m_axi_rvalid,
-    output wire                      m_axi_rready,
+    output wire [ADDR_WIDTH-1:0]            m_axi_araddr,
+    output wire [7:0]                       m_axi_arlen,
+    output wire                             m_axi_arvalid,
+    input  wire                             m_axi_arready,
+    input  wire [DATA_WIDTH-1:0]            m_axi_rdata,
+    input  wire [1:0]                       m_axi_rresp,
+    input  wire                             m_axi_rlast,
+    input  wire                             m_axi_rvalid,
+    output wire                             m_axi_rready,
 
-    output wire [ADDR_WIDTH-1:0]     m_axi_awaddr,
-    output wire [7:0]                m_axi_awlen,
-    output wire                      m_axi_awvalid,
-    input  wire                      m_axi_awready,
-    output wire [DATA_WIDTH-1:0]     m_axi_wdata,
-    output wire [DATA_WIDTH/8-1:0]   m_axi_wstrb,
-    output wire                      m_axi_wlast,
-    output wire                      m_axi_wvalid,
-    input  wire                      m_axi_wready,
-    input  wire [1:0]                m_axi_bresp,
-    input  wire                      m_axi_bvalid,
-    output wire                      m_axi_bready
+    output wire [ADDR_WIDTH-1:0]            m_axi_awaddr,
+    output wire [7:0]                       m_axi_awlen,
+    output wire                             m_axi_awvalid,
+    input  wire                             m_axi_awready,
+    output wire [DATA_WIDTH-1:0]            m_axi_wdata,
+    output wire [DATA_WIDTH/8-1:0]          m_axi_wstrb,
+    output wire                             m_axi_wlast,
+    output wire                             m_axi_wvalid,
+    input  wire                             m_axi_wready,
+    input  wire [1:0]                       m_axi_bresp,
+    input  wire                             m_axi_bvalid,
+    output wire                             m_axi_bready
 );
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
+    localparam integer NQ = NUM_QUEUES;
+    localparam integer QL = (NQ > 1) ? $clog2(NQ) : 1;   // queue index width
+    localparam integer AW = ADDR_WIDTH;
     localparam integer BB = DATA_WIDTH / 8;          // bytes per beat
     localparam integer BBL = $clog2(BB);
     localparam integer FL = $clog2(FIFO_DEPTH);
-    localparam integer WR_LIMIT = 2 * MAX_BURSTS;       // write bursts in flight: data + records
+    localparam integer WR_LIMIT = 2 * MAX_BURSTS;    // write bursts in flight: data + records
     localparam integer OL = $clog2(WR_LIMIT + 1);
     localparam integer QD = WR_LIMIT;                // burst queues (>= bursts in flight)
+    localparam integer SL = $clog2(STREAM_DEPTH);
     localparam integer LANES = DATA_WIDTH / 256;     // records per beat (0: a record takes beats)
-    localparam [31:0] PAIR_MAX_BYTES = 32'd4096;     // the copy a held record may wait for
+    localparam [12:0] PAIR_MAX_BEATS = 13'd4096 >> BBL; // the copy a held record may wait for (4 KiB)
 
     // ------------------------------------------------------ parameter checks
     // a whole 256-beat burst is reserved in the data FIFO before its AR (foliodma_top header)
@@ -130,14 +148,17 @@ module foliodma_mover #(
         if (ADDR_WIDTH < 12 || ADDR_WIDTH > 64) begin : check_addr_width
             foliodma_param_error_ADDR_WIDTH_must_be_12_to_64 param_error();
         end
+        if (NUM_QUEUES < 1 || NUM_QUEUES > 16) begin : check_num_queues
+            foliodma_param_error_NUM_QUEUES_must_be_1_to_16 param_error();
+        end
         if (MAX_BURSTS < 1 || (MAX_BURSTS & (MAX_BURSTS - 1)) != 0 || MAX_BURSTS > 128) begin : check_max_bursts
             foliodma_param_error_MAX_BURSTS_must_be_a_power_of_two_1_to_128 param_error();
         end
         if (FIFO_DEPTH < 1 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0 || FIFO_DEPTH < 256) begin : check_fifo_depth
             foliodma_param_error_FIFO_DEPTH_must_be_a_power_of_two_at_least_256 param_error();
         end
-        if (CMD_DEPTH < 1 || (CMD_DEPTH & (CMD_DEPTH - 1)) != 0 || CMD_DEPTH < 2) begin : check_cmd_depth
-            foliodma_param_error_CMD_DEPTH_must_be_a_power_of_two_at_least_2 param_error();
+        if (STREAM_DEPTH < 1 || (STREAM_DEPTH & (STREAM_DEPTH - 1)) != 0 || STREAM_DEPTH < 2) begin : check_stream_depth
+            foliodma_param_error_STREAM_DEPTH_must_be_a_power_of_two_at_least_2 param_error();
         end
     endgenerate
 
@@ -151,49 +172,91 @@ module foliodma_mover #(
         end
     endfunction
 
-    // the next burst from an address: to the next 4 KiB boundary, at most 256 beats and
-    // at most the beats left
+    // the next burst of a copy: to the nearer 4 KiB boundary of source and destination, at
+    // most 256 beats and at most the beats left
     function [8:0] burst_beats;
         /* verilator lint_off UNUSEDSIGNAL */
-        input [AW-1:0] addr;    // only the offset in its 4 KiB page matters
+        input [AW-1:0] src;     // only the offsets in their 4 KiB pages matter
+        input [AW-1:0] dst;
         /* verilator lint_on UNUSEDSIGNAL */
         input [LW-1:0] beats_left;
-        reg [12:0] n;
+        reg [12:0] n, d;
         begin
-            n = (BURST_BOUNDARY[12:0] - {1'b0, addr[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
+            n = (BURST_BOUNDARY[12:0] - {1'b0, src[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
+            d = (BURST_BOUNDARY[12:0] - {1'b0, dst[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
+            if (d < n) n = d;
             if (n > MAX_BURST_BEATS[12:0]) n = MAX_BURST_BEATS[12:0];
             if (beats_left < {{(LW-13){1'b0}}, n}) n = beats_left[12:0];
             burst_beats = n[8:0];
         end
     endfunction
 
-    // =========================================================== read mover (AR, R)
-    reg         rd_active;
-    localparam integer AW = ADDR_WIDTH;
-    reg [AW-1:0] rd_addr;
-    reg [LW-1:0] rd_beats_left;
-    reg [OL-1:0] rd_in_flight;      // bursts issued, RLAST not yet seen
-    reg [FL:0]  fifo_reserved;      // beats issued on AR and not yet sent on W
-    reg [17:0]  tokens;             // throughput cap bucket, 1/256 beats
+    // =============================================================== read side (AR, R)
+    reg  [OL-1:0] rd_in_flight;     // bursts issued, RLAST not yet seen
+    reg  [FL:0]   fifo_reserved;    // beats issued on AR and not yet sent on W
+    wire [FL:0]   fifo_free = FIFO_DEPTH[FL:0] - fifo_reserved;
+    wire          rd_room = rd_in_flight < MAX_BURSTS[OL-1:0];
+    wire          s_room;           // the stream can take an entry
 
-    reg  [8:0]  rd_burst;           // beats of the next read burst (planned)
-    reg         rd_last;            // it is the command's last
-    reg         rd_planned;         // rd_burst and rd_last are up to date
-    wire [8:0]  rd_plan = burst_beats(rd_addr, rd_beats_left);
-    wire [LW-1:0] cmd_beats = cmd_len[BBL +: LW];
-    wire [8:0]  cmd_first = burst_beats(cmd_src, cmd_beats);
-    wire [FL:0] fifo_free = FIFO_DEPTH[FL:0] - fifo_reserved;
-    wire        rate_ok = (rate == 16'd0) || (tokens >= {1'b0, rd_burst, 8'd0});
-    assign m_axi_arvalid = rd_active && rd_planned && rd_in_flight < MAX_BURSTS[OL-1:0]
-                           && fifo_free >= {{(FL-8){1'b0}}, rd_burst} && rate_ok;
-    assign m_axi_araddr = rd_addr;
-    assign m_axi_arlen = rd_burst[7:0] - 8'd1;
+    // the contexts, one per queue (ctx[q] below), as flat buses
+    wire [NQ-1:0]    c_ready;       // may take its turn now
+    wire [NQ-1:0]    c_data;        // its command moves data (else: a lone record)
+    wire [NQ-1:0]    c_first;       // its planned burst is the command's first ...
+    wire [NQ-1:0]    c_last;        // ... its last
+    wire [NQ*9-1:0]  c_burst;       // beats of its planned burst
+    wire [NQ*AW-1:0] c_src, c_dst, c_rec_addr;
+    wire [NQ*64-1:0] c_cookie;
+    wire [NQ*4-1:0]  c_status;
+    wire [NQ-1:0]    c_stay;        // its turn now ends a copy whose record can pair with the
+                                    // queue's next command, presented now (see the turn)
+
+    // the turn: round-robin over ready contexts; held while its AR waits for ARREADY. A turn
+    // that ends a copy whose next command can take its record along (a record pair, see the
+    // write side) leaves the next turn to the same queue once, so that the two are
+    // neighbours in the stream even while other queues take turns.
+    reg           t_locked;
+    reg           t_stayed;         // the last turn left the next to its queue
+    reg  [QL-1:0] t_locked_q;
+    reg  [QL-1:0] t_next;           // round-robin start
+    wire          t_pick_any;
+    wire [QL-1:0] t_pick;
+    generate
+        if (NQ == 1) begin : one_context
+            assign t_pick_any = c_ready[0];
+            assign t_pick = 1'b0;
+            wire unused_rr = &{1'b0, t_next};
+        end else begin : round_robin
+            // the first ready context at or after t_next
+            reg          any;
+            reg [QL-1:0] pick;
+            integer i;
+            /* verilator lint_off UNUSEDSIGNAL */
+            integer j;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @(*) begin
+                any = 1'b0;
+                pick = {QL{1'b0}};
+                for (i = NQ - 1; i >= 0; i = i - 1) begin
+                    j = ({{(32-QL){1'b0}}, t_next} + i) % NQ;
+                    if (c_ready[j]) begin
+                        any = 1'b1;
+                        pick = j[QL-1:0];
+                    end
+                end
+            end
+            assign t_pick_any = any;
+            assign t_pick = pick;
+        end
+    endgenerate
+    wire [QL-1:0] t_q = t_locked ? t_locked_q : t_pick;
+    wire          t_valid = t_locked || (t_pick_any && s_room);
+    wire          t_data = c_data[t_q];
+    wire [8:0]    t_burst = c_burst[9*t_q +: 9];
+    assign m_axi_arvalid = t_valid && t_data;
+    assign m_axi_araddr = c_src[AW*t_q +: AW];
+    assign m_axi_arlen = t_burst[7:0] - 8'd1;
     wire ar_hs = m_axi_arvalid && m_axi_arready;
-    wire rd_last_burst = ar_hs && rd_last;
-
-    wire wcmd_ready;
-    assign cmd_ready = wcmd_ready && (!rd_active || rd_last_burst);
-    wire cmd_hs = cmd_valid && cmd_ready;
+    wire t_push = t_valid && (!t_data || m_axi_arready);   // the turn is taken
 
     wire r_hs = m_axi_rvalid && m_axi_rready;
     assign m_axi_rready = 1'b1;   // FIFO room was reserved when the burst was issued
@@ -201,46 +264,126 @@ module foliodma_mover #(
 
     always @(posedge clk) begin
         if (rst) begin
-            rd_active <= 1'b0;
-            rd_addr <= {AW{1'b0}};
-            rd_beats_left <= {LW{1'b0}};
-            rd_burst <= 9'd0;
-            rd_last <= 1'b0;
-            rd_planned <= 1'b0;
+            t_locked <= 1'b0;
+            t_locked_q <= {QL{1'b0}};
+            t_next <= {QL{1'b0}};
+            t_stayed <= 1'b0;
             rd_in_flight <= {OL{1'b0}};
             fifo_reserved <= {(FL+1){1'b0}};
-            tokens <= 18'd0;
         end else begin
-            if (cmd_hs) begin
-                rd_active <= (cmd_status == 4'd0);
-                rd_addr <= cmd_src;
-                rd_beats_left <= cmd_beats;
-                rd_burst <= cmd_first;
-                rd_last <= {{(LW-9){1'b0}}, cmd_first} == cmd_beats;
-                rd_planned <= 1'b1;
-            end else if (ar_hs) begin
-                rd_addr <= rd_addr + ({{(AW-9){1'b0}}, rd_burst} << BBL);
-                rd_beats_left <= rd_beats_left - {{(LW-9){1'b0}}, rd_burst};
-                rd_planned <= 1'b0;
-                if (rd_last_burst) rd_active <= 1'b0;
-            end else if (!rd_planned) begin   // (the plan holds until the next AR)
-                rd_burst <= rd_plan;
-                rd_last <= {{(LW-9){1'b0}}, rd_plan} == rd_beats_left;
-                rd_planned <= 1'b1;
+            t_locked <= m_axi_arvalid && !m_axi_arready;
+            if (!t_locked) t_locked_q <= t_q;
+            if (t_push) begin
+                t_stayed <= c_stay[t_q] && !t_stayed;
+                if (c_stay[t_q] && !t_stayed) t_next <= t_q;
+                else t_next <= ({{(32-QL){1'b0}}, t_q} == NQ - 1) ? {QL{1'b0}} : t_q + 1'b1;
             end
             rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
-            fifo_reserved <= fifo_reserved + (ar_hs ? {{(FL-8){1'b0}}, rd_burst} : {(FL+1){1'b0}})
+            fifo_reserved <= fifo_reserved + (ar_hs ? {{(FL-8){1'b0}}, t_burst} : {(FL+1){1'b0}})
                              - {{FL{1'b0}}, w_data_hs};
-            if (rate == 16'd0) begin
-                tokens <= 18'd0;
-            end else begin
-                // refill, capped at one maximal burst, minus what this AR spends
-                tokens <= ((tokens + {2'd0, rate} > 18'h10000) ? 18'h10000 : tokens + {2'd0, rate})
-                          - (ar_hs ? {1'b0, rd_burst, 8'd0} : 18'd0);
-            end
         end
     end
+
+    genvar g;
+    generate
+        for (g = 0; g < NQ; g = g + 1) begin : ctx
+            reg          active;        // a command is taken and has turns left
+            reg [AW-1:0] src;           // its next burst
+            reg [AW-1:0] dst;
+            reg [LW-1:0] beats_left;
+            reg [8:0]    burst;         // beats of the next burst (planned)
+            reg          first;
+            reg          last;          // the next burst is the command's last
+            reg          planned;       // burst and last are up to date
+            reg [17:0]   tokens;        // throughput cap bucket, 1/256 beats
+            reg [63:0]   cookie;
+            reg [AW-1:0] rec_addr;
+            reg [3:0]    status;
+            wire [15:0]  q_rate = rate[16*g +: 16];
+            wire [AW-1:0] in_src = cmd_src[AW*g +: AW];
+            wire [AW-1:0] in_dst = cmd_dst[AW*g +: AW];
+            wire [LW-1:0] in_beats = cmd_len[32*g + BBL +: LW];
+            wire [8:0]   in_first = burst_beats(in_src, in_dst, in_beats);
+            wire [8:0]   plan = burst_beats(src, dst, beats_left);
+            wire         turn = t_push && t_q == g;
+            wire         done = turn && (status != 4'd0 || last);
+            wire         take = cmd_valid[g] && cmd_ready[g];
+            wire         rate_ok = (q_rate == 16'd0) || (tokens >= {1'b0, burst, 8'd0});
+            assign cmd_ready[g] = !active || done;
+            assign c_ready[g] = active && planned
+                                && (status != 4'd0 || (rate_ok && rd_room && fifo_free >= {{(FL-8){1'b0}}, burst}));
+            assign c_data[g] = status == 4'd0;
+            assign c_first[g] = first;
+            assign c_last[g] = last || status != 4'd0;
+            assign c_burst[9*g +: 9] = burst;
+            assign c_src[AW*g +: AW] = src;
+            assign c_dst[AW*g +: AW] = dst;
+            assign c_rec_addr[AW*g +: AW] = rec_addr;
+            assign c_cookie[64*g +: 64] = cookie;
+            assign c_status[4*g +: 4] = status;
+            if (LANES >= 2 && NQ > 1) begin : stay   // (one queue: every turn is its)
+                wire [AW-6:0] in_rec_addr = cmd_rec_addr[AW*g + 5 +: AW - 5];   // (32-byte aligned)
+                assign c_stay[g] = status == 4'd0 && last && cmd_valid[g]
+                                   && in_rec_addr[AW-6:BBL-5] == rec_addr[AW-1:BBL]
+                                   && in_rec_addr[BBL-6:0] == rec_addr[BBL-1:5] + 1'b1
+                                   && (cmd_status[4*g +: 4] != 4'd0
+                                       || ({{(LW-9){1'b0}}, in_first} == in_beats
+                                           && {{(LW-13){1'b0}}, PAIR_MAX_BEATS} >= in_beats));
+            end else begin : no_stay
+                assign c_stay[g] = 1'b0;
+            end
+
+            always @(posedge clk) begin
+                if (rst) begin
+                    active <= 1'b0;
+                    src <= {AW{1'b0}};
+                    dst <= {AW{1'b0}};
+                    beats_left <= {LW{1'b0}};
+                    burst <= 9'd0;
+                    first <= 1'b0;
+                    last <= 1'b0;
+                    planned <= 1'b0;
+                    tokens <= 18'd0;
+                    cookie <= 64'd0;
+                    rec_addr <= {AW{1'b0}};
+                    status <= 4'd0;
+                end else begin
+                    if (take) begin
+                        active <= 1'b1;
+                        src <= in_src;
+                        dst <= in_dst;
+                        beats_left <= in_beats;
+                        burst <= in_first;
+                        first <= 1'b1;
+                        last <= {{(LW-9){1'b0}}, in_first} == in_beats;
+                        planned <= 1'b1;
+                        cookie <= cmd_cookie[64*g +: 64];   // FETCH_ERROR: the fault address
+                        rec_addr <= cmd_rec_addr[AW*g +: AW];
+                        status <= cmd_status[4*g +: 4];
+                    end else if (turn) begin
+                        src <= src + ({{(AW-9){1'b0}}, burst} << BBL);
+                        dst <= dst + ({{(AW-9){1'b0}}, burst} << BBL);
+                        beats_left <= beats_left - {{(LW-9){1'b0}}, burst};
+                        first <= 1'b0;
+                        planned <= 1'b0;
+                        if (done) active <= 1'b0;
+                    end else if (!planned) begin   // (the plan holds until the next turn)
+                        burst <= plan;
+                        last <= {{(LW-9){1'b0}}, plan} == beats_left;
+                        planned <= 1'b1;
+                    end
+                    if (q_rate == 16'd0) begin
+                        tokens <= 18'd0;
+                    end else begin
+                        // refill, capped at one maximal burst, minus what this turn's AR spends
+                        tokens <= ((tokens + {2'd0, q_rate} > 18'h10000) ? 18'h10000 : tokens + {2'd0, q_rate})
+                                  - ((turn && status == 4'd0) ? {1'b0, burst, 8'd0} : 18'd0);
+                    end
+                end
+            end
+        end
+    endgenerate
 
     // data FIFO: the beats read and not yet written, in block RAM read through its output
     // register (as foliodma_fifo with BLOCK = 1; never full: room was reserved), each with
@@ -274,167 +417,167 @@ module foliodma_mover #(
         end
     end
 
-    // ======================================================= write mover (AW, W, B)
-    // Every command ends with its completion record, written on the same AXI ID right
-    // after the command's last data beat, so the record reaches memory without waiting
-    // for the data's write responses. Its content is final unless a data write response
-    // reports an error after it was sent: the status then says st_stale and the front
-    // end rewrites the record before it lets HEAD pass.
+    // ===================================================================== stream
+    // entry: {queue, first, last, beats[8:0], src, dst, cookie[63:0], rec_addr, status[3:0]}
+    //   data burst (status 0): first / last burst of its command; the command's record
+    //                          details (cookie, rec_addr) are read on its last
+    //   lone record (status != 0): first = last = 1
+    // In distributed RAM with an asynchronous read; the entry after the head is read too
+    // (its few fields in a memory of their own), for the record-pair decision.
+    localparam integer EW = QL + 2 + 9 + 3 * AW + 64 + 4;
+    localparam integer PW = QL + 2 + 9 + AW + 4;
+    reg  [EW-1:0] s_mem [0:STREAM_DEPTH-1];
+    reg  [PW-1:0] s_peek_mem [0:STREAM_DEPTH-1];
+    reg  [SL:0]   s_wr;
+    reg  [SL:0]   s_rd;
+    wire [SL:0]   s_count = s_wr - s_rd;
+    wire          s_pop;
+    assign s_room = !s_count[SL];
+    wire          s_valid = s_count != {(SL+1){1'b0}};
+    wire          s_valid2 = s_count > {{SL{1'b0}}, 1'b1};
+    wire [SL-1:0] s_rd2 = s_rd[SL-1:0] + 1'b1;
+    wire [EW-1:0] s_in = {t_q, c_first[t_q], c_last[t_q], t_burst, c_src[AW*t_q +: AW], c_dst[AW*t_q +: AW],
+                          c_cookie[64*t_q +: 64], c_rec_addr[AW*t_q +: AW], c_status[4*t_q +: 4]};
+    always @(posedge clk) begin
+        if (t_push) begin
+            s_mem[s_wr[SL-1:0]] <= s_in;
+            s_peek_mem[s_wr[SL-1:0]] <= {s_in[EW-1 -: QL + 2 + 9], s_in[AW + 3:0]};
+        end
+        if (rst) begin
+            s_wr <= {(SL+1){1'b0}};
+            s_rd <= {(SL+1){1'b0}};
+        end else begin
+            if (t_push) s_wr <= s_wr + 1'b1;
+            if (s_pop) s_rd <= s_rd + 1'b1;
+        end
+    end
+    wire [EW-1:0] s_head = s_mem[s_rd[SL-1:0]];
+    wire [QL-1:0] s_q = s_head[EW-1 -: QL];
+    wire          s_last = s_head[EW-QL-2];
+    wire [8:0]    s_beats = s_head[EW-QL-3 -: 9];
+    wire [AW-1:0] s_src = s_head[2 * AW + 68 +: AW];
+    wire [AW-1:0] s_dst = s_head[AW + 68 +: AW];
+    wire [63:0]   s_cookie = s_head[AW + 4 +: 64];
+    wire [AW-1:0] s_rec_addr = s_head[4 +: AW];
+    wire [3:0]    s_status = s_head[3:0];
+    wire          s_data = s_status == 4'd0;
+    wire [PW-1:0] p_next = s_peek_mem[s_rd2];
+    wire [QL-1:0] p_q = p_next[PW-1 -: QL];
+    wire          p_first = p_next[PW-QL-1];
+    wire          p_last = p_next[PW-QL-2];
+    wire [8:0]    p_beats = p_next[PW-QL-3 -: 9];
+    wire [AW-1:0] p_rec_addr = p_next[4 +: AW];
+    wire [3:0]    p_status = p_next[3:0];
+    wire unused_stream = &{1'b0, s_head[EW-QL-1]};   // (the head's first flag is not needed)
+
+    // ======================================================= write side (AW, W, B)
     localparam integer RB = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;   // beats per record
 
-    // commands handed from the read mover
-    localparam integer CMW = 64 + 3 * AW + 36;
-    wire [CMW-1:0] wcmd;
-    wire         wcmd_valid;
-    wire [$clog2(CMD_DEPTH):0] wcmd_count;
-    wire         wc_take;
-    foliodma_fifo #(.WIDTH(CMW), .DEPTH(CMD_DEPTH)) cmd_fifo (
-        .clk(clk), .rst(rst),
-        .in_data({cmd_cookie, cmd_rec_addr, cmd_status, cmd_len, cmd_dst, cmd_src}),
-        .in_valid(cmd_hs), .in_ready(wcmd_ready),
-        .out_data(wcmd), .out_valid(wcmd_valid), .out_ready(wc_take),
-        .count(wcmd_count)
-    );
-    wire [63:0] wcmd_cookie = wcmd[CMW-1 -: 64];
-    wire [AW-1:0] wcmd_rec_addr = wcmd[3*AW+35 -: AW];
-    wire [3:0]  wcmd_status = wcmd[2*AW+35 -: 4];
-    wire [31:0] wcmd_len = wcmd[2*AW+31 -: 32];
-    wire [AW-1:0] wcmd_dst = wcmd[2*AW-1 -: AW];
-    wire [AW-1:0] wcmd_src = wcmd[AW-1:0];
-    wire [LW-1:0] wcmd_beats = wcmd_len[BBL +: LW];
-    wire [8:0]  wcmd_first = burst_beats(wcmd_dst, wcmd_beats);
-
     // ----------------------------------------------------------------- AW stage
-    reg         wc_data;            // data bursts of the current command remain
-    reg         wc_rec;             // its record burst remains
-    reg [AW-1:0] wc_dst;
-    reg [AW-1:0] wc_src;
-    reg [LW-1:0] wc_beats_left;
-    reg [63:0]  wc_cookie;
-    reg [AW-1:0] wc_rec_addr;
-    reg [3:0]   wc_status;
-    reg [FL:0]  aw_ahead;           // data beats of issued AW bursts not yet sent on W
-    reg [OL-1:0] wr_in_flight;      // AW issued, B not yet received
-    reg         aw_pend;            // an issued AW waits for AWREADY (held, payload stable)
-    reg         wc_pair;            // this command's record also carries the held one
-    reg         wc_hold;            // the last data AW, issued and waiting: its record is held
+    reg  [FL:0]   aw_ahead;         // data beats of issued AW bursts not yet sent on W
+    reg  [OL-1:0] wr_in_flight;     // AW issued, B not yet received
+    reg           aw_pend;          // an issued AW waits for AWREADY (held, payload stable)
+    reg           aw_pend_fix;      // ... and it is a rewrite
+    reg  [QL-1:0] aw_fix_q;         // ... of this queue's record
+    reg           aw_rec;           // the head entry's data AW is done: its record's is next
+    reg           wc_pair;          // the head entry's record also carries the held one
+    reg           wc_hold;          // the pending AW is a last data burst whose record is held
+    wire          wq_room;
+    wire          aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
 
-    reg  [8:0]  wc_burst;           // beats of the next write burst (planned)
-    reg         wc_last_burst;      // it is the command's last
-    reg         wc_planned;         // wc_burst and wc_last_burst are up to date
-    wire [8:0]  wc_plan = burst_beats(wc_dst, wc_beats_left);
-    wire        wq_room;
-    wire        aw_room = wq_room && wr_in_flight < WR_LIMIT[OL-1:0];
+    // a rewrite goes between two stream entries, before the next one: the lowest queue
+    // that asks and has not been served
+    reg  [NQ-1:0] fix_sent;         // its rewrite's AW has been accepted
+    wire [NQ-1:0] fix_ask = fix_valid & ~fix_sent;
+    reg  [QL-1:0] fix_pick;
+    integer f;
+    always @(*) begin
+        fix_pick = {QL{1'b0}};
+        for (f = NQ - 1; f >= 0; f = f - 1) begin
+            if (fix_ask[f]) fix_pick = f[QL-1:0];
+        end
+    end
+    wire          fix_now = aw_pend ? aw_pend_fix : fix_ask != {NQ{1'b0}};
+    wire [QL-1:0] fix_q = aw_pend ? aw_fix_q : fix_pick;
+    wire          aw_data = !fix_now && s_valid && s_data && !aw_rec;       // the head's burst
+    wire          aw_record = !fix_now && s_valid && (!s_data || aw_rec);   // the head's record
 
-    // hold this command's record for the next one's (see the header), decided as its last
-    // data AW is issued
-    wire        next_rec_in_beat;   // the next command's record is the next slot of this beat
+    // hold the head's record for the next entry's, decided as its last data AW is issued
+    wire          next_rec_in_beat;   // the next entry's record is the next slot of this beat
     generate
         if (LANES >= 2) begin : pairs
-            assign next_rec_in_beat = wcmd_rec_addr[AW-1:BBL] == wc_rec_addr[AW-1:BBL]
-                                      && wcmd_rec_addr[BBL-1:5] == wc_rec_addr[BBL-1:5] + 1'b1;
+            assign next_rec_in_beat = p_rec_addr[AW-1:BBL] == s_rec_addr[AW-1:BBL]
+                                      && p_rec_addr[BBL-1:5] == s_rec_addr[BBL-1:5] + 1'b1;
+            wire unused_pairs = &{1'b0, p_rec_addr[4:0]};   // (records are 32-byte aligned)
         end else begin : no_pairs
             assign next_rec_in_beat = 1'b0;
+            wire unused_pairs = &{1'b0, p_rec_addr, s_rec_addr[4:0]};
         end
     endgenerate
-    wire        hold_ok = !wc_pair && wcmd_valid && next_rec_in_beat
-                          && (wcmd_status != 4'd0 || wcmd_len <= PAIR_MAX_BYTES);
-    wire        hold = aw_pend ? wc_hold : hold_ok;
+    wire          hold_ok = !wc_pair && s_valid2 && p_q == s_q && p_first && p_last && next_rec_in_beat
+                            && (p_status != 4'd0 || {4'd0, p_beats} <= PAIR_MAX_BEATS);
+    wire          hold = aw_pend ? wc_hold : hold_ok;
 
-    // a rewrite goes between two commands: while it is requested and not yet sent, no
-    // command is taken
-    reg         fix_sent;           // the rewrite's AW has been accepted
-    wire        fix_now = fix_valid && !fix_sent && !wc_data && !wc_rec;
-    assign wc_take = wcmd_valid && !wc_data && !wc_rec && !(fix_valid && !fix_sent);
     assign m_axi_awvalid = aw_pend
-                           || (aw_room && ((wc_data && wc_planned && aw_ahead < fifo_count) || (!wc_data && wc_rec)
-                                           || fix_now));
-    assign m_axi_awaddr = wc_data ? wc_dst
-                          : fix_now ? {fix_rec_addr[AW-1:BBL], {BBL{1'b0}}}
-                          : {wc_rec_addr[AW-1:BBL], {BBL{1'b0}}};
-    assign m_axi_awlen = wc_data ? wc_burst[7:0] - 8'd1 : RB[7:0] - 8'd1;
+                           || (aw_room && (fix_now || (aw_data && aw_ahead < fifo_count) || aw_record));
+    wire [AW-1:0] fix_addr = fix_rec_addr[AW*fix_q +: AW];
+    assign m_axi_awaddr = aw_data ? s_dst
+                          : fix_now ? {fix_addr[AW-1:BBL], {BBL{1'b0}}}
+                          : {s_rec_addr[AW-1:BBL], {BBL{1'b0}}};
+    assign m_axi_awlen = aw_data ? s_beats[7:0] - 8'd1 : RB[7:0] - 8'd1;
     wire aw_hs = m_axi_awvalid && m_axi_awready;
-    wire aw_data_hs = aw_hs && wc_data;
-    // issue: the first cycle of an AW; its W queue entry is pushed now (the wc_* payload
-    // only moves on to the next burst at the handshake)
+    // issue: the first cycle of an AW; its W queue entry is pushed now (the head entry only
+    // moves on at the handshake)
     wire aw_issue = m_axi_awvalid && !aw_pend;
-    wire aw_data_issue = aw_issue && wc_data;
+    wire aw_data_issue = aw_issue && aw_data;
+    assign s_pop = aw_hs && !fix_now && (aw_record || !s_last || hold);
 
     always @(posedge clk) begin
         if (rst) begin
-            wc_data <= 1'b0;
-            wc_rec <= 1'b0;
-            wc_dst <= {AW{1'b0}};
-            wc_src <= {AW{1'b0}};
-            wc_burst <= 9'd0;
-            wc_last_burst <= 1'b0;
-            wc_planned <= 1'b0;
-            wc_beats_left <= {LW{1'b0}};
-            wc_cookie <= 64'd0;
-            wc_rec_addr <= {AW{1'b0}};
-            wc_status <= 4'd0;
             aw_ahead <= {(FL+1){1'b0}};
             aw_pend <= 1'b0;
+            aw_pend_fix <= 1'b0;
+            aw_fix_q <= {QL{1'b0}};
+            aw_rec <= 1'b0;
             wc_pair <= 1'b0;
             wc_hold <= 1'b0;
-            fix_sent <= 1'b0;
+            fix_sent <= {NQ{1'b0}};
         end else begin
             aw_pend <= m_axi_awvalid && !m_axi_awready;
-            if (aw_data_issue && wc_last_burst) wc_hold <= hold_ok;
-            if (!fix_valid) fix_sent <= 1'b0;
-            else if (aw_hs && fix_now) fix_sent <= 1'b1;
-            if (wc_take) begin
-                wc_data <= wcmd_status == 4'd0;
-                wc_rec <= 1'b1;
-                wc_dst <= wcmd_dst;
-                wc_src <= wcmd_src;
-                wc_beats_left <= wcmd_beats;
-                wc_burst <= wcmd_first;
-                wc_last_burst <= {{(LW-9){1'b0}}, wcmd_first} == wcmd_beats;
-                wc_planned <= 1'b1;
-                wc_cookie <= wcmd_cookie;   // FETCH_ERROR: the fault address
-                wc_rec_addr <= wcmd_rec_addr;
-                wc_status <= wcmd_status;
-            end else if (aw_data_hs) begin
-                wc_dst <= wc_dst + ({{(AW-9){1'b0}}, wc_burst} << BBL);
-                wc_src <= wc_src + ({{(AW-9){1'b0}}, wc_burst} << BBL);
-                wc_beats_left <= wc_beats_left - {{(LW-9){1'b0}}, wc_burst};
-                wc_planned <= 1'b0;
-                if (wc_last_burst) begin
-                    wc_data <= 1'b0;
-                    if (hold) begin
-                        wc_rec <= 1'b0;
-                        wc_pair <= 1'b1;   // the next command's record takes this one along
-                    end
-                end
-            end else begin
-                if (aw_hs && wc_rec) begin
-                    wc_rec <= 1'b0;
-                    wc_pair <= 1'b0;
-                end
-                if (!wc_planned) begin   // (the plan holds until the next AW)
-                    wc_burst <= wc_plan;
-                    wc_last_burst <= {{(LW-9){1'b0}}, wc_plan} == wc_beats_left;
-                    wc_planned <= 1'b1;
-                end
+            if (aw_issue) begin
+                aw_pend_fix <= fix_now;
+                aw_fix_q <= fix_pick;
             end
-            aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, wc_burst} : {(FL+1){1'b0}})
+            if (aw_data_issue && s_last) wc_hold <= hold_ok;
+            fix_sent <= fix_sent & fix_valid;
+            if (aw_hs && fix_now) fix_sent[fix_q] <= 1'b1;
+            if (aw_hs && aw_data && s_last) begin
+                if (hold) wc_pair <= 1'b1;   // the next entry's record takes this one along
+                else aw_rec <= 1'b1;
+            end
+            if (aw_hs && aw_record) begin
+                aw_rec <= 1'b0;
+                wc_pair <= 1'b0;
+            end
+            aw_ahead <= aw_ahead + (aw_data_issue ? {{(FL-8){1'b0}}, s_beats} : {(FL+1){1'b0}})
                         - {{FL{1'b0}}, w_data_hs};
         end
     end
 
-    // W queue entry: {rewrite, record, pair, beats[8:0], a[63:0], b[AW-1:0], cookie[63:0], status[3:0]}
+    // W queue entry: {queue, rewrite, record, pair, beats[8:0], a[63:0], b[AW-1:0], cookie[63:0], status[3:0]}
     //   data burst: a = source address, b = destination address; pair: the command's last
     //               burst, and its record (cookie) is held for the next one's
     //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
     //               status = the command's no-traffic status; pair: carries the held record
-    //   rewrite:    a record whose content is fix_* (a = fix_cookie, b = fix_rec_addr)
-    localparam integer QW = 3 + 9 + 64 + AW + 64 + 4;
-    // (the cookie field is wc_cookie in every entry: only a data burst's is read)
-    wire [QW-1:0] wq_in = wc_data ? {2'b00, wc_last_burst && hold_ok, wc_burst, {{(64-AW){1'b0}}, wc_src},
-                                     wc_dst, wc_cookie, 4'd0}
-                          : fix_now ? {2'b11, 1'b0, RB[8:0], fix_cookie, fix_rec_addr, wc_cookie, fix_status}
-                          : {2'b01, wc_pair, RB[8:0], wc_cookie, wc_rec_addr, wc_cookie, wc_status};
+    //   rewrite:    a record whose content is fix_* of the queue (a = its fix_cookie,
+    //               b = its fix_rec_addr)
+    localparam integer QW = QL + 3 + 9 + 64 + AW + 64 + 4;
+    // (the cookie field is the head's cookie in every entry: only a data burst's is read)
+    wire [QW-1:0] wq_in = aw_data ? {s_q, 2'b00, s_last && hold_ok, s_beats, {{(64-AW){1'b0}}, s_src},
+                                     s_dst, s_cookie, 4'd0}
+                          : fix_now ? {fix_q, 2'b11, 1'b0, RB[8:0], fix_cookie[64*fix_q +: 64], fix_addr,
+                                       s_cookie, fix_status[4*fix_q +: 4]}
+                          : {s_q, 2'b01, wc_pair, RB[8:0], s_cookie, s_rec_addr, s_cookie, s_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -445,10 +588,11 @@ module foliodma_mover #(
         .out_data(wq_head), .out_valid(wq_valid), .out_ready(wq_pop),
         .count(wq_count)
     );
-    wire        wq_fix = wq_head[QW-1];
-    wire        wq_record = wq_head[QW-2];
-    wire        wq_pair = wq_head[QW-3];
-    wire [8:0]  wq_beats = wq_head[QW-4 -: 9];
+    wire [QL-1:0] wq_q = wq_head[QW-1 -: QL];
+    wire        wq_fix = wq_head[QW-QL-1];
+    wire        wq_record = wq_head[QW-QL-2];
+    wire        wq_pair = wq_head[QW-QL-3];
+    wire [8:0]  wq_beats = wq_head[QW-QL-4 -: 9];
     wire [63:0] wq_a = wq_head[AW + 68 +: 64];
     wire [AW-1:0] wq_b = wq_head[68 +: AW];
     wire [63:0] wq_cookie = wq_head[67:4];
@@ -458,11 +602,16 @@ module foliodma_mover #(
     reg [8:0]  w_beat;
     reg        w_rerr;          // this data burst carried a beat read with an error
     reg [8:0]  w_rerr_beat;     // that first beat
-    // the command so far, as its record will say: first failing data burst
-    reg        wa_failed;
-    reg [LW-1:0] wa_beats;
-    reg [AW-1:0] wa_fault;     // a data fault is a bus address
-    // the held record (pair): a command's record as its data bursts said
+    // per queue, its command so far, as its record will say: first failing data burst
+    // (wa[q] below)
+    wire [NQ-1:0]    wa_failed_q;
+    wire [NQ*LW-1:0] wa_beats_q;
+    wire [NQ*AW-1:0] wa_fault_q;
+    wire        wa_failed = wa_failed_q[wq_q];
+    wire [LW-1:0] wa_beats = wa_beats_q[LW*wq_q +: LW];
+    wire [AW-1:0] wa_fault = wa_fault_q[AW*wq_q +: AW];   // a data fault is a bus address
+    // the held record (pair): a command's record as its data bursts said (the next W entry
+    // of its queue that is not a rewrite carries it)
     reg        wh_failed;
     reg [LW-1:0] wh_beats;
     reg [AW-1:0] wh_fault;
@@ -474,9 +623,9 @@ module foliodma_mover #(
     wire [3:0]  rec_status = (wq_fix || wq_status != 4'd0) ? wq_status
                              : (wa_failed ? STATUS_READ_ERROR : STATUS_SUCCESS);
     wire        rec_fetch_err = !wq_fix && wq_status == STATUS_FETCH_ERROR;
-    wire [AW-1:0] rec_fault = wq_fix ? fix_fault
+    wire [AW-1:0] rec_fault = wq_fix ? fix_fault[AW*wq_q +: AW]
                               : rec_fetch_err ? wq_a[AW-1:0] : (wa_failed ? wa_fault : {AW{1'b0}});
-    wire [31:0] rec_bytes = wq_fix ? fix_bytes : beats_to_bytes(wa_beats);
+    wire [31:0] rec_bytes = wq_fix ? fix_bytes[32*wq_q +: 32] : beats_to_bytes(wa_beats);
     wire [DATA_WIDTH-1:0]   rec_wdata;
     wire [DATA_WIDTH/8-1:0] rec_wstrb;
     foliodma_record #(.DATA_WIDTH(DATA_WIDTH)) record (
@@ -507,15 +656,16 @@ module foliodma_mover #(
     wire        wn_failed = wa_failed || this_rerr;
     wire [LW-1:0] wn_beats = wn_failed ? wa_beats : wa_beats + {{(LW-9){1'b0}}, wq_beats};
     wire [AW-1:0] wn_fault = wa_failed ? wa_fault : this_rerr ? this_rerr_addr : {AW{1'b0}};
+    // a burst's last beat ends a command's count (a record, or a held one's last burst)
+    // or adds to it; a rewrite leaves it alone
+    wire        wa_update = w_done && !wq_fix;
+    wire        wa_restart = wq_record || wq_pair;
 
     always @(posedge clk) begin
         if (rst) begin
             w_beat <= 9'd0;
             w_rerr <= 1'b0;
             w_rerr_beat <= 9'd0;
-            wa_failed <= 1'b0;
-            wa_beats <= {LW{1'b0}};
-            wa_fault <= {AW{1'b0}};
             wh_failed <= 1'b0;
             wh_beats <= {LW{1'b0}};
             wh_fault <= {AW{1'b0}};
@@ -527,29 +677,23 @@ module foliodma_mover #(
                 else if (w_err_beat && !w_rerr) w_rerr <= 1'b1;
                 if (w_err_beat && !w_rerr) w_rerr_beat <= w_beat;
             end
-            if (w_last) begin
-                // a record (or a held one) starts the next command's count afresh
-                wa_failed <= !(wq_record || wq_pair) && wn_failed;
-                wa_beats <= (wq_record || wq_pair) ? {LW{1'b0}} : wn_beats;
-                wa_fault <= (wq_record || wq_pair) ? {AW{1'b0}} : wn_fault;
-                if (!wq_record && wq_pair) begin
-                    wh_failed <= wn_failed;
-                    wh_beats <= wn_beats;
-                    wh_fault <= wn_fault;
-                    wh_cookie <= wq_cookie;
-                end
+            if (w_last && !wq_record && wq_pair) begin
+                wh_failed <= wn_failed;
+                wh_beats <= wn_beats;
+                wh_fault <= wn_fault;
+                wh_cookie <= wq_cookie;
             end
         end
     end
 
-    // B queue entry: {rewrite, record, pair, rerr, status[3:0], beats[8:0], a[AW-1:0], b[AW-1:0]}
+    // B queue entry: {queue, rewrite, record, pair, rerr, status[3:0], beats[8:0], a[AW-1:0], b[AW-1:0]}
     //   data burst: rerr, beats of the burst, a = first bad source address, b = destination;
     //               pair: the last of a command whose record is held
     //   record:     status = the command's no-traffic status (0: it moved data),
     //               a = its fault address if FETCH_ERROR; pair: the held record's too
     //   rewrite:    nothing else
-    localparam integer QB = 1 + 1 + 1 + 1 + 4 + 9 + AW + AW;
-    wire [QB-1:0] bq_in = {wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_beats,
+    localparam integer QB = QL + 1 + 1 + 1 + 1 + 4 + 9 + AW + AW;
+    wire [QB-1:0] bq_in = {wq_q, wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_beats,
                            wq_record ? wq_a[AW-1:0] : this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
@@ -561,11 +705,12 @@ module foliodma_mover #(
         .out_data(bq_head), .out_valid(bq_valid), .out_ready(b_hs),
         .count(bq_count)
     );
-    wire        bq_fix = bq_head[QB-1];
-    wire        bq_record = bq_head[QB-2];
-    wire        bq_pair = bq_head[QB-3];
-    wire        bq_rerr = bq_head[QB-4];
-    wire [3:0]  bq_status = bq_head[QB-5 -: 4];
+    wire [QL-1:0] bq_q = bq_head[QB-1 -: QL];
+    wire        bq_fix = bq_head[QB-QL-1];
+    wire        bq_record = bq_head[QB-QL-2];
+    wire        bq_pair = bq_head[QB-QL-3];
+    wire        bq_rerr = bq_head[QB-QL-4];
+    wire [3:0]  bq_status = bq_head[QB-QL-5 -: 4];
     wire [8:0]  bq_beats = bq_head[2 * AW +: 9];
     wire [AW-1:0] bq_a = bq_head[AW +: AW];
     wire [AW-1:0] bq_dst = bq_head[AW-1:0];
@@ -581,17 +726,25 @@ module foliodma_mover #(
     end
 
     // ------------------------------------------------------------------ B stage
-    // the command so far, as its write responses say: first failing data burst, in address
-    // order
-    reg        ba_failed;
-    reg [3:0]  ba_status;
-    reg [LW-1:0] ba_beats;
-    reg [AW-1:0] ba_fault;   // a data fault is a bus address
+    // per queue, its command so far, as its write responses say: first failing data
+    // burst, in address order (ba[q] below)
+    wire [NQ-1:0]    ba_failed_q;
+    wire [NQ*4-1:0]  ba_status_q;
+    wire [NQ*LW-1:0] ba_beats_q;
+    wire [NQ*AW-1:0] ba_fault_q;
+    wire        ba_failed = ba_failed_q[bq_q];
+    wire [3:0]  ba_status = ba_status_q[4*bq_q +: 4];
+    wire [LW-1:0] ba_beats = ba_beats_q[LW*bq_q +: LW];
+    wire [AW-1:0] ba_fault = ba_fault_q[AW*bq_q +: AW];   // a data fault is a bus address
     // ... and with this data burst's response
     wire       bn_failed = ba_failed || bq_rerr || b_err;
     wire [3:0] bn_status = ba_failed ? ba_status : bq_rerr ? STATUS_READ_ERROR : STATUS_WRITE_ERROR;
     wire [LW-1:0] bn_beats = bn_failed ? ba_beats : ba_beats + {{(LW-9){1'b0}}, bq_beats};
     wire [AW-1:0] bn_fault = ba_failed ? ba_fault : bq_rerr ? bq_a : bq_dst;
+    // a record's response ends its queue's count, and so does the last data burst of a
+    // command whose record is held; another data burst's response adds to it
+    wire       ba_update = b_hs && !bq_fix;
+    wire       ba_restart = bq_record || bq_pair;
 
     // the report of a record that landed: a no-traffic status as it is, else the data's
     wire        rec_landed = b_hs && bq_record && !bq_fix;
@@ -599,25 +752,26 @@ module foliodma_mover #(
     wire [AW-1:0] land_fault = bq_status == STATUS_FETCH_ERROR ? bq_a
                                : ba_failed ? ba_fault : {AW{1'b0}};
     // the held report (hb_*): the first of a pair, from its last data burst's response until
-    // the pair's record lands; then the second, reported in the next cycle (hb_due)
+    // the pair's record lands; then the second, reported in the next cycle (hb_due). A pair's
+    // two are adjacent in the stream, so only their data's responses (and rewrites') come
+    // between, and a record that lands while one is due follows it.
     reg        hb_due;
+    reg [QL-1:0] hb_q;
     reg [3:0]  hb_status;
     reg [LW-1:0] hb_beats;
     reg [AW-1:0] hb_fault;
     reg        hb_rec_err;
     wire       report_held = hb_due || (rec_landed && bq_pair);
     wire [3:0] out_status = report_held ? hb_status : land_status;
+    wire [QL-1:0] out_q = hb_due ? hb_q : bq_q;
 
     always @(posedge clk) begin
-        st_valid <= 1'b0;
-        fix_done <= 1'b0;
+        st_valid <= {NQ{1'b0}};
+        fix_done <= {NQ{1'b0}};
         if (rst) begin
             fix_err <= 1'b0;
-            ba_failed <= 1'b0;
-            ba_status <= 4'd0;
-            ba_beats <= {LW{1'b0}};
-            ba_fault <= {AW{1'b0}};
             hb_due <= 1'b0;
+            hb_q <= {QL{1'b0}};
             hb_status <= 4'd0;
             hb_beats <= {LW{1'b0}};
             hb_fault <= {AW{1'b0}};
@@ -629,13 +783,12 @@ module foliodma_mover #(
             st_rec_err <= 1'b0;
         end else begin
             if (b_hs && bq_fix) begin
-                fix_done <= 1'b1;
+                fix_done[bq_q] <= 1'b1;
                 fix_err <= b_err;
             end
-            // reports, in command order (a record that lands while one is held follows it:
-            // it cannot be a pair's, whose first's last data response comes between)
-            st_valid <= report_held || rec_landed;
+            // reports, in command order
             if (report_held || rec_landed) begin   // (st_* are read with st_valid)
+                st_valid[out_q] <= 1'b1;
                 st_status <= out_status;
                 st_bytes <= beats_to_bytes(report_held ? hb_beats : ba_beats);
                 st_fault <= report_held ? hb_fault : land_fault;
@@ -644,42 +797,100 @@ module foliodma_mover #(
             end
             if (rec_landed && report_held) begin
                 hb_due <= 1'b1;
+                hb_q <= bq_q;
                 hb_status <= land_status;
                 hb_beats <= ba_beats;
                 hb_fault <= land_fault;
                 hb_rec_err <= b_err;
             end else if (b_hs && !bq_record && bq_pair) begin
                 hb_due <= 1'b0;
+                hb_q <= bq_q;
                 hb_status <= bn_failed ? bn_status : STATUS_SUCCESS;
                 hb_beats <= bn_beats;
                 hb_fault <= bn_failed ? bn_fault : {AW{1'b0}};
             end else begin
                 hb_due <= 1'b0;
             end
-            if (rec_landed || (b_hs && !bq_record && bq_pair)) begin
-                ba_failed <= 1'b0;
-                ba_status <= 4'd0;
-                ba_beats <= {LW{1'b0}};
-                ba_fault <= {AW{1'b0}};
-            end else if (b_hs && !bq_record) begin
-                ba_failed <= bn_failed;
-                ba_status <= bn_failed ? bn_status : 4'd0;
-                ba_beats <= bn_beats;
-                ba_fault <= bn_failed ? bn_fault : {AW{1'b0}};
-            end
         end
     end
 
-    // ------------------------------------------------------------------- observation
-    assign busy = rd_active || wc_data || wc_rec || wcmd_valid || wq_valid || bq_valid || hb_due
-                  || rd_in_flight != {OL{1'b0}} || fifo_out_valid;
-    assign rd_beat = r_hs;
-    assign wr_beat = w_data_hs;
-    assign rd_stall = (m_axi_arvalid && !m_axi_arready)
-                      || (rd_in_flight != {OL{1'b0}} && !m_axi_rvalid);
-    assign wr_stall = (m_axi_awvalid && !m_axi_awready) || (m_axi_wvalid && !m_axi_wready);
+    // ------------------------------------------- per-queue counts, and observation
+    // R beats belong to the oldest burst in flight: its queue, in issue order
+    wire [QL-1:0] r_q;
+    generate
+        if (NQ == 1) begin : one_reader
+            assign r_q = 1'b0;
+        end else begin : r_owner
+            // (room: at most MAX_BURSTS bursts are in flight)
+            localparam integer OD = (MAX_BURSTS > 1) ? MAX_BURSTS : 2;
+            wire r_owner_valid, r_owner_ready;
+            wire [$clog2(OD):0] r_owner_count;
+            foliodma_fifo #(.WIDTH(QL), .DEPTH(OD)) owners (
+                .clk(clk), .rst(rst),
+                .in_data(t_q), .in_valid(ar_hs), .in_ready(r_owner_ready),
+                .out_data(r_q), .out_valid(r_owner_valid), .out_ready(r_hs && m_axi_rlast),
+                .count(r_owner_count)
+            );
+            wire unused_owner = &{1'b0, r_owner_valid, r_owner_ready, r_owner_count};
+        end
+    endgenerate
 
-    wire unused = &{1'b0, wq_count, bq_count, wcmd_count};
+    generate
+        for (g = 0; g < NQ; g = g + 1) begin : per_queue
+            // wa[q]: the W stage's count (see above)
+            reg          wa_failed_r;
+            reg [LW-1:0] wa_beats_r;
+            reg [AW-1:0] wa_fault_r;
+            // ba[q]: the B stage's count
+            reg          ba_failed_r;
+            reg [3:0]    ba_status_r;
+            reg [LW-1:0] ba_beats_r;
+            reg [AW-1:0] ba_fault_r;
+            reg [OL-1:0] reads;         // its read bursts in flight
+            assign wa_failed_q[g] = wa_failed_r;
+            assign wa_beats_q[LW*g +: LW] = wa_beats_r;
+            assign wa_fault_q[AW*g +: AW] = wa_fault_r;
+            assign ba_failed_q[g] = ba_failed_r;
+            assign ba_status_q[4*g +: 4] = ba_status_r;
+            assign ba_beats_q[LW*g +: LW] = ba_beats_r;
+            assign ba_fault_q[AW*g +: AW] = ba_fault_r;
+            always @(posedge clk) begin
+                if (rst) begin
+                    wa_failed_r <= 1'b0;
+                    wa_beats_r <= {LW{1'b0}};
+                    wa_fault_r <= {AW{1'b0}};
+                    ba_failed_r <= 1'b0;
+                    ba_status_r <= 4'd0;
+                    ba_beats_r <= {LW{1'b0}};
+                    ba_fault_r <= {AW{1'b0}};
+                    reads <= {OL{1'b0}};
+                end else begin
+                    if (wa_update && wq_q == g) begin
+                        wa_failed_r <= !wa_restart && wn_failed;
+                        wa_beats_r <= wa_restart ? {LW{1'b0}} : wn_beats;
+                        wa_fault_r <= wa_restart ? {AW{1'b0}} : wn_fault;
+                    end
+                    if (ba_update && bq_q == g) begin
+                        ba_failed_r <= !ba_restart && bn_failed;
+                        ba_status_r <= (!ba_restart && bn_failed) ? bn_status : 4'd0;
+                        ba_beats_r <= ba_restart ? {LW{1'b0}} : bn_beats;
+                        ba_fault_r <= (!ba_restart && bn_failed) ? bn_fault : {AW{1'b0}};
+                    end
+                    reads <= reads + {{(OL-1){1'b0}}, ar_hs && t_q == g}
+                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast && r_q == g};
+                end
+            end
+            assign rd_beat[g] = r_hs && r_q == g;
+            assign wr_beat[g] = w_data_hs && wq_q == g;
+            assign rd_stall[g] = (m_axi_arvalid && !m_axi_arready && t_q == g)
+                                 || (reads != {OL{1'b0}} && !m_axi_rvalid);
+            assign wr_stall[g] = (m_axi_awvalid && !m_axi_awready && (fix_now ? fix_q : s_q) == g)
+                                 || (m_axi_wvalid && !m_axi_wready && wq_q == g);
+        end
+    endgenerate
+
+    // (a length is whole beats and at most DESC_MAX_LENGTH: the front end checked it)
+    wire unused = &{1'b0, wq_count, bq_count, cmd_len};
 endmodule
 
 `resetall

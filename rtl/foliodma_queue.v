@@ -61,6 +61,7 @@ module foliodma_queue #(
     output wire [31:0]              cnt_rd_beats,
     output wire [31:0]              cnt_wr_beats,
     output wire [31:0]              cnt_desc_done,
+    output wire                     retired,       // DESC_DONE counts one now
     output wire [31:0]              cnt_rd_stall,
     output wire [31:0]              cnt_wr_stall,
 
@@ -80,7 +81,6 @@ module foliodma_queue #(
     input  wire                     st_stale,
     input  wire                     st_rec_err,
     output wire [15:0]              rate,
-    input  wire                     mover_busy,
     input  wire                     mover_rd_beat,
     input  wire                     mover_wr_beat,
     input  wire                     mover_rd_stall,
@@ -664,6 +664,8 @@ module foliodma_queue #(
         end
     end
 
+    // the mover holds work of this queue: commands handed to it and not yet reported
+    wire mover_busy = issue_ptr != done_ptr;
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
     assign drained = !fetch_busy && !mover_busy && !fx_busy && head == done_ptr
                      && done_ptr == issue_ptr && !m_axi_arvalid;
@@ -686,6 +688,7 @@ module foliodma_queue #(
     assign cnt_rd_beats = rd_beats;
     assign cnt_wr_beats = wr_beats;
     assign cnt_desc_done = desc_done;
+    assign retired = retire;
     assign cnt_rd_stall = rd_stalls;
     assign cnt_wr_stall = wr_stalls;
 

@@ -99,8 +99,8 @@ module foliodma_top #(
 
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
-    localparam integer MR = 2 * NUM_QUEUES;  // arbiter read masters: queue q ring = 2q, mover = 2q+1
-    localparam integer MW = NUM_QUEUES;      // arbiter write masters: queue q's mover = q
+    localparam integer MR = NUM_QUEUES + 1;  // arbiter read masters: queue q's ring fetch = q, the mover
+    localparam integer MW = 1;               // arbiter write masters: the mover
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (see the header)
@@ -203,14 +203,53 @@ module foliodma_top #(
     assign irq = |(irq_status & irq_enable);
     assign busy = |q_busy;
 
-    function [31:0] sum32;      // sum of the NUM_QUEUES counters in a flat bus
-        input [32*NUM_QUEUES-1:0] bus;
-        integer q;
-        begin
-            sum32 = 32'd0;
-            for (q = 0; q < NUM_QUEUES; q = q + 1) sum32 = sum32 + bus[32*q +: 32];
+    // the global counters: sums of the queues' (RD_BEATS .. WR_STALL). One queue: its own.
+    // More: counted here from the same strobes (at most one data beat a cycle each way; a
+    // count of the queues' strobes for the others), not added up from the queues' counters
+    wire [NUM_QUEUES-1:0] q_retired;
+    wire [NUM_QUEUES-1:0] rd_beat, wr_beat, rd_stall, wr_stall;   // (from the mover)
+    wire [31:0] sum_rd_beats, sum_wr_beats, sum_desc_done, sum_rd_stall, sum_wr_stall;
+    generate
+        if (NUM_QUEUES == 1) begin : one_queue_sums
+            assign sum_rd_beats = q_rd_beats;
+            assign sum_wr_beats = q_wr_beats;
+            assign sum_desc_done = q_desc_done;
+            assign sum_rd_stall = q_rd_stall;
+            assign sum_wr_stall = q_wr_stall;
+            wire unused_strobes = &{1'b0, q_retired, rd_beat, wr_beat, rd_stall, wr_stall};
+        end else begin : sums
+            function [31:0] ones;   // bits set
+                input [NUM_QUEUES-1:0] v;
+                integer i;
+                begin
+                    ones = 32'd0;
+                    for (i = 0; i < NUM_QUEUES; i = i + 1) ones = ones + {31'd0, v[i]};
+                end
+            endfunction
+            reg [31:0] rd_beats, wr_beats, desc_done, rd_stalls, wr_stalls;
+            always @(posedge clk) begin
+                if (core_rst) begin
+                    rd_beats <= 32'd0;
+                    wr_beats <= 32'd0;
+                    desc_done <= 32'd0;
+                    rd_stalls <= 32'd0;
+                    wr_stalls <= 32'd0;
+                end else begin
+                    if (|rd_beat) rd_beats <= rd_beats + 32'd1;
+                    if (|wr_beat) wr_beats <= wr_beats + 32'd1;
+                    if (|q_retired) desc_done <= desc_done + ones(q_retired);
+                    if (|rd_stall) rd_stalls <= rd_stalls + ones(rd_stall);
+                    if (|wr_stall) wr_stalls <= wr_stalls + ones(wr_stall);
+                end
+            end
+            assign sum_rd_beats = rd_beats;
+            assign sum_wr_beats = wr_beats;
+            assign sum_desc_done = desc_done;
+            assign sum_rd_stall = rd_stalls;
+            assign sum_wr_stall = wr_stalls;
+            wire unused_counters = &{1'b0, q_rd_beats, q_wr_beats, q_desc_done, q_rd_stall, q_wr_stall};
         end
-    endfunction
+    endgenerate
 
     always @(*) begin
         reg_rdata = 32'd0;
@@ -233,46 +272,44 @@ module foliodma_top #(
                 REG_IRQ_STATUS: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_status};
                 REG_IRQ_ENABLE: reg_rdata = {{(32-NUM_QUEUES){1'b0}}, irq_enable};
                 REG_BUSY_CYCLES: reg_rdata = busy_cycles;
-                REG_RD_BEATS: reg_rdata = sum32(q_rd_beats);
-                REG_WR_BEATS: reg_rdata = sum32(q_wr_beats);
-                REG_DESC_DONE: reg_rdata = sum32(q_desc_done);
-                REG_RD_STALL: reg_rdata = sum32(q_rd_stall);
-                REG_WR_STALL: reg_rdata = sum32(q_wr_stall);
+                REG_RD_BEATS: reg_rdata = sum_rd_beats;
+                REG_WR_BEATS: reg_rdata = sum_wr_beats;
+                REG_DESC_DONE: reg_rdata = sum_desc_done;
+                REG_RD_STALL: reg_rdata = sum_rd_stall;
+                REG_WR_STALL: reg_rdata = sum_wr_stall;
                 default: reg_rdata = 32'd0;
             endcase
         end
     end
 
-    // ------------------------------------------------------- queues and movers
+    // ---------------------------------------------------- queues and the mover
+    // arbiter read masters: queue q's ring fetch is master q, the mover is master
+    // NUM_QUEUES; the mover is the only write master
     wire [MR-1:0]              a_arvalid, a_arready, a_rvalid, a_rready;
     wire [MR*ADDR_WIDTH-1:0]   a_araddr;
     wire [MR*8-1:0]            a_arlen;
-    wire [MW*ADDR_WIDTH-1:0]   a_awaddr;
-    wire [MW*8-1:0]            a_awlen;
-    wire [MW-1:0]              a_awvalid, a_awready, a_wvalid, a_wready, a_wlast, a_bvalid, a_bready;
-    wire [MW*DATA_WIDTH-1:0]   a_wdata;
-    wire [MW*DATA_WIDTH/8-1:0] a_wstrb;
+    wire [ADDR_WIDTH-1:0]      a_awaddr;
+    wire [7:0]                 a_awlen;
+    wire                       a_awvalid, a_awready, a_wvalid, a_wready, a_wlast, a_bvalid, a_bready;
+    wire [DATA_WIDTH-1:0]      a_wdata;
+    wire [DATA_WIDTH/8-1:0]    a_wstrb;
+
+    // the queues' command, report and rewrite buses (queue q: index q)
+    wire [NUM_QUEUES-1:0]            cmd_valid, cmd_ready, st_valid, fix_valid, fix_done;
+    wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_src, cmd_dst, cmd_rec_addr, fix_rec_addr, fix_fault;
+    wire [NUM_QUEUES*32-1:0]         cmd_len, fix_bytes;
+    wire [NUM_QUEUES*4-1:0]          cmd_status, fix_status;
+    wire [NUM_QUEUES*64-1:0]         cmd_cookie, fix_cookie;
+    wire [NUM_QUEUES*16-1:0]         rate;
+    // reports and rewrite results are shared: queue q reads them with its valid bit
+    wire [3:0]                       st_status;
+    wire [31:0]                      st_bytes;
+    wire [ADDR_WIDTH-1:0]            st_fault;   // faults are bus addresses
+    wire                             st_stale, st_rec_err, fix_err;
 
     genvar q;
     generate
         for (q = 0; q < NUM_QUEUES; q = q + 1) begin : queue
-            wire        cmd_valid, cmd_ready;
-            wire [ADDR_WIDTH-1:0] cmd_src, cmd_dst, cmd_rec_addr, fix_rec_addr;
-            wire [31:0] cmd_len;
-            wire [3:0]  cmd_status;
-            wire [63:0] cmd_cookie;
-            wire        st_valid, st_stale, st_rec_err;
-            wire [3:0]  st_status;
-            wire [31:0] st_bytes;
-            wire [ADDR_WIDTH-1:0] st_fault;   // faults are bus addresses
-            wire [15:0] rate;
-            wire        mover_busy, rd_beat, wr_beat, rd_stall, wr_stall;
-            wire        fix_valid, fix_done, fix_err;
-            wire [63:0] fix_cookie;
-            wire [ADDR_WIDTH-1:0] fix_fault;
-            wire [3:0]  fix_status;
-            wire [31:0] fix_bytes;
-
             foliodma_queue #(
                 .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH)
             ) front (
@@ -283,50 +320,51 @@ module foliodma_top #(
                 .busy(q_busy[q]), .drained(q_drained[q]), .irq_event(q_irq_event[q]),
                 .cnt_rd_beats(q_rd_beats[32*q +: 32]), .cnt_wr_beats(q_wr_beats[32*q +: 32]),
                 .cnt_desc_done(q_desc_done[32*q +: 32]), .cnt_rd_stall(q_rd_stall[32*q +: 32]),
-                .cnt_wr_stall(q_wr_stall[32*q +: 32]),
-                .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
-                .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
-                .cmd_rec_addr(cmd_rec_addr),
-                .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate), .mover_busy(mover_busy), .mover_rd_beat(rd_beat), .mover_wr_beat(wr_beat),
-                .mover_rd_stall(rd_stall), .mover_wr_stall(wr_stall),
-                .fix_valid(fix_valid), .fix_rec_addr(fix_rec_addr), .fix_cookie(fix_cookie),
-                .fix_status(fix_status), .fix_bytes(fix_bytes), .fix_fault(fix_fault),
-                .fix_done(fix_done), .fix_err(fix_err),
-                .m_axi_araddr(a_araddr[(2*q)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q)*8 +: 8]),
-                .m_axi_arvalid(a_arvalid[2*q]), .m_axi_arready(a_arready[2*q]),
+                .cnt_wr_stall(q_wr_stall[32*q +: 32]), .retired(q_retired[q]),
+                .cmd_valid(cmd_valid[q]), .cmd_ready(cmd_ready[q]),
+                .cmd_src(cmd_src[ADDR_WIDTH*q +: ADDR_WIDTH]), .cmd_dst(cmd_dst[ADDR_WIDTH*q +: ADDR_WIDTH]),
+                .cmd_len(cmd_len[32*q +: 32]), .cmd_status(cmd_status[4*q +: 4]),
+                .cmd_cookie(cmd_cookie[64*q +: 64]), .cmd_rec_addr(cmd_rec_addr[ADDR_WIDTH*q +: ADDR_WIDTH]),
+                .st_valid(st_valid[q]), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
+                .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate[16*q +: 16]),
+                .mover_rd_beat(rd_beat[q]), .mover_wr_beat(wr_beat[q]),
+                .mover_rd_stall(rd_stall[q]), .mover_wr_stall(wr_stall[q]),
+                .fix_valid(fix_valid[q]), .fix_rec_addr(fix_rec_addr[ADDR_WIDTH*q +: ADDR_WIDTH]),
+                .fix_cookie(fix_cookie[64*q +: 64]), .fix_status(fix_status[4*q +: 4]),
+                .fix_bytes(fix_bytes[32*q +: 32]), .fix_fault(fix_fault[ADDR_WIDTH*q +: ADDR_WIDTH]),
+                .fix_done(fix_done[q]), .fix_err(fix_err),
+                .m_axi_araddr(a_araddr[q*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[q*8 +: 8]),
+                .m_axi_arvalid(a_arvalid[q]), .m_axi_arready(a_arready[q]),
                 .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
-                .m_axi_rvalid(a_rvalid[2*q]), .m_axi_rready(a_rready[2*q])
-            );
-
-            foliodma_mover #(
-                .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH),
-                .MAX_BURSTS(MAX_BURSTS), .FIFO_DEPTH(FIFO_DEPTH)
-            ) back (
-                .clk(clk), .rst(core_rst),
-                .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
-                .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
-                .cmd_rec_addr(cmd_rec_addr),
-                .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
-                .st_stale(st_stale), .st_rec_err(st_rec_err),
-                .fix_valid(fix_valid), .fix_rec_addr(fix_rec_addr), .fix_cookie(fix_cookie),
-                .fix_status(fix_status), .fix_bytes(fix_bytes), .fix_fault(fix_fault),
-                .fix_done(fix_done), .fix_err(fix_err),
-                .rate(rate), .busy(mover_busy), .rd_beat(rd_beat), .wr_beat(wr_beat),
-                .rd_stall(rd_stall), .wr_stall(wr_stall),
-                .m_axi_araddr(a_araddr[(2*q+1)*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[(2*q+1)*8 +: 8]),
-                .m_axi_arvalid(a_arvalid[2*q+1]), .m_axi_arready(a_arready[2*q+1]),
-                .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
-                .m_axi_rvalid(a_rvalid[2*q+1]), .m_axi_rready(a_rready[2*q+1]),
-                .m_axi_awaddr(a_awaddr[q*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_awlen(a_awlen[q*8 +: 8]),
-                .m_axi_awvalid(a_awvalid[q]), .m_axi_awready(a_awready[q]),
-                .m_axi_wdata(a_wdata[q*DATA_WIDTH +: DATA_WIDTH]),
-                .m_axi_wstrb(a_wstrb[q*DATA_WIDTH/8 +: DATA_WIDTH/8]),
-                .m_axi_wlast(a_wlast[q]), .m_axi_wvalid(a_wvalid[q]), .m_axi_wready(a_wready[q]),
-                .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid[q]), .m_axi_bready(a_bready[q])
+                .m_axi_rvalid(a_rvalid[q]), .m_axi_rready(a_rready[q])
             );
         end
     endgenerate
+
+    foliodma_mover #(
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .NUM_QUEUES(NUM_QUEUES),
+        .MAX_BURSTS(MAX_BURSTS), .FIFO_DEPTH(FIFO_DEPTH)
+    ) mover (
+        .clk(clk), .rst(core_rst),
+        .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
+        .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
+        .cmd_rec_addr(cmd_rec_addr),
+        .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
+        .st_stale(st_stale), .st_rec_err(st_rec_err),
+        .fix_valid(fix_valid), .fix_rec_addr(fix_rec_addr), .fix_cookie(fix_cookie),
+        .fix_status(fix_status), .fix_bytes(fix_bytes), .fix_fault(fix_fault),
+        .fix_done(fix_done), .fix_err(fix_err),
+        .rate(rate), .rd_beat(rd_beat), .wr_beat(wr_beat), .rd_stall(rd_stall), .wr_stall(wr_stall),
+        .m_axi_araddr(a_araddr[NUM_QUEUES*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[NUM_QUEUES*8 +: 8]),
+        .m_axi_arvalid(a_arvalid[NUM_QUEUES]), .m_axi_arready(a_arready[NUM_QUEUES]),
+        .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
+        .m_axi_rvalid(a_rvalid[NUM_QUEUES]), .m_axi_rready(a_rready[NUM_QUEUES]),
+        .m_axi_awaddr(a_awaddr), .m_axi_awlen(a_awlen),
+        .m_axi_awvalid(a_awvalid), .m_axi_awready(a_awready),
+        .m_axi_wdata(a_wdata), .m_axi_wstrb(a_wstrb),
+        .m_axi_wlast(a_wlast), .m_axi_wvalid(a_wvalid), .m_axi_wready(a_wready),
+        .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(a_bvalid), .m_axi_bready(a_bready)
+    );
 
     // ------------------------------------------------------------ shared master
     // the arbiter's AR, AW and W leave through forward register slices: every AXI output

@@ -21,7 +21,7 @@ from harness.driver import (
     ProbeError,
 )
 from harness.golden import ModelDevice
-from harness.layout import burst_cuts, bursts, write_bursts
+from harness.layout import bursts
 
 PAGE = 4096
 MEM = 16 << 20          # 4 nodes of 4 MiB
@@ -168,18 +168,17 @@ def test_injected_fault(kind):
     ok_after = CopyRequest(src_page(9), dst_page(9), PAGE)
     c0, c, c2 = copy(drv, [ok_before, faulty, ok_after])
     assert c0.ok and c2.ok                       # the queue continues after an error
-    # reads are cut on the source's 4 KiB grid, writes on the destination's: src is page
-    # aligned, dst 192 bytes into a page, so the write bursts straddle the read bursts
-    assert [n for _, n in burst_cuts(src, length, dev.bus_bytes)] == [PAGE] * 4
-    assert [n for _, _, n in write_bursts(src, dst, length, dev.bus_bytes)] == \
-        [PAGE - 192] + [PAGE] * 3 + [192]
-    # the fault lies in source page 2 / destination offset 2 * PAGE + 100, i.e. in the
-    # write burst at offsets [2 * PAGE - 192, 3 * PAGE - 192)
-    done = 2 * PAGE - 192
+    # bursts are cut at both 4 KiB grids: src is page aligned, dst 192 bytes into a page,
+    # so every page of the source is read and written as two bursts
+    assert [n for _, _, n in bursts(src, dst, length, dev.bus_bytes)] == \
+        [PAGE - 192] + [192, PAGE - 192] * 3 + [192]
+    # the fault lies at source / destination offset 2 * PAGE + 100, i.e. in the burst at
+    # offsets [2 * PAGE, 3 * PAGE - 192)
+    done = 2 * PAGE
     assert c.status == ("READ_ERROR" if kind == "read" else "WRITE_ERROR")
     assert c.bytes_completed == done
-    # READ_ERROR: the first poisoned beat = the start of the failed read burst (src page 2)
-    assert c.fault_addr == (src + 2 * PAGE if kind == "read" else dst + done)
+    # the failing burst's source (READ_ERROR: its first poisoned beat) or destination
+    assert c.fault_addr == (src + done if kind == "read" else dst + done)
     # the completed prefix was copied; nothing outside the destination changed
     assert np.array_equal(dev.mem[dst:dst + done], data[:done])
     lo = dst_page(0) - PAGE
@@ -432,51 +431,47 @@ def test_cpu_copy_model():
     assert not run(dev.cpu_copy(src_page(0), dst_page(5), PAGE))
 
 
-def test_burst_cuts():
+def test_bursts():
     # 256 beats of 8 bytes = 2 KiB cut before 4 KiB; 64-byte bus: the 4 KiB cut wins
-    assert [n for _, n in burst_cuts(0, 2 * PAGE, 8)] == [2048] * 4
-    assert [n for _, n in burst_cuts(0x100000, 2 << 20, 64)] == [PAGE] * 512
-    assert burst_cuts(PAGE - 64, 128, 64) == [(0, 64), (64, 64)]
-    assert burst_cuts(0x800 + 64, 2048, 8) == [(0, 2048 - 64), (2048 - 64, 64)]
-    # write bursts follow the destination only; cpu_copy's chunks cut at both grids
-    assert write_bursts(PAGE - 64, 0, 128, 64) == [(PAGE - 64, 0, 128)]
+    assert [n for _, _, n in bursts(0, 0x40000, 2 * PAGE, 8)] == [2048] * 4
+    assert [n for _, _, n in bursts(0x100000, 0x400000, 2 << 20, 64)] == [PAGE] * 512
+    # the nearer of the two grids cuts
     assert bursts(PAGE - 64, 0, 128, 64) == [(PAGE - 64, 0, 64), (PAGE, 64, 64)]
+    assert bursts(0, PAGE - 64, 128, 64) == [(0, PAGE - 64, 64), (64, PAGE, 64)]
+    assert bursts(0x800 + 64, 0x800 + 64, 2048, 8) == [(0x840, 0x840, 2048 - 64), (PAGE, PAGE, 64)]
 
 
 @pytest.mark.parametrize("bus_bytes", [8, 64])
 def test_unaligned_pages_error_rule(bus_bytes):
-    """The module doc's example: src page aligned, dst 0x800 into its page, 8 KiB."""
+    """The module doc's example: src page aligned, dst 0x800 into its page, 8 KiB: on either
+    bus the bursts are [0, 2K) [2K, 4K) [4K, 6K) [6K, 8K) (the destination's grid cuts the
+    source's pages in two; on the 8-byte bus 256 beats = 2 KiB cut there too)."""
     dev = ModelDevice(mem_bytes=MEM, bus_bytes=bus_bytes)
     src, dst = src_page(0), dst_page(0) + 0x800
+    assert [(s - src, n) for s, _, n in bursts(src, dst, 2 * PAGE, bus_bytes)] == \
+        [(0, 2048), (2048, 2048), (4096, 2048), (6144, 2048)]
     dev.inject_fault("read", src + 5000, src + 5001)
     o = dev.outcome(src, dst, 2 * PAGE)
-    if bus_bytes == 64:     # read bursts [0, 4K) [4K, 8K); write bursts [0, 2K) [2K, 6K) ..
-        assert (o.status, o.bytes_completed, o.fault_addr) == (
-            layout.STATUS_READ_ERROR, 2048, src + PAGE)
-        assert o.chunks == ((src, dst, 2048),)
-    else:                   # 256 beats = 2 KiB: both sides cut into the same 2 KiB bursts
-        assert (o.status, o.bytes_completed, o.fault_addr) == (
-            layout.STATUS_READ_ERROR, 4096, src + PAGE)
+    assert (o.status, o.bytes_completed, o.fault_addr) == (
+        layout.STATUS_READ_ERROR, 4096, src + PAGE)
+    assert o.chunks == ((src, dst, 2048), (src + 2048, dst + 2048, 2048))
     dev.clear_faults()
     dev.inject_fault("write", dst + 5000, dst + 5001)
     o = dev.outcome(src, dst, 2 * PAGE)
-    # 64-byte bus: write bursts [0, 2K) [2K, 6K) [6K, 8K); 8-byte bus: 2 KiB bursts
     assert (o.status, o.bytes_completed, o.fault_addr) == (
-        layout.STATUS_WRITE_ERROR, 2048 if bus_bytes == 64 else 4096,
-        dst + (2048 if bus_bytes == 64 else 4096))
-    # a read fault and a write fault in the same write burst: the read wins
+        layout.STATUS_WRITE_ERROR, 4096, dst + 4096)
+    # a read fault and a write fault in the same burst: the read wins
     dev.inject_fault("read", src + 4096, src + 4097)
     o = dev.outcome(src, dst, 2 * PAGE)
     assert (o.status, o.fault_addr) == (layout.STATUS_READ_ERROR, src + PAGE)
-    # src 0x800 into its page, dst aligned: a read fault early in the second read burst
-    # [2K, 6K) poisons the first write burst [0, 4K) from its middle on (64-byte bus; on
-    # the 8-byte bus both sides are cut into 2 KiB bursts and the first one is good)
+    # src 0x800 into its page, dst aligned: a read fault at the source's page boundary
+    # fails the burst that starts there, the second one
     dev.clear_faults()
     src2, dst2 = src_page(4) + 0x800, dst_page(4)
     dev.inject_fault("read", src2 + 2048, src2 + 2049)
     o = dev.outcome(src2, dst2, 2 * PAGE)
     assert (o.status, o.bytes_completed, o.fault_addr) == (
-        layout.STATUS_READ_ERROR, 0 if bus_bytes == 64 else 2048, src2 + 2048)
+        layout.STATUS_READ_ERROR, 2048, src2 + 2048)
 
 
 def test_thp_copy_and_error_on_second_queue():

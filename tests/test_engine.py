@@ -170,10 +170,15 @@ if cocotb is not None:
         assert comps[12].code == layout.STATUS_WRITE_ERROR
         await check(dev, regions, comps, seed=9, expect=faults)
         # one data burst per copy (none crosses 4 KiB), a record burst per copy or per
-        # pair, and the rewrite of copy 12's record
+        # pair, and the rewrite of copy 12's record. With several queues a queue's two
+        # records pair only when its two copies are neighbours in the mover's stream: at
+        # the start of a batch, before the data FIFO throttles the reads, another queue's
+        # turn can come between (then both go alone: at most one more burst per queue)
         unpaired = 32 + 32 + 1
+        dut._log.info(f"{bursts} write bursts for 32 copies on {dev.nr_queues} queue(s)")
         if dev.bus_bytes >= 64:
-            assert bursts <= 32 + 16 + 1 + 2, f"{bursts} write bursts: records were not paired"
+            slack = 2 + (dev.nr_queues if dev.nr_queues > 1 else 0)
+            assert bursts <= 32 + 16 + 1 + slack, f"{bursts} write bursts: records were not paired"
         else:
             assert bursts == unpaired, bursts
 

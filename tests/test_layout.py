@@ -289,23 +289,27 @@ def test_ring_order_clamp():
 
 
 # -------------------------------------------------------------------------- burst rules
-def test_burst_cuts_at_4k_and_256_beats():
-    assert layout.burst_cuts(0x800, 0x2000, 64) == [(0, 0x800), (0x800, 0x1000), (0x1800, 0x800)]
+def test_bursts_at_both_4k_grids_and_256_beats():
+    assert layout.bursts(0x800, 0x800, 0x2000, 64) == [(0x800, 0x800, 0x800), (0x1000, 0x1000, 0x1000),
+                                                      (0x2000, 0x2000, 0x800)]
     # 8-byte bus: 256 beats = 2 KiB comes before the 4 KiB boundary
-    assert layout.burst_cuts(0, 0x1000, 8) == [(0, 0x800), (0x800, 0x800)]
-    for addr, length, bb in ((0x40, 1 << 16, 64), (0xFC0, 0x3000, 128), (0x1000, 64, 8)):
-        cuts = layout.burst_cuts(addr, length, bb)
-        assert sum(n for _, n in cuts) == length
-        for off, n in cuts:
-            a = addr + off
-            assert a // layout.BURST_BOUNDARY == (a + n - 1) // layout.BURST_BOUNDARY
+    assert layout.bursts(0, 0, 0x1000, 8) == [(0, 0, 0x800), (0x800, 0x800, 0x800)]
+    for src, dst, length, bb in ((0x40, 0x7C0, 1 << 16, 64), (0xFC0, 0x80, 0x3000, 128), (0x1000, 0, 64, 8)):
+        cuts = layout.bursts(src, dst, length, bb)
+        assert sum(n for _, _, n in cuts) == length
+        off = 0
+        for s, d, n in cuts:
+            assert (s, d) == (src + off, dst + off)
+            for a in (s, d):
+                assert a // layout.BURST_BOUNDARY == (a + n - 1) // layout.BURST_BOUNDARY
             assert n <= layout.MAX_BURST_BEATS * bb
+            off += n
 
 
 def test_the_golden_model_uses_the_layout_burst_rules():
     from harness import device, golden
-    assert golden.burst_cuts is layout.burst_cuts and golden.bursts is layout.bursts
-    assert not hasattr(device, "burst_cuts")        # one source: layout.py, no copies
+    assert golden.bursts is layout.bursts
+    assert not hasattr(device, "bursts")            # one source: layout.py, no copies
 
 
 # ---------------------------------------------------------------------------- C header

@@ -39,7 +39,7 @@ BAD = [
     ("foliodma_top", {"AXIL_ADDR_WIDTH": 8}, "AXIL_ADDR_WIDTH_must_be_12_to_32"),
     ("foliodma_top", {"AXIL_ADDR_WIDTH": 40}, "AXIL_ADDR_WIDTH_must_be_12_to_32"),
     # submodules check their own parameters
-    ("foliodma_mover", {"CMD_DEPTH": 24}, "CMD_DEPTH_must_be_a_power_of_two_at_least_2"),
+    ("foliodma_mover", {"STREAM_DEPTH": 24}, "STREAM_DEPTH_must_be_a_power_of_two_at_least_2"),
     ("foliodma_mover", {"FIFO_DEPTH": 64}, "FIFO_DEPTH_must_be_a_power_of_two_at_least_256"),
     ("foliodma_queue", {"DESC_CACHE": 48}, "DESC_CACHE_must_be_a_power_of_two_32_to_4096"),
     ("foliodma_queue", {"FETCH_MAX": 128}, "FETCH_MAX_must_be_1_to_DESC_CACHE_and_at_most_256"),
