@@ -453,6 +453,7 @@ module foliodma_mover #(
     end
     wire [EW-1:0] s_head = s_mem[s_rd[SL-1:0]];
     wire [QL-1:0] s_q = s_head[EW-1 -: QL];
+    wire          s_first = s_head[EW-QL-1];
     wire          s_last = s_head[EW-QL-2];
     wire [8:0]    s_beats = s_head[EW-QL-3 -: 9];
     wire [AW-1:0] s_src = s_head[2 * AW + 68 +: AW];
@@ -468,7 +469,6 @@ module foliodma_mover #(
     wire [8:0]    p_beats = p_next[PW-QL-3 -: 9];
     wire [AW-1:0] p_rec_addr = p_next[4 +: AW];
     wire [3:0]    p_status = p_next[3:0];
-    wire unused_stream = &{1'b0, s_head[EW-QL-1]};   // (the head's first flag is not needed)
 
     // ======================================================= write side (AW, W, B)
     localparam integer RB = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;   // beats per record
@@ -564,20 +564,22 @@ module foliodma_mover #(
         end
     end
 
-    // W queue entry: {queue, rewrite, record, pair, beats[8:0], a[63:0], b[AW-1:0], cookie[63:0], status[3:0]}
+    // W queue entry: {queue, rewrite, record, pair, first, beats[8:0], a[63:0], b[AW-1:0], cookie[63:0],
+    //                 status[3:0]}
     //   data burst: a = source address, b = destination address; pair: the command's last
-    //               burst, and its record (cookie) is held for the next one's
+    //               burst, and its record (cookie) is held for the next one's; first: the
+    //               command's first (a no-traffic command's record is its first too)
     //   record:     a = cookie (FETCH_ERROR: fault address), b = record address,
     //               status = the command's no-traffic status; pair: carries the held record
     //   rewrite:    a record whose content is fix_* of the queue (a = its fix_cookie,
     //               b = its fix_rec_addr)
-    localparam integer QW = QL + 3 + 9 + 64 + AW + 64 + 4;
+    localparam integer QW = QL + 4 + 9 + 64 + AW + 64 + 4;
     // (the cookie field is the head's cookie in every entry: only a data burst's is read)
-    wire [QW-1:0] wq_in = aw_data ? {s_q, 2'b00, s_last && hold_ok, s_beats, {{(64-AW){1'b0}}, s_src},
+    wire [QW-1:0] wq_in = aw_data ? {s_q, 2'b00, s_last && hold_ok, s_first, s_beats, {{(64-AW){1'b0}}, s_src},
                                      s_dst, s_cookie, 4'd0}
-                          : fix_now ? {fix_q, 2'b11, 1'b0, RB[8:0], fix_cookie[64*fix_q +: 64], fix_addr,
+                          : fix_now ? {fix_q, 2'b11, 2'b00, RB[8:0], fix_cookie[64*fix_q +: 64], fix_addr,
                                        s_cookie, fix_status[4*fix_q +: 4]}
-                          : {s_q, 2'b01, wc_pair, RB[8:0], s_cookie, s_rec_addr, s_cookie, s_status};
+                          : {s_q, 2'b01, wc_pair, !s_data, RB[8:0], s_cookie, s_rec_addr, s_cookie, s_status};
     wire [QW-1:0] wq_head;
     wire          wq_valid;
     wire          wq_pop;
@@ -592,7 +594,8 @@ module foliodma_mover #(
     wire        wq_fix = wq_head[QW-QL-1];
     wire        wq_record = wq_head[QW-QL-2];
     wire        wq_pair = wq_head[QW-QL-3];
-    wire [8:0]  wq_beats = wq_head[QW-QL-4 -: 9];
+    wire        wq_first = wq_head[QW-QL-4];
+    wire [8:0]  wq_beats = wq_head[QW-QL-5 -: 9];
     wire [63:0] wq_a = wq_head[AW + 68 +: 64];
     wire [AW-1:0] wq_b = wq_head[68 +: AW];
     wire [63:0] wq_cookie = wq_head[67:4];
@@ -602,14 +605,14 @@ module foliodma_mover #(
     reg [8:0]  w_beat;
     reg        w_rerr;          // this data burst carried a beat read with an error
     reg [8:0]  w_rerr_beat;     // that first beat
-    // per queue, its command so far, as its record will say: first failing data burst
-    // (wa[q] below)
-    wire [NQ-1:0]    wa_failed_q;
-    wire [NQ*LW-1:0] wa_beats_q;
-    wire [NQ*AW-1:0] wa_fault_q;
-    wire        wa_failed = wa_failed_q[wq_q];
-    wire [LW-1:0] wa_beats = wa_beats_q[LW*wq_q +: LW];
-    wire [AW-1:0] wa_fault = wa_fault_q[AW*wq_q +: AW];   // a data fault is a bus address
+    // per queue, its command so far, as its record will say: {failed, beats, fault} of its
+    // first failing data burst, or of all its bursts so far. Every data burst writes its
+    // queue's word; a command's first burst starts afresh (so no reset is needed)
+    reg  [LW+AW:0] wa_mem [0:NQ-1];
+    wire [LW+AW:0] wa_word = wa_mem[wq_q];
+    wire        wa_failed = !wq_first && wa_word[LW+AW];
+    wire [LW-1:0] wa_beats = wq_first ? {LW{1'b0}} : wa_word[AW +: LW];
+    wire [AW-1:0] wa_fault = wq_first ? {AW{1'b0}} : wa_word[AW-1:0];   // a data fault is a bus address
     // the held record (pair): a command's record as its data bursts said (the next W entry
     // of its queue that is not a rewrite carries it)
     reg        wh_failed;
@@ -656,10 +659,9 @@ module foliodma_mover #(
     wire        wn_failed = wa_failed || this_rerr;
     wire [LW-1:0] wn_beats = wn_failed ? wa_beats : wa_beats + {{(LW-9){1'b0}}, wq_beats};
     wire [AW-1:0] wn_fault = wa_failed ? wa_fault : this_rerr ? this_rerr_addr : {AW{1'b0}};
-    // a burst's last beat ends a command's count (a record, or a held one's last burst)
-    // or adds to it; a rewrite leaves it alone
-    wire        wa_update = w_done && !wq_fix;
-    wire        wa_restart = wq_record || wq_pair;
+    always @(posedge clk) begin
+        if (w_done && !wq_record) wa_mem[wq_q] <= {wn_failed, wn_beats, wn_fault};
+    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -686,14 +688,14 @@ module foliodma_mover #(
         end
     end
 
-    // B queue entry: {queue, rewrite, record, pair, rerr, status[3:0], beats[8:0], a[AW-1:0], b[AW-1:0]}
+    // B queue entry: {queue, rewrite, record, pair, first, rerr, status[3:0], beats[8:0], a[AW-1:0], b[AW-1:0]}
     //   data burst: rerr, beats of the burst, a = first bad source address, b = destination;
     //               pair: the last of a command whose record is held
     //   record:     status = the command's no-traffic status (0: it moved data),
     //               a = its fault address if FETCH_ERROR; pair: the held record's too
     //   rewrite:    nothing else
-    localparam integer QB = QL + 1 + 1 + 1 + 1 + 4 + 9 + AW + AW;
-    wire [QB-1:0] bq_in = {wq_q, wq_fix, wq_record, wq_pair, this_rerr && !wq_record, wq_status, wq_beats,
+    localparam integer QB = QL + 1 + 1 + 1 + 1 + 1 + 4 + 9 + AW + AW;
+    wire [QB-1:0] bq_in = {wq_q, wq_fix, wq_record, wq_pair, wq_first, this_rerr && !wq_record, wq_status, wq_beats,
                            wq_record ? wq_a[AW-1:0] : this_rerr_addr, wq_b};
     wire [QB-1:0] bq_head;
     wire          bq_valid;
@@ -709,8 +711,9 @@ module foliodma_mover #(
     wire        bq_fix = bq_head[QB-QL-1];
     wire        bq_record = bq_head[QB-QL-2];
     wire        bq_pair = bq_head[QB-QL-3];
-    wire        bq_rerr = bq_head[QB-QL-4];
-    wire [3:0]  bq_status = bq_head[QB-QL-5 -: 4];
+    wire        bq_first = bq_head[QB-QL-4];
+    wire        bq_rerr = bq_head[QB-QL-5];
+    wire [3:0]  bq_status = bq_head[QB-QL-6 -: 4];
     wire [8:0]  bq_beats = bq_head[2 * AW +: 9];
     wire [AW-1:0] bq_a = bq_head[AW +: AW];
     wire [AW-1:0] bq_dst = bq_head[AW-1:0];
@@ -726,25 +729,22 @@ module foliodma_mover #(
     end
 
     // ------------------------------------------------------------------ B stage
-    // per queue, its command so far, as its write responses say: first failing data
-    // burst, in address order (ba[q] below)
-    wire [NQ-1:0]    ba_failed_q;
-    wire [NQ*4-1:0]  ba_status_q;
-    wire [NQ*LW-1:0] ba_beats_q;
-    wire [NQ*AW-1:0] ba_fault_q;
-    wire        ba_failed = ba_failed_q[bq_q];
-    wire [3:0]  ba_status = ba_status_q[4*bq_q +: 4];
-    wire [LW-1:0] ba_beats = ba_beats_q[LW*bq_q +: LW];
-    wire [AW-1:0] ba_fault = ba_fault_q[AW*bq_q +: AW];   // a data fault is a bus address
+    // per queue, its command so far, as its write responses say: {failed, status, beats,
+    // fault} of its first failing data burst in address order, or of all so far (as wa)
+    reg  [LW+AW+4:0] ba_mem [0:NQ-1];
+    wire [LW+AW+4:0] ba_word = ba_mem[bq_q];
+    wire        ba_failed = !bq_first && ba_word[LW+AW+4];
+    wire [3:0]  ba_status = bq_first ? 4'd0 : ba_word[LW+AW +: 4];
+    wire [LW-1:0] ba_beats = bq_first ? {LW{1'b0}} : ba_word[AW +: LW];
+    wire [AW-1:0] ba_fault = bq_first ? {AW{1'b0}} : ba_word[AW-1:0];   // a data fault is a bus address
     // ... and with this data burst's response
     wire       bn_failed = ba_failed || bq_rerr || b_err;
     wire [3:0] bn_status = ba_failed ? ba_status : bq_rerr ? STATUS_READ_ERROR : STATUS_WRITE_ERROR;
     wire [LW-1:0] bn_beats = bn_failed ? ba_beats : ba_beats + {{(LW-9){1'b0}}, bq_beats};
     wire [AW-1:0] bn_fault = ba_failed ? ba_fault : bq_rerr ? bq_a : bq_dst;
-    // a record's response ends its queue's count, and so does the last data burst of a
-    // command whose record is held; another data burst's response adds to it
-    wire       ba_update = b_hs && !bq_fix;
-    wire       ba_restart = bq_record || bq_pair;
+    always @(posedge clk) begin
+        if (b_hs && !bq_record) ba_mem[bq_q] <= {bn_failed, bn_status, bn_beats, bn_fault};
+    end
 
     // the report of a record that landed: a no-traffic status as it is, else the data's
     wire        rec_landed = b_hs && bq_record && !bq_fix;
@@ -837,45 +837,11 @@ module foliodma_mover #(
 
     generate
         for (g = 0; g < NQ; g = g + 1) begin : per_queue
-            // wa[q]: the W stage's count (see above)
-            reg          wa_failed_r;
-            reg [LW-1:0] wa_beats_r;
-            reg [AW-1:0] wa_fault_r;
-            // ba[q]: the B stage's count
-            reg          ba_failed_r;
-            reg [3:0]    ba_status_r;
-            reg [LW-1:0] ba_beats_r;
-            reg [AW-1:0] ba_fault_r;
             reg [OL-1:0] reads;         // its read bursts in flight
-            assign wa_failed_q[g] = wa_failed_r;
-            assign wa_beats_q[LW*g +: LW] = wa_beats_r;
-            assign wa_fault_q[AW*g +: AW] = wa_fault_r;
-            assign ba_failed_q[g] = ba_failed_r;
-            assign ba_status_q[4*g +: 4] = ba_status_r;
-            assign ba_beats_q[LW*g +: LW] = ba_beats_r;
-            assign ba_fault_q[AW*g +: AW] = ba_fault_r;
             always @(posedge clk) begin
                 if (rst) begin
-                    wa_failed_r <= 1'b0;
-                    wa_beats_r <= {LW{1'b0}};
-                    wa_fault_r <= {AW{1'b0}};
-                    ba_failed_r <= 1'b0;
-                    ba_status_r <= 4'd0;
-                    ba_beats_r <= {LW{1'b0}};
-                    ba_fault_r <= {AW{1'b0}};
                     reads <= {OL{1'b0}};
                 end else begin
-                    if (wa_update && wq_q == g) begin
-                        wa_failed_r <= !wa_restart && wn_failed;
-                        wa_beats_r <= wa_restart ? {LW{1'b0}} : wn_beats;
-                        wa_fault_r <= wa_restart ? {AW{1'b0}} : wn_fault;
-                    end
-                    if (ba_update && bq_q == g) begin
-                        ba_failed_r <= !ba_restart && bn_failed;
-                        ba_status_r <= (!ba_restart && bn_failed) ? bn_status : 4'd0;
-                        ba_beats_r <= ba_restart ? {LW{1'b0}} : bn_beats;
-                        ba_fault_r <= (!ba_restart && bn_failed) ? bn_fault : {AW{1'b0}};
-                    end
                     reads <= reads + {{(OL-1){1'b0}}, ar_hs && t_q == g}
                              - {{(OL-1){1'b0}}, r_hs && m_axi_rlast && r_q == g};
                 end
