@@ -3,8 +3,9 @@
 
 pytest builds tb_mem with the cocotb runner (Icarus, sim_build/tb_mem-<width>/) and runs the
 cocotb tests of this same module in one simulation per bus width. Port 0 of the memory is
-driven by a cocotbext-axi AxiMaster, port 1 by cpu_copy; bytes move in and out through the
-$readmemh/$writememh backdoor (harness/backdoor.py).
+driven by a cocotbext-axi AxiMaster through axi_slave_modes (rtl/sim/axi_slave_modes.v,
+transparent unless a test sets cfg_slave_mode), port 1 by cpu_copy; bytes move in and out
+through the $readmemh/$writememh backdoor (harness/backdoor.py).
 """
 from __future__ import annotations
 
@@ -50,17 +51,22 @@ if cocotb is not None:
             v |= (x & 0xFFFF) << (16 * i)
         return v
 
-    async def setup(dut, rd=2, wr=2, bw=256):
+    async def setup(dut, rd=2, wr=2, bw=256, slave_mode=0, axi=None):
+        """Reset with this configuration; cfg_slave_mode is set while rst is high (0: the
+        slave is transparent). A test that resets again passes its AxiMaster as ``axi``:
+        a second master on the same bus would drive its VALIDs too."""
         dut.rst.value = 1
         dut.cfg_rd_latency.value = lat(*([rd] * 4)) if isinstance(rd, int) else lat(*rd)
         dut.cfg_wr_latency.value = lat(*([wr] * 4)) if isinstance(wr, int) else lat(*wr)
         dut.cfg_bandwidth.value = lat(*([bw] * 4)) if isinstance(bw, int) else lat(*bw)
+        dut.cfg_slave_mode.value = slave_mode
         FaultSlots(dut).clear()
         dut.cfg_wr_check.value = 0
         await ClockCycles(dut.clk, 4)
         dut.rst.value = 0
         await RisingEdge(dut.clk)
-        axi = AxiMaster(AxiBus.from_prefix(dut, "s_axi"), dut.clk, dut.rst)
+        if axi is None:
+            axi = AxiMaster(AxiBus.from_prefix(dut, "s_axi"), dut.clk, dut.rst)
         return axi
 
     async def bd_load(dut, addr: int, data: np.ndarray) -> None:
@@ -422,6 +428,77 @@ if cocotb is not None:
         await ClockCycles(dut.clk, 4)
         assert int(dut.stray_writes.value) == 0
 
+    # ------------------------------------------------- slave modes with many AXI IDs (tb_mem)
+    #: axi_slave_modes stat counters (tb_mem wires slave_<name>)
+    SLAVE_STATS = ("aw_held", "w_held", "r_reordered", "b_reordered", "r_interleaved")
+
+    def slave_stats(dut) -> dict[str, int]:
+        return {name: int(getattr(dut, "slave_" + name).value) for name in SLAVE_STATS}
+
+    @cocotb.test()
+    async def slave_modes_many_ids(dut):
+        """axi_slave_modes between the AxiMaster and the memory, with a master of many IDs
+        (the engine writes on one ID only). Per mode 0 (transparent), 0b0100 (R and B out
+        of order), 0b1000 (R interleaved), 0b0011 (AW waits for W, W waits for AW), set
+        while rst is high: 24 writes and 24 reads at once on 12 IDs (two consecutive
+        transfers per ID, so per-ID order is checked too: AxiMaster matches the responses
+        of an ID in order), then the 24 written regions read back at once on 12 IDs. Every
+        response is OKAY, every byte read is the byte written (or backdoor-loaded), and a
+        stat counter is nonzero exactly when its mode bit is set (b_reordered AND
+        r_reordered for bit 2, r_interleaved for bit 3, aw_held and w_held for 0b0011;
+        under bit 3 r_reordered is not checked: interleaving also starts newer bursts first)."""
+        beat = len(dut.s_axi_rdata) // 8
+        ids, per_id = 12, 2
+        n = ids * per_id
+        # transfer k: 2..8 beats (one burst), in its own 4 KiB page
+        sizes = [(2 + k % 7) * beat for k in range(n)]
+        rd_base, wr_base = NODE_BYTES + 0x100000, 2 * NODE_BYTES + 0x100000
+        axi = None
+        for seed, mode in enumerate((0b0000, 0b0100, 0b1000, 0b0011)):
+            axi = await setup(dut, rd=50, wr=50, slave_mode=mode, axi=axi)
+            src = pattern(40 + seed, n * 4096)
+            await bd_load(dut, rd_base, src)
+            wdata = pattern(50 + seed, n * 4096)
+            await bd_load(dut, wr_base, np.zeros(n * 4096, np.uint8))
+            wr_at = [wr_base + k * 4096 for k in range(n)]
+            rd_at = [rd_base + k * 4096 for k in range(n)]
+            # writes on IDs 0..11 and reads of preloaded data on IDs 0..11, all at once;
+            # transfers 2i and 2i+1 share ID i (they meet in the shim's buffers: per-ID order)
+            wops = [cocotb.start_soon(axi.write(wr_at[k], wdata[k * 4096:][:sizes[k]].tobytes(),
+                                                awid=k // per_id)) for k in range(n)]
+            rops = [cocotb.start_soon(axi.read(rd_at[k], sizes[k], arid=k // per_id))
+                    for k in range(n)]
+            for k, op in enumerate(wops):
+                w = await op
+                assert w.resp == OKAY, f"mode {mode:#06b}: write {k} resp {w.resp}"
+            for k, op in enumerate(rops):
+                r = await op
+                assert r.resp == OKAY, f"mode {mode:#06b}: read {k} resp {r.resp}"
+                assert bytes(r.data) == src[k * 4096:k * 4096 + sizes[k]].tobytes(), \
+                    f"mode {mode:#06b}: read {k} (id {k // per_id}) data"
+            # the written regions, read back at once (other IDs than the write used)
+            bops = [cocotb.start_soon(axi.read(wr_at[k], sizes[k], arid=(k // per_id + 5) % ids))
+                    for k in range(n)]
+            for k, op in enumerate(bops):
+                r = await op
+                assert r.resp == OKAY, f"mode {mode:#06b}: read-back {k} resp {r.resp}"
+                assert bytes(r.data) == wdata[k * 4096:k * 4096 + sizes[k]].tobytes(), \
+                    f"mode {mode:#06b}: read-back {k} data"
+            want = np.zeros(n * 4096, np.uint8)
+            for k in range(n):
+                want[k * 4096:k * 4096 + sizes[k]] = wdata[k * 4096:k * 4096 + sizes[k]]
+            assert np.array_equal(await bd_dump(dut, wr_base, n * 4096), want), \
+                f"mode {mode:#06b}: memory after the writes"
+            stats = slave_stats(dut)
+            log.info("slave mode %s: %s", f"{mode:#06b}", stats)
+            on = {"aw_held": mode & 1, "w_held": mode & 2, "r_reordered": mode & 4,
+                  "b_reordered": mode & 4, "r_interleaved": mode & 8}
+            if mode & 8:
+                del on["r_reordered"]
+            for name, bit in on.items():
+                assert (stats[name] > 0) == bool(bit), f"mode {mode:#06b}: {name} {stats}"
+        await setup(dut, axi=axi)          # leave the slave transparent
+
     # ------------------------------------------- RtlDevice on tb_top: hangs and recovery
     TIMEOUT = {"timeout_time": 20, "timeout_unit": "ms"}
 
@@ -573,7 +650,8 @@ def _run(data_width: int, testcase=None):
     icarus = get_runner("icarus")
     build_dir = REPO / "sim_build" / f"tb_mem-{data_width}"
     icarus.build(
-        sources=[REPO / "rtl/sim/tb_mem.v", REPO / "rtl/sim/sim_memory.v", REPO / "rtl/sim/numa_mem.v",
+        sources=[REPO / "rtl/sim/tb_mem.v", REPO / "rtl/sim/axi_slave_modes.v",
+                 REPO / "rtl/sim/sim_memory.v", REPO / "rtl/sim/numa_mem.v",
                  REPO / "rtl/sim/cpu_copy.v"],
         hdl_toplevel="tb_mem",
         parameters={"DATA_WIDTH": data_width, "MEM_BYTES": MEM_BYTES},
@@ -596,7 +674,8 @@ def _run(data_width: int, testcase=None):
 #: cocotb tests of this module that run on tb_mem (the memory system alone)
 TB_MEM_TESTS = ["backdoor_and_axi_agree", "latency_per_node", "pipelined_bursts",
                 "bandwidth_halves_rate", "faults_and_decerr", "cpu_copy_4k", "sim_speed",
-                "eight_faults_at_once", "fault_arming", "stray_writes_counted"]
+                "eight_faults_at_once", "fault_arming", "stray_writes_counted",
+                "slave_modes_many_ids"]
 #: cocotb tests of this module that run on tb_top (engine + memory, through RtlDevice)
 TB_TOP_TESTS = ["engine_hang_then_hard_reset", "register_port_hang", "register_error_response",
                 "cpu_copy_hang", "irq_wait_bounded", "engine_stray_writes"]
@@ -611,7 +690,7 @@ def test_mem_model_width(data_width):
     """A narrow engine port (one lane of a line) and a 1024-bit one (two lines per beat)."""
     _run(data_width, testcase=["backdoor_and_axi_agree", "faults_and_decerr",
                                "bandwidth_halves_rate", "latency_per_node",
-                               "eight_faults_at_once", "fault_arming"])
+                               "eight_faults_at_once", "fault_arming", "slave_modes_many_ids"])
 
 
 def test_mem_faults_on_tb_top():
