@@ -7,7 +7,8 @@
 //   * One AXI4 master (m_axi_*) shared by all queues: descriptor fetch, data copy,
 //     completion record write-back. Bursts never cross 4 KiB nor exceed 256 beats. Every
 //     master output comes from a flip-flop (AR, AW, W through register slices; RREADY
-//     and BREADY are 1). Queue q reads on IDs 2q (ring) and 2q+1 (data), writes on ID q.
+//     and BREADY are 1). Queue q fetches descriptors on ID q; one mover, shared by the
+//     queues, reads data on ID NUM_QUEUES and writes data and records on ID 0.
 //   * irq: level, high while (IRQ_STATUS & IRQ_ENABLE) != 0.
 //   * busy: high while some queue has work in flight (STATUS.BUSY as a wire).
 //   * rst: synchronous, active high.
@@ -28,8 +29,8 @@ module foliodma_top #(
     parameter integer ADDR_WIDTH = 32,         // AXI address width, 12..64 (descriptors carry 64-bit addresses)
     parameter integer ID_WIDTH = 8,            // AXI ID width, clog2(NUM_QUEUES) + 1 .. 32
     parameter integer NUM_QUEUES = 1,          // 1..16 queues (channels)
-    parameter integer MAX_BURSTS = 16,         // data bursts in flight per direction per queue (power of 2, <= 128)
-    parameter integer FIFO_DEPTH = 1024,       // data FIFO per queue, in beats (power of 2, >= 256: one whole burst)
+    parameter integer MAX_BURSTS = 16,         // data read bursts in flight, all queues (power of 2, <= 128)
+    parameter integer FIFO_DEPTH = 1024,       // the mover's data FIFO, in beats (power of 2, >= 256: one whole burst)
     parameter integer AXIL_ADDR_WIDTH = 12    // register port address width, 12..32
 ) (
     input  wire                       clk,
@@ -100,7 +101,6 @@ module foliodma_top #(
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
     localparam integer MR = NUM_QUEUES + 1;  // arbiter read masters: queue q's ring fetch = q, the mover
-    localparam integer MW = 1;               // arbiter write masters: the mover
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (see the header)
@@ -377,7 +377,7 @@ module foliodma_top #(
     wire [DATA_WIDTH/8-1:0] g_wstrb;
 
     foliodma_axi_arbiter #(
-        .MR(MR), .MW(MW), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
+        .MR(MR), .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
     ) arbiter (
         .clk(clk), .rst(rst),
         .s_arvalid(a_arvalid), .s_arready(a_arready), .s_araddr(a_araddr), .s_arlen(a_arlen),
