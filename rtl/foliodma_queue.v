@@ -120,7 +120,6 @@ module foliodma_queue #(
     // the bus address space: bits below ADDR_WIDTH; address sums are carried out in it
     localparam [63:0] BUS_MASK = (ADDR_WIDTH >= 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
     localparam integer EW = ((ADDR_WIDTH > 32) ? ADDR_WIDTH : 32) + 1;   // an end address
-    localparam [EW-1:0] BUS_END = {{(EW-1){1'b0}}, 1'b1} << ADDR_WIDTH;   // 2^ADDR_WIDTH
 
     // the bus address of base + slot * 32: the engine uses the bits of RING_BASE and
     // COMP_BASE below ADDR_WIDTH (harness/layout.py)
@@ -136,26 +135,39 @@ module foliodma_queue #(
         end
     endfunction
 
-    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR)
+    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR). The checks
+    // after the alignment one only decide for an ALIGN-aligned descriptor (any other is
+    // bad already), so they look at the bits at and above AL: length 0, and the ends of
+    // the source and destination ranges, counted in ALIGN units (narrower sums)
+    localparam integer AL = $clog2(ALIGN);
+    localparam integer UW = EW - AL;                  // an end address in ALIGN units
+    localparam integer KU = ADDR_WIDTH - AL;          // the bus ends at 2^KU units
+    function past_end;                                // x > 2^KU: the range ends beyond the bus
+        input [UW-1:0] x;
+        begin
+            // (a carry and a zero test: cheaper than a compare with the constant)
+            past_end = (x >> (KU + 1)) != {UW{1'b0}} || (x[KU] && x[KU-1:0] != {KU{1'b0}});
+        end
+    endfunction
     function desc_bad;
         /* verilator lint_off UNUSEDSIGNAL */
         input [255:0] d;      // the cookie is not checked
         /* verilator lint_on UNUSEDSIGNAL */
         reg [63:0] src, dst;
         reg [31:0] len, flags;
-        reg [EW-1:0] src_end, dst_end;
+        reg [UW-1:0] src_end, dst_end;
         begin
             src = d[DESC_SRC_LSB +: 64];
             dst = d[DESC_DST_LSB +: 64];
             len = d[DESC_LENGTH_LSB +: 32];
             flags = d[DESC_FLAGS_LSB +: 32];
-            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
-            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
-            desc_bad = len == 32'd0 || len > DESC_MAX_LENGTH
+            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
+            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
+            desc_bad = ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
+                       || len[31:AL] == {(32-AL){1'b0}} || len > DESC_MAX_LENGTH
                        || (flags & ~DESC_FLAGS_KNOWN) != 32'd0
-                       || ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
                        || ((src | dst) & ~BUS_MASK) != 64'd0
-                       || src_end > BUS_END || dst_end > BUS_END;
+                       || past_end(src_end) || past_end(dst_end);
         end
     endfunction
 
