@@ -51,7 +51,7 @@ module foliodma_queue #(
     input  wire [6:0]               reg_waddr,
     input  wire [31:0]              reg_wdata,
     input  wire [6:0]               reg_raddr,
-    output reg  [31:0]              reg_rdata,
+    output wire [31:0]              reg_rdata,
 
     input  wire                     engine_enable,
     input  wire                     quiesce,       // stop taking new work (soft reset pending)
@@ -738,8 +738,11 @@ module foliodma_queue #(
         end
     end
 
-    // register read: a case on the offset (not a whole map rebuilt when a counter moves;
-    // the two bit-field words are built apart, as they rarely change)
+    // register read: the word offset reg_raddr[6:2] indexes a table of the registers (a
+    // mux tree on the offset's bits, smaller than a case's decode of every offset); an
+    // offset with bits [1:0] set, or past the last register, reads 0. Each entry is its
+    // own assignment, so a counter that moves changes only its entry. (The two bit-field
+    // words are built apart, as they rarely change.)
     wire [31:0] control_word = ({31'd0, q_enable} << QCTRL_ENABLE_BIT)
                                | ({31'd0, q_pause} << QCTRL_PAUSE_BIT);
     wire [31:0] status_word = ({31'd0, !busy} << QSTATUS_IDLE_BIT)
@@ -747,32 +750,37 @@ module foliodma_queue #(
                               | ({31'd0, q_error} << QSTATUS_ERROR_BIT)
                               | ({31'd0, rec_error} << QSTATUS_RECORD_ERROR_BIT);
     wire [63:0] rec_fault_reg = {{(64-ADDR_WIDTH){1'b0}}, rec_fault};
-    always @(*) begin
-        case (reg_raddr)
-            QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
-            QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
-            QREG_COMP_BASE_LO: reg_rdata = comp_base[31:0];
-            QREG_COMP_BASE_HI: reg_rdata = comp_base[63:32];
-            QREG_RING_ORDER:   reg_rdata = {27'd0, ring_order};
-            QREG_TAIL:         reg_rdata = {16'd0, tail};
-            QREG_HEAD:         reg_rdata = {16'd0, head};
-            QREG_CONTROL:      reg_rdata = control_word;
-            QREG_STATUS:       reg_rdata = status_word;
-            QREG_IRQ_COUNT:    reg_rdata = irq_count;
-            QREG_IRQ_TIMEOUT:  reg_rdata = irq_timeout;
-            QREG_RATE:         reg_rdata = {16'd0, rate_reg};
-            QREG_BUSY_CYCLES:  reg_rdata = busy_cycles;
-            QREG_RD_BEATS:     reg_rdata = rd_beats;
-            QREG_WR_BEATS:     reg_rdata = wr_beats;
-            QREG_DESC_DONE:    reg_rdata = desc_done;
-            QREG_RD_STALL:     reg_rdata = rd_stalls;
-            QREG_WR_STALL:     reg_rdata = wr_stalls;
-            QREG_REC_FAULT_LO: reg_rdata = rec_fault_reg[31:0];
-            QREG_REC_FAULT_HI: reg_rdata = rec_fault_reg[63:32];
-            QREG_REC_FAULTS:   reg_rdata = rec_faults;
-            default: reg_rdata = 32'd0;
-        endcase
-    end
+    // the map fills words 0 .. RWORDS - 1 without a hole (harness/layout.py), the rest read 0
+    localparam integer RWORDS = {27'd0, QREG_REC_FAULTS[6:2]} + 1;
+    wire [31:0] rd_word [0:31];
+    assign rd_word[QREG_RING_BASE_LO[6:2]] = ring_base[31:0];
+    assign rd_word[QREG_RING_BASE_HI[6:2]] = ring_base[63:32];
+    assign rd_word[QREG_COMP_BASE_LO[6:2]] = comp_base[31:0];
+    assign rd_word[QREG_COMP_BASE_HI[6:2]] = comp_base[63:32];
+    assign rd_word[QREG_RING_ORDER[6:2]]   = {27'd0, ring_order};
+    assign rd_word[QREG_TAIL[6:2]]         = {16'd0, tail};
+    assign rd_word[QREG_HEAD[6:2]]         = {16'd0, head};
+    assign rd_word[QREG_CONTROL[6:2]]      = control_word;
+    assign rd_word[QREG_STATUS[6:2]]       = status_word;
+    assign rd_word[QREG_IRQ_COUNT[6:2]]    = irq_count;
+    assign rd_word[QREG_IRQ_TIMEOUT[6:2]]  = irq_timeout;
+    assign rd_word[QREG_RATE[6:2]]         = {16'd0, rate_reg};
+    assign rd_word[QREG_BUSY_CYCLES[6:2]]  = busy_cycles;
+    assign rd_word[QREG_RD_BEATS[6:2]]     = rd_beats;
+    assign rd_word[QREG_WR_BEATS[6:2]]     = wr_beats;
+    assign rd_word[QREG_DESC_DONE[6:2]]    = desc_done;
+    assign rd_word[QREG_RD_STALL[6:2]]     = rd_stalls;
+    assign rd_word[QREG_WR_STALL[6:2]]     = wr_stalls;
+    assign rd_word[QREG_REC_FAULT_LO[6:2]] = rec_fault_reg[31:0];
+    assign rd_word[QREG_REC_FAULT_HI[6:2]] = rec_fault_reg[63:32];
+    assign rd_word[QREG_REC_FAULTS[6:2]]   = rec_faults;
+    genvar rw;
+    generate
+        for (rw = RWORDS; rw < 32; rw = rw + 1) begin : rd_none
+            assign rd_word[rw] = 32'd0;
+        end
+    endgenerate
+    assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
