@@ -222,7 +222,12 @@ module foliodma_queue #(
     localparam integer NW = DCL + 1;
 
     // ring distance from b forward to a when it is known to be at most DESC_CACHE (the
-    // fetched or retired-but-fetched spans): the low NW bits decide it
+    // fetched or retired-but-fetched spans): the low NW bits decide it. Likewise two of
+    // head <= done_ptr <= issue_ptr <= fetch_ptr (fetch_ptr - head <= DESC_CACHE), or
+    // f_start or issue_ptr + 1 against one of them, are equal exactly when their low NW
+    // bits are: their ring distance is below 2^NW or one short of the ring (whose size is
+    // 2^NW or less, or a multiple of it). So these compares, and done_ptr and f_start
+    // themselves, keep only the low NW bits of a slot.
     function [NW-1:0] near_dist;
         /* verilator lint_off UNUSEDSIGNAL */
         input [15:0] a;
@@ -252,7 +257,7 @@ module foliodma_queue #(
     // ---------------------------------------------------------------- ring state
     reg [15:0] fetch_ptr;    // next slot to fetch
     reg [15:0] issue_ptr;    // next slot to hand to the mover
-    reg [15:0] done_ptr;     // next slot whose status the mover will report
+    reg [NW-1:0] done_ptr;   // next slot whose status the mover will report (low bits: near_dist)
     reg        aborting;
     reg [15:0] abort_tail;
 
@@ -271,7 +276,7 @@ module foliodma_queue #(
 
     // ------------------------------------------------------------- descriptor fetch
     reg        fetch_busy;
-    reg [15:0] f_start;
+    reg [NW-1:0] f_start;    // (the slot's low bits: near_dist)
     reg [NW-1:0] f_n;
     reg [15:0] f_off;        // slots between the aligned burst start and f_start
     reg [8:0]  f_beat;
@@ -328,7 +333,7 @@ module foliodma_queue #(
             fetch_busy <= 1'b0;
             f_refetch <= 1'b0;
             fetch_ptr <= 16'd0;
-            f_start <= 16'd0;
+            f_start <= {NW{1'b0}};
             f_n <= {NW{1'b0}};
             f_off <= 16'd0;
             f_beat <= 9'd0;
@@ -341,7 +346,7 @@ module foliodma_queue #(
             if (!fetch_busy && need_refetch) begin
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b1;
-                f_start <= issue_ptr;
+                f_start <= issue_ptr[NW-1:0];
                 f_n <= {{(NW-1){1'b0}}, 1'b1};
                 f_off <= {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5;
                 f_beat <= 9'd0;
@@ -351,7 +356,7 @@ module foliodma_queue #(
             end else if (!fetch_busy && may_fetch && p_ok && p_go) begin
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b0;
-                f_start <= fetch_ptr;
+                f_start <= fetch_ptr[NW-1:0];
                 f_n <= p_n;
                 f_off <= p_off;
                 f_beat <= 9'd0;
@@ -382,7 +387,7 @@ module foliodma_queue #(
         if (tail_next != fetch_ptr) begin
             s_edge <= f_edge;
             s_room <= f_room;
-            s_starving <= issue_ptr == fetch_ptr;
+            s_starving <= issue_ptr[NW-1:0] == fetch_ptr[NW-1:0];
             s_low <= f_low;
             p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
             p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
@@ -478,11 +483,11 @@ module foliodma_queue #(
     // after issue_ptr when a command goes now. i_loaded: i_word holds issue_ptr's entry as
     // fetched (read after its beat was written, and no refetch wrote it since)
     wire           cmd_hs = cmd_valid && cmd_ready;
-    wire [15:0]    i_succ = (issue_ptr + 16'd1) & mask;
+    wire [NW-1:0]  i_succ = (issue_ptr[NW-1:0] + 1'b1) & mask[NW-1:0];
     wire [DCL-1:0] i_pos_cur = issue_ptr[DCL-1:0] + lane0;
     wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
-    wire           i_cur_fetched = fetch_ptr != issue_ptr;   // (ring pointers are masked)
-    wire           i_succ_fetched = fetch_ptr != i_succ;
+    wire           i_cur_fetched = fetch_ptr[NW-1:0] != issue_ptr[NW-1:0];
+    wire           i_succ_fetched = fetch_ptr[NW-1:0] != i_succ;
     wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
     reg  [DCL-1:0] i_pos;           // cache position i_word was read from
     reg            i_loaded;
@@ -531,7 +536,7 @@ module foliodma_queue #(
     // queue has retired (its record's B is back, and B comes in order on the queue's ID,
     // after every data B of that descriptor): all their writes are acknowledged
     wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
-                        && head != issue_ptr;
+                        && head[NW-1:0] != issue_ptr[NW-1:0];
     assign cmd_valid = i_checked && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(i_fetch_err && !i_refetched && !i_aborted);
     assign cmd_src = i_src[ADDR_WIDTH-1:0];    // desc_bad: the bits above are 0
@@ -557,7 +562,7 @@ module foliodma_queue #(
         end else if (cmd_hs) begin
             issue_ptr <= (issue_ptr + 16'd1) & mask;
             i_refetched <= 1'b0;
-        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr) begin
+        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr[NW-1:0]) begin
             i_refetched <= 1'b1;
         end
     end
@@ -567,7 +572,7 @@ module foliodma_queue #(
     wire [64:0]    h_issued = issued[h_slot];
     wire [RPW-1:0] h_report = report[h_slot];
     wire [3:0]     h_status = h_report[3:0];
-    wire           h_ready = head != done_ptr;       // the mover has reported this slot
+    wire           h_ready = head[NW-1:0] != done_ptr;   // the mover has reported this slot
     // the head's rewrite: done (the record is right now), or failed (it never will be)
     reg            h_fixed;
     reg            h_fix_failed;
@@ -588,15 +593,15 @@ module foliodma_queue #(
 
     always @(posedge clk) begin
         if (rst) begin
-            done_ptr <= 16'd0;
+            done_ptr <= {NW{1'b0}};
             fx_busy <= 1'b0;
             h_fixed <= 1'b0;
             h_fix_failed <= 1'b0;
         end else begin
             if (ring_reset) begin
-                done_ptr <= 16'd0;
+                done_ptr <= {NW{1'b0}};
             end else if (st_valid) begin
-                done_ptr <= (done_ptr + 16'd1) & mask;
+                done_ptr <= (done_ptr + 1'b1) & mask[NW-1:0];
             end
             if (!fx_busy && h_ready && h_stale && !h_rec_err) fx_busy <= 1'b1;
             if (fix_done) begin
@@ -677,8 +682,8 @@ module foliodma_queue #(
     end
 
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
-    assign drained = !fetch_busy && !mover_busy && !fx_busy && head == done_ptr
-                     && done_ptr == issue_ptr && !m_axi_arvalid;
+    assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr
+                     && done_ptr == issue_ptr[NW-1:0] && !m_axi_arvalid;
 
     always @(posedge clk) begin
         if (rst) begin
