@@ -206,8 +206,15 @@ module foliodma_queue #(
     reg [15:0] rate_reg;
     reg [31:0] busy_cycles, rd_beats, wr_beats, desc_done, rd_stalls, wr_stalls;
 
-    wire [15:0] mask = (ring_order >= 5'd16) ? 16'hFFFF : ((16'd1 << ring_order) - 16'd1);
-    wire [16:0] ring_size = {1'b0, mask} + 17'd1;
+    // 2^ring_order - 1 (all ones from 16 up): bit k is set when ring_order > k
+    wire [15:0] mask;
+    genvar mk;
+    generate
+        for (mk = 0; mk < 16; mk = mk + 1) begin : mask_bit
+            localparam [4:0] K = mk;
+            assign mask[mk] = ring_order > K;
+        end
+    endgenerate
 
     function [15:0] ring_dist;      // ring distance from b forward to a
         input [15:0] a;
@@ -242,7 +249,9 @@ module foliodma_queue #(
     function [NW-1:0] at_most_fetch;     // min(x, FETCH_MAX)
         input [16:0] x;
         begin
-            at_most_fetch = (x > FETCH_MAX[16:0]) ? FETCH_MAX[NW-1:0] : x[NW-1:0];
+            // (FETCH_MAX < 2^NW: the bits from NW up only say "more")
+            at_most_fetch = (x[16:NW] != {(17-NW){1'b0}} || x[NW-1:0] > FETCH_MAX[NW-1:0])
+                            ? FETCH_MAX[NW-1:0] : x[NW-1:0];
         end
     endfunction
 
@@ -287,7 +296,12 @@ module foliodma_queue #(
     wire [12:0] f_to4k_bytes = BURST_BOUNDARY[12:0] - {1'b0, f_addr[BURST_BOUNDARY_BITS-1:0]};
     wire [16:0] f_to4k = {9'd0, f_to4k_bytes[12:5]};
     wire [NW-1:0] f_room = DESC_CACHE[NW-1:0] - near_dist(fetch_ptr, head, mask);
-    wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
+    // slots from fetch_ptr to the ring end, at most FETCH_MAX: f_past + 1, f_past being the
+    // slots after fetch_ptr (a compare with a constant and an NW-bit increment, not a
+    // 17-bit subtraction)
+    wire [15:0] f_past = ~fetch_ptr & mask;        // ring size - 1 - fetch_ptr
+    wire [NW-1:0] f_to_end = (f_past[15:NW] != {(16-NW){1'b0}} || f_past[NW-1:0] >= FETCH_MAX[NW-1:0])
+                             ? FETCH_MAX[NW-1:0] : f_past[NW-1:0] + 1'b1;
     // The fetch plan is computed in two register stages from the ring state, and used only
     // if nothing that could make it wrong has happened for those two cycles (p_ok: no
     // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
@@ -378,7 +392,7 @@ module foliodma_queue #(
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
     // (the stage's inputs as wires: in simulation they are worked out only when they change)
     wire [NW-1:0] f_tail = at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
-    wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
+    wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), f_to_end);
     wire          f_low = near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
     always @(posedge clk) begin
         s_tail <= f_tail;
@@ -725,8 +739,10 @@ module foliodma_queue #(
                 QREG_COMP_BASE_LO: comp_base[31:0] <= reg_wdata;
                 QREG_COMP_BASE_HI: comp_base[63:32] <= reg_wdata;
                 QREG_RING_ORDER: begin
-                    ring_order <= (reg_wdata > RING_ORDER_MAX) ? RING_ORDER_MAX[4:0]
-                                  : (reg_wdata < RING_ORDER_MIN) ? RING_ORDER_MIN[4:0]
+                    // (RING_ORDER_MAX < 32: the bits above 4 only say "too large")
+                    ring_order <= (reg_wdata[31:5] != 27'd0 || reg_wdata[4:0] > RING_ORDER_MAX[4:0])
+                                  ? RING_ORDER_MAX[4:0]
+                                  : (reg_wdata[4:0] < RING_ORDER_MIN[4:0]) ? RING_ORDER_MIN[4:0]
                                   : reg_wdata[4:0];
                     tail <= 16'd0;
                 end
@@ -788,7 +804,7 @@ module foliodma_queue #(
     assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule
