@@ -307,21 +307,24 @@ module foliodma_queue #(
     // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
     // only makes it smaller than it could be.
     reg  [NW-1:0] s_tail;        // stage 1: fetchable before TAIL, at most FETCH_MAX
-    reg  [NW-1:0] s_edge;        //          before a 4 KiB boundary or the ring end (idem)
-    reg  [NW-1:0] s_room;        //          cache entries free
+    reg  [NW-1:0] s_avail;       //          before a 4 KiB boundary or the ring end (idem),
+                                 //          and cache entries free: the least of these
+    reg         s_fits;          //          the cache has room up to that boundary or end
     reg         s_starving;      //          the mover has taken every fetched descriptor
     reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
     reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
     reg  [ADDR_WIDTH-1:0] p_araddr;
-    wire [NW-1:0] f_full = min_n(s_tail, s_edge);
-    wire [NW-1:0] f_want = min_n(f_full, s_room);
+    wire        f_tail_le = s_tail <= s_avail;
+    wire [NW-1:0] f_want = f_tail_le ? s_tail : s_avail;
+    // a whole burst: f_want is all that TAIL, the 4 KiB boundary and the ring end allow
+    wire        f_full = f_tail_le || s_fits;
     // fetch once at most half a burst of fetched descriptors wait for the mover (so a
     // fetch's beats do not hold up data reads long before they are needed): a whole burst
     // when there is room for it; a partial one only if the mover is about to starve or a
     // quarter of the cache is free
     wire        f_go = f_want != {NW{1'b0}} && s_low
-                       && (f_want == f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
+                       && (f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
     reg         p_go;            // stage 2
     reg  [NW-1:0] p_n;
     reg         p_ok;
@@ -393,14 +396,15 @@ module foliodma_queue #(
     // (the stage's inputs as wires: in simulation they are worked out only when they change)
     wire [NW-1:0] f_tail = at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
     wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), f_to_end);
+    wire          f_fits = f_edge <= f_room;
     wire          f_low = near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
     always @(posedge clk) begin
         s_tail <= f_tail;
         // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
         // says, so the rest is left as it was (in simulation, a queue at rest does no work)
         if (tail_next != fetch_ptr) begin
-            s_edge <= f_edge;
-            s_room <= f_room;
+            s_avail <= f_fits ? f_edge : f_room;
+            s_fits <= f_fits;
             s_starving <= issue_ptr[NW-1:0] == fetch_ptr[NW-1:0];
             s_low <= f_low;
             p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
