@@ -203,6 +203,8 @@ module foliodma_queue #(
     reg [31:0] rec_faults;   // REC_FAULTS
     reg [31:0] irq_count;
     reg [31:0] irq_timeout;
+    reg        irq_count_on;    // IRQ_COUNT != 0, IRQ_TIMEOUT != 0 (set as they are written)
+    reg        irq_timeout_on;
     reg [15:0] rate_reg;
     reg [31:0] busy_cycles, rd_beats, wr_beats, desc_done, rd_stalls, wr_stalls;
 
@@ -642,6 +644,12 @@ module foliodma_queue #(
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
     reg [31:0] idle_cycles;
+    // zero tests kept as flags beside their counters (no 32-bit compare): a counter that
+    // steps by one is 0 afterwards only if it was all ones (the carry of its increment)
+    reg        unrep_any;                                 // unreported != 0
+    reg        rec_none;                                  // rec_faults == 0
+    wire [32:0] unrep_inc = {1'b0, unreported} + 33'd1;
+    wire [32:0] rec_inc = {1'b0, rec_faults} + 33'd1;
     wire h_irq = h_issued[64] || h_status != STATUS_SUCCESS
                  || h_rec_err;
 
@@ -650,11 +658,13 @@ module foliodma_queue #(
         if (rst) begin
             head <= 16'd0;
             unreported <= 32'd0;
+            unrep_any <= 1'b0;
             idle_cycles <= 32'd0;
             q_error <= 1'b0;
             rec_error <= 1'b0;
             rec_fault <= {ADDR_WIDTH{1'b0}};
             rec_faults <= 32'd0;
+            rec_none <= 1'b1;
             desc_done <= 32'd0;
             aborting <= 1'b0;
             abort_tail <= 16'd0;
@@ -664,29 +674,34 @@ module foliodma_queue #(
                 rec_error <= 1'b0;
                 rec_fault <= {ADDR_WIDTH{1'b0}};
                 rec_faults <= 32'd0;
+                rec_none <= 1'b1;
             end else if (retire) begin
                 head <= (head + 16'd1) & mask;
                 if (h_rec_err) begin
                     rec_error <= 1'b1;
-                    rec_faults <= rec_faults + 32'd1;
-                    if (rec_faults == 32'd0) rec_fault <= h_rec_addr;
+                    rec_faults <= rec_inc[31:0];
+                    rec_none <= rec_inc[32];
+                    if (rec_none) rec_fault <= h_rec_addr;
                 end
             end
             if (retire) begin
                 desc_done <= desc_done + 32'd1;
                 idle_cycles <= 32'd0;
                 if (h_status != STATUS_SUCCESS) q_error <= 1'b1;
-                if (h_irq || (irq_count != 32'd0 && unreported + 32'd1 >= irq_count)) begin
+                if (h_irq || (irq_count_on && unrep_inc[31:0] >= irq_count)) begin
                     irq_event <= 1'b1;
                     unreported <= 32'd0;
+                    unrep_any <= 1'b0;
                 end else begin
-                    unreported <= unreported + 32'd1;
+                    unreported <= unrep_inc[31:0];
+                    unrep_any <= !unrep_inc[32];
                 end
-            end else if (unreported != 32'd0) begin
+            end else if (unrep_any) begin
                 idle_cycles <= idle_cycles + 32'd1;
-                if (irq_timeout != 32'd0 && idle_cycles + 32'd1 >= irq_timeout) begin
+                if (irq_timeout_on && idle_cycles + 32'd1 >= irq_timeout) begin
                     irq_event <= 1'b1;
                     unreported <= 32'd0;
+                    unrep_any <= 1'b0;
                     idle_cycles <= 32'd0;
                 end
             end
@@ -735,6 +750,8 @@ module foliodma_queue #(
             q_pause <= 1'b0;
             irq_count <= 32'd0;
             irq_timeout <= 32'd0;
+            irq_count_on <= 1'b0;
+            irq_timeout_on <= 1'b0;
             rate_reg <= 16'd0;
         end else if (reg_wr) begin
             case (reg_waddr)
@@ -755,8 +772,14 @@ module foliodma_queue #(
                     q_enable <= reg_wdata[QCTRL_ENABLE_BIT];
                     q_pause <= reg_wdata[QCTRL_PAUSE_BIT];
                 end
-                QREG_IRQ_COUNT: irq_count <= reg_wdata;
-                QREG_IRQ_TIMEOUT: irq_timeout <= reg_wdata;
+                QREG_IRQ_COUNT: begin
+                    irq_count <= reg_wdata;
+                    irq_count_on <= reg_wdata != 32'd0;
+                end
+                QREG_IRQ_TIMEOUT: begin
+                    irq_timeout <= reg_wdata;
+                    irq_timeout_on <= reg_wdata != 32'd0;
+                end
                 QREG_RATE: rate_reg <= reg_wdata[15:0];
                 default: ;
             endcase
