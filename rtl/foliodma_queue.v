@@ -51,7 +51,7 @@ module foliodma_queue #(
     input  wire [6:0]               reg_waddr,
     input  wire [31:0]              reg_wdata,
     input  wire [6:0]               reg_raddr,
-    output reg  [31:0]              reg_rdata,
+    output wire [31:0]              reg_rdata,
 
     input  wire                     engine_enable,
     input  wire                     quiesce,       // stop taking new work (soft reset pending)
@@ -120,7 +120,6 @@ module foliodma_queue #(
     // the bus address space: bits below ADDR_WIDTH; address sums are carried out in it
     localparam [63:0] BUS_MASK = (ADDR_WIDTH >= 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
     localparam integer EW = ((ADDR_WIDTH > 32) ? ADDR_WIDTH : 32) + 1;   // an end address
-    localparam [EW-1:0] BUS_END = {{(EW-1){1'b0}}, 1'b1} << ADDR_WIDTH;   // 2^ADDR_WIDTH
 
     // the bus address of base + slot * 32: the engine uses the bits of RING_BASE and
     // COMP_BASE below ADDR_WIDTH (harness/layout.py)
@@ -136,26 +135,39 @@ module foliodma_queue #(
         end
     endfunction
 
-    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR)
+    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR). The checks
+    // after the alignment one only decide for an ALIGN-aligned descriptor (any other is
+    // bad already), so they look at the bits at and above AL: length 0, and the ends of
+    // the source and destination ranges, counted in ALIGN units (narrower sums)
+    localparam integer AL = $clog2(ALIGN);
+    localparam integer UW = EW - AL;                  // an end address in ALIGN units
+    localparam integer KU = ADDR_WIDTH - AL;          // the bus ends at 2^KU units
+    function past_end;                                // x > 2^KU: the range ends beyond the bus
+        input [UW-1:0] x;
+        begin
+            // (a carry and a zero test: cheaper than a compare with the constant)
+            past_end = (x >> (KU + 1)) != {UW{1'b0}} || (x[KU] && x[KU-1:0] != {KU{1'b0}});
+        end
+    endfunction
     function desc_bad;
         /* verilator lint_off UNUSEDSIGNAL */
         input [255:0] d;      // the cookie is not checked
         /* verilator lint_on UNUSEDSIGNAL */
         reg [63:0] src, dst;
         reg [31:0] len, flags;
-        reg [EW-1:0] src_end, dst_end;
+        reg [UW-1:0] src_end, dst_end;
         begin
             src = d[DESC_SRC_LSB +: 64];
             dst = d[DESC_DST_LSB +: 64];
             len = d[DESC_LENGTH_LSB +: 32];
             flags = d[DESC_FLAGS_LSB +: 32];
-            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
-            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:0]} + {{(EW-32){1'b0}}, len};
-            desc_bad = len == 32'd0 || len > DESC_MAX_LENGTH
+            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
+            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
+            desc_bad = ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
+                       || len[31:AL] == {(32-AL){1'b0}} || len > DESC_MAX_LENGTH
                        || (flags & ~DESC_FLAGS_KNOWN) != 32'd0
-                       || ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
                        || ((src | dst) & ~BUS_MASK) != 64'd0
-                       || src_end > BUS_END || dst_end > BUS_END;
+                       || past_end(src_end) || past_end(dst_end);
         end
     endfunction
 
@@ -191,11 +203,20 @@ module foliodma_queue #(
     reg [31:0] rec_faults;   // REC_FAULTS
     reg [31:0] irq_count;
     reg [31:0] irq_timeout;
+    reg        irq_count_on;    // IRQ_COUNT != 0, IRQ_TIMEOUT != 0 (set as they are written)
+    reg        irq_timeout_on;
     reg [15:0] rate_reg;
     reg [31:0] busy_cycles, rd_beats, wr_beats, desc_done, rd_stalls, wr_stalls;
 
-    wire [15:0] mask = (ring_order >= 5'd16) ? 16'hFFFF : ((16'd1 << ring_order) - 16'd1);
-    wire [16:0] ring_size = {1'b0, mask} + 17'd1;
+    // 2^ring_order - 1 (all ones from 16 up): bit k is set when ring_order > k
+    wire [15:0] mask;
+    genvar mk;
+    generate
+        for (mk = 0; mk < 16; mk = mk + 1) begin : mask_bit
+            localparam [4:0] K = mk;
+            assign mask[mk] = ring_order > K;
+        end
+    endgenerate
 
     function [15:0] ring_dist;      // ring distance from b forward to a
         input [15:0] a;
@@ -210,7 +231,12 @@ module foliodma_queue #(
     localparam integer NW = DCL + 1;
 
     // ring distance from b forward to a when it is known to be at most DESC_CACHE (the
-    // fetched or retired-but-fetched spans): the low NW bits decide it
+    // fetched or retired-but-fetched spans): the low NW bits decide it. Likewise two of
+    // head <= done_ptr <= issue_ptr <= fetch_ptr (fetch_ptr - head <= DESC_CACHE), or
+    // f_start or issue_ptr + 1 against one of them, are equal exactly when their low NW
+    // bits are: their ring distance is below 2^NW or one short of the ring (whose size is
+    // 2^NW or less, or a multiple of it). So these compares, and done_ptr and f_start
+    // themselves, keep only the low NW bits of a slot.
     function [NW-1:0] near_dist;
         /* verilator lint_off UNUSEDSIGNAL */
         input [15:0] a;
@@ -225,7 +251,9 @@ module foliodma_queue #(
     function [NW-1:0] at_most_fetch;     // min(x, FETCH_MAX)
         input [16:0] x;
         begin
-            at_most_fetch = (x > FETCH_MAX[16:0]) ? FETCH_MAX[NW-1:0] : x[NW-1:0];
+            // (FETCH_MAX < 2^NW: the bits from NW up only say "more")
+            at_most_fetch = (x[16:NW] != {(17-NW){1'b0}} || x[NW-1:0] > FETCH_MAX[NW-1:0])
+                            ? FETCH_MAX[NW-1:0] : x[NW-1:0];
         end
     endfunction
 
@@ -240,7 +268,7 @@ module foliodma_queue #(
     // ---------------------------------------------------------------- ring state
     reg [15:0] fetch_ptr;    // next slot to fetch
     reg [15:0] issue_ptr;    // next slot to hand to the mover
-    reg [15:0] done_ptr;     // next slot whose status the mover will report
+    reg [NW-1:0] done_ptr;   // next slot whose status the mover will report (low bits: near_dist)
     reg        aborting;
     reg [15:0] abort_tail;
 
@@ -259,7 +287,7 @@ module foliodma_queue #(
 
     // ------------------------------------------------------------- descriptor fetch
     reg        fetch_busy;
-    reg [15:0] f_start;
+    reg [NW-1:0] f_start;    // (the slot's low bits: near_dist)
     reg [NW-1:0] f_n;
     reg [15:0] f_off;        // slots between the aligned burst start and f_start
     reg [8:0]  f_beat;
@@ -270,27 +298,35 @@ module foliodma_queue #(
     wire [12:0] f_to4k_bytes = BURST_BOUNDARY[12:0] - {1'b0, f_addr[BURST_BOUNDARY_BITS-1:0]};
     wire [16:0] f_to4k = {9'd0, f_to4k_bytes[12:5]};
     wire [NW-1:0] f_room = DESC_CACHE[NW-1:0] - near_dist(fetch_ptr, head, mask);
-    wire [16:0] f_to_end = ring_size - {1'b0, fetch_ptr};
+    // slots from fetch_ptr to the ring end, at most FETCH_MAX: f_past + 1, f_past being the
+    // slots after fetch_ptr (a compare with a constant and an NW-bit increment, not a
+    // 17-bit subtraction)
+    wire [15:0] f_past = ~fetch_ptr & mask;        // ring size - 1 - fetch_ptr
+    wire [NW-1:0] f_to_end = (f_past[15:NW] != {(16-NW){1'b0}} || f_past[NW-1:0] >= FETCH_MAX[NW-1:0])
+                             ? FETCH_MAX[NW-1:0] : f_past[NW-1:0] + 1'b1;
     // The fetch plan is computed in two register stages from the ring state, and used only
     // if nothing that could make it wrong has happened for those two cycles (p_ok: no
     // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
     // only makes it smaller than it could be.
     reg  [NW-1:0] s_tail;        // stage 1: fetchable before TAIL, at most FETCH_MAX
-    reg  [NW-1:0] s_edge;        //          before a 4 KiB boundary or the ring end (idem)
-    reg  [NW-1:0] s_room;        //          cache entries free
+    reg  [NW-1:0] s_avail;       //          before a 4 KiB boundary or the ring end (idem),
+                                 //          and cache entries free: the least of these
+    reg         s_fits;          //          the cache has room up to that boundary or end
     reg         s_starving;      //          the mover has taken every fetched descriptor
     reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
     reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
     reg  [ADDR_WIDTH-1:0] p_araddr;
-    wire [NW-1:0] f_full = min_n(s_tail, s_edge);
-    wire [NW-1:0] f_want = min_n(f_full, s_room);
+    wire        f_tail_le = s_tail <= s_avail;
+    wire [NW-1:0] f_want = f_tail_le ? s_tail : s_avail;
+    // a whole burst: f_want is all that TAIL, the 4 KiB boundary and the ring end allow
+    wire        f_full = f_tail_le || s_fits;
     // fetch once at most half a burst of fetched descriptors wait for the mover (so a
     // fetch's beats do not hold up data reads long before they are needed): a whole burst
     // when there is room for it; a partial one only if the mover is about to starve or a
     // quarter of the cache is free
     wire        f_go = f_want != {NW{1'b0}} && s_low
-                       && (f_want == f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
+                       && (f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
     reg         p_go;            // stage 2
     reg  [NW-1:0] p_n;
     reg         p_ok;
@@ -316,7 +352,7 @@ module foliodma_queue #(
             fetch_busy <= 1'b0;
             f_refetch <= 1'b0;
             fetch_ptr <= 16'd0;
-            f_start <= 16'd0;
+            f_start <= {NW{1'b0}};
             f_n <= {NW{1'b0}};
             f_off <= 16'd0;
             f_beat <= 9'd0;
@@ -329,7 +365,7 @@ module foliodma_queue #(
             if (!fetch_busy && need_refetch) begin
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b1;
-                f_start <= issue_ptr;
+                f_start <= issue_ptr[NW-1:0];
                 f_n <= {{(NW-1){1'b0}}, 1'b1};
                 f_off <= {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5;
                 f_beat <= 9'd0;
@@ -339,7 +375,7 @@ module foliodma_queue #(
             end else if (!fetch_busy && may_fetch && p_ok && p_go) begin
                 fetch_busy <= 1'b1;
                 f_refetch <= 1'b0;
-                f_start <= fetch_ptr;
+                f_start <= fetch_ptr[NW-1:0];
                 f_n <= p_n;
                 f_off <= p_off;
                 f_beat <= 9'd0;
@@ -361,16 +397,17 @@ module foliodma_queue #(
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
     // (the stage's inputs as wires: in simulation they are worked out only when they change)
     wire [NW-1:0] f_tail = at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
-    wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), at_most_fetch(f_to_end));
+    wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), f_to_end);
+    wire          f_fits = f_edge <= f_room;
     wire          f_low = near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
     always @(posedge clk) begin
         s_tail <= f_tail;
         // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
         // says, so the rest is left as it was (in simulation, a queue at rest does no work)
         if (tail_next != fetch_ptr) begin
-            s_edge <= f_edge;
-            s_room <= f_room;
-            s_starving <= issue_ptr == fetch_ptr;
+            s_avail <= f_fits ? f_edge : f_room;
+            s_fits <= f_fits;
+            s_starving <= issue_ptr[NW-1:0] == fetch_ptr[NW-1:0];
             s_low <= f_low;
             p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
             p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
@@ -466,11 +503,11 @@ module foliodma_queue #(
     // after issue_ptr when a command goes now. i_loaded: i_word holds issue_ptr's entry as
     // fetched (read after its beat was written, and no refetch wrote it since)
     wire           cmd_hs = cmd_valid && cmd_ready;
-    wire [15:0]    i_succ = (issue_ptr + 16'd1) & mask;
+    wire [NW-1:0]  i_succ = (issue_ptr[NW-1:0] + 1'b1) & mask[NW-1:0];
     wire [DCL-1:0] i_pos_cur = issue_ptr[DCL-1:0] + lane0;
     wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
-    wire           i_cur_fetched = fetch_ptr != issue_ptr;   // (ring pointers are masked)
-    wire           i_succ_fetched = fetch_ptr != i_succ;
+    wire           i_cur_fetched = fetch_ptr[NW-1:0] != issue_ptr[NW-1:0];
+    wire           i_succ_fetched = fetch_ptr[NW-1:0] != i_succ;
     wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
     reg  [DCL-1:0] i_pos;           // cache position i_word was read from
     reg            i_loaded;
@@ -519,7 +556,7 @@ module foliodma_queue #(
     // queue has retired (its record's B is back, and B comes in order on the queue's ID,
     // after every data B of that descriptor): all their writes are acknowledged
     wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
-                        && head != issue_ptr;
+                        && head[NW-1:0] != issue_ptr[NW-1:0];
     assign cmd_valid = i_checked && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(i_fetch_err && !i_refetched && !i_aborted);
     assign cmd_src = i_src[ADDR_WIDTH-1:0];    // desc_bad: the bits above are 0
@@ -545,7 +582,7 @@ module foliodma_queue #(
         end else if (cmd_hs) begin
             issue_ptr <= (issue_ptr + 16'd1) & mask;
             i_refetched <= 1'b0;
-        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr) begin
+        end else if (fetch_busy && f_refetch && r_hs && m_axi_rlast && f_start == issue_ptr[NW-1:0]) begin
             i_refetched <= 1'b1;
         end
     end
@@ -555,7 +592,7 @@ module foliodma_queue #(
     wire [64:0]    h_issued = issued[h_slot];
     wire [RPW-1:0] h_report = report[h_slot];
     wire [3:0]     h_status = h_report[3:0];
-    wire           h_ready = head != done_ptr;       // the mover has reported this slot
+    wire           h_ready = head[NW-1:0] != done_ptr;   // the mover has reported this slot
     // the head's rewrite: done (the record is right now), or failed (it never will be)
     reg            h_fixed;
     reg            h_fix_failed;
@@ -576,15 +613,15 @@ module foliodma_queue #(
 
     always @(posedge clk) begin
         if (rst) begin
-            done_ptr <= 16'd0;
+            done_ptr <= {NW{1'b0}};
             fx_busy <= 1'b0;
             h_fixed <= 1'b0;
             h_fix_failed <= 1'b0;
         end else begin
             if (ring_reset) begin
-                done_ptr <= 16'd0;
+                done_ptr <= {NW{1'b0}};
             end else if (st_valid) begin
-                done_ptr <= (done_ptr + 16'd1) & mask;
+                done_ptr <= (done_ptr + 1'b1) & mask[NW-1:0];
             end
             if (!fx_busy && h_ready && h_stale && !h_rec_err) fx_busy <= 1'b1;
             if (fix_done) begin
@@ -607,6 +644,12 @@ module foliodma_queue #(
     // ---------------------------------------------------- head, interrupt, counters
     reg [31:0] unreported;
     reg [31:0] idle_cycles;
+    // zero tests kept as flags beside their counters (no 32-bit compare): a counter that
+    // steps by one is 0 afterwards only if it was all ones (the carry of its increment)
+    reg        unrep_any;                                 // unreported != 0
+    reg        rec_none;                                  // rec_faults == 0
+    wire [32:0] unrep_inc = {1'b0, unreported} + 33'd1;
+    wire [32:0] rec_inc = {1'b0, rec_faults} + 33'd1;
     wire h_irq = h_issued[64] || h_status != STATUS_SUCCESS
                  || h_rec_err;
 
@@ -615,11 +658,13 @@ module foliodma_queue #(
         if (rst) begin
             head <= 16'd0;
             unreported <= 32'd0;
+            unrep_any <= 1'b0;
             idle_cycles <= 32'd0;
             q_error <= 1'b0;
             rec_error <= 1'b0;
             rec_fault <= {ADDR_WIDTH{1'b0}};
             rec_faults <= 32'd0;
+            rec_none <= 1'b1;
             desc_done <= 32'd0;
             aborting <= 1'b0;
             abort_tail <= 16'd0;
@@ -629,29 +674,34 @@ module foliodma_queue #(
                 rec_error <= 1'b0;
                 rec_fault <= {ADDR_WIDTH{1'b0}};
                 rec_faults <= 32'd0;
+                rec_none <= 1'b1;
             end else if (retire) begin
                 head <= (head + 16'd1) & mask;
                 if (h_rec_err) begin
                     rec_error <= 1'b1;
-                    rec_faults <= rec_faults + 32'd1;
-                    if (rec_faults == 32'd0) rec_fault <= h_rec_addr;
+                    rec_faults <= rec_inc[31:0];
+                    rec_none <= rec_inc[32];
+                    if (rec_none) rec_fault <= h_rec_addr;
                 end
             end
             if (retire) begin
                 desc_done <= desc_done + 32'd1;
                 idle_cycles <= 32'd0;
                 if (h_status != STATUS_SUCCESS) q_error <= 1'b1;
-                if (h_irq || (irq_count != 32'd0 && unreported + 32'd1 >= irq_count)) begin
+                if (h_irq || (irq_count_on && unrep_inc[31:0] >= irq_count)) begin
                     irq_event <= 1'b1;
                     unreported <= 32'd0;
+                    unrep_any <= 1'b0;
                 end else begin
-                    unreported <= unreported + 32'd1;
+                    unreported <= unrep_inc[31:0];
+                    unrep_any <= !unrep_inc[32];
                 end
-            end else if (unreported != 32'd0) begin
+            end else if (unrep_any) begin
                 idle_cycles <= idle_cycles + 32'd1;
-                if (irq_timeout != 32'd0 && idle_cycles + 32'd1 >= irq_timeout) begin
+                if (irq_timeout_on && idle_cycles + 32'd1 >= irq_timeout) begin
                     irq_event <= 1'b1;
                     unreported <= 32'd0;
+                    unrep_any <= 1'b0;
                     idle_cycles <= 32'd0;
                 end
             end
@@ -667,8 +717,8 @@ module foliodma_queue #(
     // the mover holds work of this queue: commands handed to it and not yet reported
     wire mover_busy = issue_ptr != done_ptr;
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
-    assign drained = !fetch_busy && !mover_busy && !fx_busy && head == done_ptr
-                     && done_ptr == issue_ptr && !m_axi_arvalid;
+    assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr
+                     && done_ptr == issue_ptr[NW-1:0] && !m_axi_arvalid;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -703,6 +753,8 @@ module foliodma_queue #(
             q_pause <= 1'b0;
             irq_count <= 32'd0;
             irq_timeout <= 32'd0;
+            irq_count_on <= 1'b0;
+            irq_timeout_on <= 1'b0;
             rate_reg <= 16'd0;
         end else if (reg_wr) begin
             case (reg_waddr)
@@ -711,8 +763,10 @@ module foliodma_queue #(
                 QREG_COMP_BASE_LO: comp_base[31:0] <= reg_wdata;
                 QREG_COMP_BASE_HI: comp_base[63:32] <= reg_wdata;
                 QREG_RING_ORDER: begin
-                    ring_order <= (reg_wdata > RING_ORDER_MAX) ? RING_ORDER_MAX[4:0]
-                                  : (reg_wdata < RING_ORDER_MIN) ? RING_ORDER_MIN[4:0]
+                    // (RING_ORDER_MAX < 32: the bits above 4 only say "too large")
+                    ring_order <= (reg_wdata[31:5] != 27'd0 || reg_wdata[4:0] > RING_ORDER_MAX[4:0])
+                                  ? RING_ORDER_MAX[4:0]
+                                  : (reg_wdata[4:0] < RING_ORDER_MIN[4:0]) ? RING_ORDER_MIN[4:0]
                                   : reg_wdata[4:0];
                     tail <= 16'd0;
                 end
@@ -721,16 +775,25 @@ module foliodma_queue #(
                     q_enable <= reg_wdata[QCTRL_ENABLE_BIT];
                     q_pause <= reg_wdata[QCTRL_PAUSE_BIT];
                 end
-                QREG_IRQ_COUNT: irq_count <= reg_wdata;
-                QREG_IRQ_TIMEOUT: irq_timeout <= reg_wdata;
+                QREG_IRQ_COUNT: begin
+                    irq_count <= reg_wdata;
+                    irq_count_on <= reg_wdata != 32'd0;
+                end
+                QREG_IRQ_TIMEOUT: begin
+                    irq_timeout <= reg_wdata;
+                    irq_timeout_on <= reg_wdata != 32'd0;
+                end
                 QREG_RATE: rate_reg <= reg_wdata[15:0];
                 default: ;
             endcase
         end
     end
 
-    // register read: a case on the offset (not a whole map rebuilt when a counter moves;
-    // the two bit-field words are built apart, as they rarely change)
+    // register read: the word offset reg_raddr[6:2] indexes a table of the registers (a
+    // mux tree on the offset's bits, smaller than a case's decode of every offset); an
+    // offset with bits [1:0] set, or past the last register, reads 0. Each entry is its
+    // own assignment, so a counter that moves changes only its entry. (The two bit-field
+    // words are built apart, as they rarely change.)
     wire [31:0] control_word = ({31'd0, q_enable} << QCTRL_ENABLE_BIT)
                                | ({31'd0, q_pause} << QCTRL_PAUSE_BIT);
     wire [31:0] status_word = ({31'd0, !busy} << QSTATUS_IDLE_BIT)
@@ -738,35 +801,40 @@ module foliodma_queue #(
                               | ({31'd0, q_error} << QSTATUS_ERROR_BIT)
                               | ({31'd0, rec_error} << QSTATUS_RECORD_ERROR_BIT);
     wire [63:0] rec_fault_reg = {{(64-ADDR_WIDTH){1'b0}}, rec_fault};
-    always @(*) begin
-        case (reg_raddr)
-            QREG_RING_BASE_LO: reg_rdata = ring_base[31:0];
-            QREG_RING_BASE_HI: reg_rdata = ring_base[63:32];
-            QREG_COMP_BASE_LO: reg_rdata = comp_base[31:0];
-            QREG_COMP_BASE_HI: reg_rdata = comp_base[63:32];
-            QREG_RING_ORDER:   reg_rdata = {27'd0, ring_order};
-            QREG_TAIL:         reg_rdata = {16'd0, tail};
-            QREG_HEAD:         reg_rdata = {16'd0, head};
-            QREG_CONTROL:      reg_rdata = control_word;
-            QREG_STATUS:       reg_rdata = status_word;
-            QREG_IRQ_COUNT:    reg_rdata = irq_count;
-            QREG_IRQ_TIMEOUT:  reg_rdata = irq_timeout;
-            QREG_RATE:         reg_rdata = {16'd0, rate_reg};
-            QREG_BUSY_CYCLES:  reg_rdata = busy_cycles;
-            QREG_RD_BEATS:     reg_rdata = rd_beats;
-            QREG_WR_BEATS:     reg_rdata = wr_beats;
-            QREG_DESC_DONE:    reg_rdata = desc_done;
-            QREG_RD_STALL:     reg_rdata = rd_stalls;
-            QREG_WR_STALL:     reg_rdata = wr_stalls;
-            QREG_REC_FAULT_LO: reg_rdata = rec_fault_reg[31:0];
-            QREG_REC_FAULT_HI: reg_rdata = rec_fault_reg[63:32];
-            QREG_REC_FAULTS:   reg_rdata = rec_faults;
-            default: reg_rdata = 32'd0;
-        endcase
-    end
+    // the map fills words 0 .. RWORDS - 1 without a hole (harness/layout.py), the rest read 0
+    localparam integer RWORDS = {27'd0, QREG_REC_FAULTS[6:2]} + 1;
+    wire [31:0] rd_word [0:31];
+    assign rd_word[QREG_RING_BASE_LO[6:2]] = ring_base[31:0];
+    assign rd_word[QREG_RING_BASE_HI[6:2]] = ring_base[63:32];
+    assign rd_word[QREG_COMP_BASE_LO[6:2]] = comp_base[31:0];
+    assign rd_word[QREG_COMP_BASE_HI[6:2]] = comp_base[63:32];
+    assign rd_word[QREG_RING_ORDER[6:2]]   = {27'd0, ring_order};
+    assign rd_word[QREG_TAIL[6:2]]         = {16'd0, tail};
+    assign rd_word[QREG_HEAD[6:2]]         = {16'd0, head};
+    assign rd_word[QREG_CONTROL[6:2]]      = control_word;
+    assign rd_word[QREG_STATUS[6:2]]       = status_word;
+    assign rd_word[QREG_IRQ_COUNT[6:2]]    = irq_count;
+    assign rd_word[QREG_IRQ_TIMEOUT[6:2]]  = irq_timeout;
+    assign rd_word[QREG_RATE[6:2]]         = {16'd0, rate_reg};
+    assign rd_word[QREG_BUSY_CYCLES[6:2]]  = busy_cycles;
+    assign rd_word[QREG_RD_BEATS[6:2]]     = rd_beats;
+    assign rd_word[QREG_WR_BEATS[6:2]]     = wr_beats;
+    assign rd_word[QREG_DESC_DONE[6:2]]    = desc_done;
+    assign rd_word[QREG_RD_STALL[6:2]]     = rd_stalls;
+    assign rd_word[QREG_WR_STALL[6:2]]     = wr_stalls;
+    assign rd_word[QREG_REC_FAULT_LO[6:2]] = rec_fault_reg[31:0];
+    assign rd_word[QREG_REC_FAULT_HI[6:2]] = rec_fault_reg[63:32];
+    assign rd_word[QREG_REC_FAULTS[6:2]]   = rec_faults;
+    genvar rw;
+    generate
+        for (rw = RWORDS; rw < 32; rw = rw + 1) begin : rd_none
+            assign rd_word[rw] = 32'd0;
+        end
+    endgenerate
+    assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, f_to_end, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule
