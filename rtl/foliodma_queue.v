@@ -715,10 +715,10 @@ module foliodma_queue #(
     end
 
     // the mover holds work of this queue: commands handed to it and not yet reported
-    wire mover_busy = issue_ptr != done_ptr;
+    wire mover_busy = issue_ptr[NW-1:0] != done_ptr;
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
     assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr
-                     && done_ptr == issue_ptr[NW-1:0] && !m_axi_arvalid;
+                     && !m_axi_arvalid;
 
     always @(posedge clk) begin
         if (rst) begin
