@@ -708,8 +708,8 @@ module foliodma_queue #(
             if (reg_wr && reg_waddr == QREG_CONTROL && reg_wdata[QCTRL_ABORT_BIT]) begin
                 aborting <= 1'b1;
                 abort_tail <= tail;
-            end else if (aborting && head == abort_tail) begin
-                aborting <= 1'b0;
+            end else if (aborting && issue_ptr == abort_tail) begin
+                aborting <= 1'b0;   // every descriptor up to that TAIL has been handed on
             end
         end
     end

@@ -476,6 +476,35 @@ if cocotb is not None:
         await check(dev, more, comps, seed=44)
         assert dev.protocol_errors == 0
 
+    @cocotb.test()
+    async def abort_then_new_work(dut):
+        """ABORT with copies still in flight, and new descriptors rung right after it (before
+        HEAD has reached the TAIL of the abort): only the descriptors up to that TAIL are
+        ABORTED; every new one runs normally."""
+        dev, drv = await bring_up(dut)
+        q = drv.queues[0]
+        old = pages(8, 16384)
+        new = [(s + (8 << 20), d + (8 << 20), n) for s, d, n in pages(6, 4096, src_node=2, dst_node=3)]
+        await fill(dev, old, seed=45)
+        await fill(dev, new, seed=46)
+        await settle_irq(dev)
+        await dev.write_reg(q.reg("RATE"), 64)            # the copies in flight take a while
+        first_old = await submit(dev, q, old)
+        await dev.wait_cycles(300)
+        await dev.write_reg(q.reg("CONTROL"), layout.QCTRL_ENABLE | layout.QCTRL_ABORT)
+        await dev.write_reg(q.reg("RATE"), 0)
+        first_new = await submit(dev, q, new, cookie0=0x2000)
+        await wait_head(dev, q, q.tail, timeout=200_000)
+        codes = [int(s) for s in (await records(dev, q, first_old, len(old)))["status"]]
+        n_ok = codes.count(SUCCESS)
+        assert 0 < n_ok < len(old) and codes == [SUCCESS] * n_ok + [ABORTED] * (len(old) - n_ok), codes
+        recs = await records(dev, q, first_new, len(new))
+        assert [int(s) for s in recs["status"]] == [SUCCESS] * len(new), list(recs["status"])
+        for region in new:
+            assert await copied(dev, region, 46), f"new copy {region} not done"
+        await settle_irq(dev)
+        assert dev.protocol_errors == 0
+
     async def check_after_reset(dev, regions, seed, recs=None):
         """Each destination holds its source exactly or its old contents, never a mix and
         nothing outside it; with records: retired SUCCESS <=> copied. -> copied count."""
@@ -749,7 +778,7 @@ if cocotb is not None:
 # ==================================================================== pytest side (runner)
 MULTI_QUEUE_TESTS = ["multi_queue_counters", "queues_saturate_memory", "rate_cap", "irq_every_descriptor",
                      "bad_descriptor_mid_batch", "abort_one_of_four", "slave_mode_effect"]
-ONE_QUEUE_TESTS = ["irq_coalescing", "pause_resume", "abort", "soft_reset_mid_batch",
+ONE_QUEUE_TESTS = ["irq_coalescing", "pause_resume", "abort", "abort_then_new_work", "soft_reset_mid_batch",
                    "driver_reset_under_copy", "fence_chain"]
 
 
