@@ -97,8 +97,8 @@ module foliodma_mover #(
     input  wire [NUM_QUEUES*16-1:0]         rate,        // 1/256 beats per cycle, 0: uncapped
     output wire [NUM_QUEUES-1:0]            rd_beat,     // counter strobes, one per cycle
     output wire [NUM_QUEUES-1:0]            wr_beat,
-    output wire [NUM_QUEUES-1:0]            rd_stall,
-    output wire [NUM_QUEUES-1:0]            wr_stall,
+    output reg  [NUM_QUEUES-1:0]            rd_stall,    // (registered: a cycle late)
+    output reg  [NUM_QUEUES-1:0]            wr_stall,
 
     output wire [ADDR_WIDTH-1:0]            m_axi_araddr,
     output wire [7:0]                       m_axi_arlen,
@@ -848,10 +848,14 @@ module foliodma_mover #(
             end
             assign rd_beat[g] = r_hs && r_q == g;
             assign wr_beat[g] = w_data_hs && wq_q == g;
-            assign rd_stall[g] = (m_axi_arvalid && !m_axi_arready && t_q == g)
-                                 || (reads != {OL{1'b0}} && !m_axi_rvalid);
-            assign wr_stall[g] = (m_axi_awvalid && !m_axi_awready && (fix_now ? fix_q : s_q) == g)
-                                 || (m_axi_wvalid && !m_axi_wready && wq_q == g);
+            // the stall strobes leave through a register (they feed 32-bit counters, and
+            // an AR's VALID is the end of the turn's logic)
+            always @(posedge clk) begin
+                rd_stall[g] <= !rst && ((m_axi_arvalid && !m_axi_arready && t_q == g)
+                                        || (reads != {OL{1'b0}} && !m_axi_rvalid));
+                wr_stall[g] <= !rst && ((m_axi_awvalid && !m_axi_awready && (fix_now ? fix_q : s_q) == g)
+                                        || (m_axi_wvalid && !m_axi_wready && wq_q == g));
+            end
         end
     endgenerate
 
