@@ -18,7 +18,7 @@ SLAVE_MODES = {
     "d": 0b1000,      # R bursts of different IDs interleaved beat by beat
     "all": 0b1111,    # all four at once
 }
-#: modes whose effect needs several IDs in flight: run on a 4-queue engine (IDs 0..7)
+#: modes whose effect needs several IDs in flight: run on a 4-queue engine (read IDs 0..4)
 MULTI_ID_MODES = ("c", "d", "all")
 
 MEM_BYTES = 64 << 20
