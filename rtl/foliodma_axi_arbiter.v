@@ -83,24 +83,7 @@ module foliodma_axi_arbiter #(
     endgenerate
 
     // ---------------------------------------------------------------- round-robin picks
-    function [5:0] rr_pick;   // {found, index}: the first requester at or after start
-        input [31:0] req;
-        input [4:0] start;
-        input integer n;      // requesters
-        integer i;
-        /* verilator lint_off UNUSEDSIGNAL */
-        integer idx;
-        /* verilator lint_on UNUSEDSIGNAL */
-        begin
-            rr_pick = 6'd0;
-            for (i = 31; i >= 0; i = i - 1) begin
-                if (i < n) begin
-                    idx = ({27'd0, start} + i) % n;
-                    if (req[idx]) rr_pick = {1'b1, idx[4:0]};
-                end
-            end
-        end
-    endfunction
+    `include "rtl/foliodma_rr_pick.vh"   // rr_pick (path from the repository root)
 
     // ---------------------------------------------------------------------------- AR
     reg          ar_locked;

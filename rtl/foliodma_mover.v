@@ -124,6 +124,7 @@ module foliodma_mover #(
     output wire                             m_axi_bready
 );
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
+`include "rtl/foliodma_rr_pick.vh"  // rr_pick: the turns' round-robin
 
     localparam integer NQ = NUM_QUEUES;
     localparam integer QL = (NQ > 1) ? $clog2(NQ) : 1;   // queue index width
@@ -227,25 +228,11 @@ module foliodma_mover #(
             wire unused_rr = &{1'b0, t_next};
         end else begin : round_robin
             // the first ready context at or after t_next
-            reg          any;
-            reg [QL-1:0] pick;
-            integer i;
             /* verilator lint_off UNUSEDSIGNAL */
-            integer j;
+            wire [5:0] pick = rr_pick({{(32-NQ){1'b0}}, c_ready}, {{(5-QL){1'b0}}, t_next}, NQ);
             /* verilator lint_on UNUSEDSIGNAL */
-            always @(*) begin
-                any = 1'b0;
-                pick = {QL{1'b0}};
-                for (i = NQ - 1; i >= 0; i = i - 1) begin
-                    j = ({{(32-QL){1'b0}}, t_next} + i) % NQ;
-                    if (c_ready[j]) begin
-                        any = 1'b1;
-                        pick = j[QL-1:0];
-                    end
-                end
-            end
-            assign t_pick_any = any;
-            assign t_pick = pick;
+            assign t_pick_any = pick[5];
+            assign t_pick = pick[QL-1:0];
         end
     endgenerate
     wire [QL-1:0] t_q = t_locked ? t_locked_q : t_pick;
