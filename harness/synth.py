@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RTL_FILES = [
     "rtl/foliodma_axi_arbiter.v",
     "rtl/foliodma_axil_port.v",
+    "rtl/foliodma_desc_cache.v",
     "rtl/foliodma_fifo.v",
     "rtl/foliodma_mover.v",
     "rtl/foliodma_queue.v",

@@ -15,7 +15,8 @@
 //     never holds the others up. A context takes its queue's next command as its current
 //     one's last turn is taken. Bursts are cut at the 4 KiB boundaries of both the source
 //     and the destination and at 256 beats, so every read burst is written back as one
-//     write burst; burst sizes are planned a cycle ahead (a register). Up to MAX_BURSTS
+//     write burst; a command's first burst comes planned with it (cmd_first, cmd_whole:
+//     the front end's), the next ones are planned in the cycle after each turn. Up to MAX_BURSTS
 //     read bursts are in flight (all queues together), each issued only when the data
 //     FIFO has room for all of it (so R is never back-pressured). All data reads use one
 //     AXI ID, so their data comes back in the order of the turns.
@@ -74,6 +75,8 @@ module foliodma_mover #(
     input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_src,
     input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_dst,
     input  wire [NUM_QUEUES*32-1:0]         cmd_len,
+    input  wire [NUM_QUEUES*9-1:0]          cmd_first,      // beats of its first burst
+    input  wire [NUM_QUEUES-1:0]            cmd_whole,      // ... which is all of it
     input  wire [NUM_QUEUES*4-1:0]          cmd_status,
     input  wire [NUM_QUEUES*64-1:0]         cmd_cookie,     // for the completion record
     input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_rec_addr,   // where the record goes
@@ -173,29 +176,11 @@ module foliodma_mover #(
         end
     endfunction
 
-    // the next burst of a copy: to the nearer 4 KiB boundary of source and destination, at
-    // most 256 beats and at most the beats left
-    function [8:0] burst_beats;
-        /* verilator lint_off UNUSEDSIGNAL */
-        input [AW-1:0] src;     // only the offsets in their 4 KiB pages matter
-        input [AW-1:0] dst;
-        /* verilator lint_on UNUSEDSIGNAL */
-        input [LW-1:0] beats_left;
-        reg [12:0] n, d;
-        begin
-            n = (BURST_BOUNDARY[12:0] - {1'b0, src[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
-            d = (BURST_BOUNDARY[12:0] - {1'b0, dst[BURST_BOUNDARY_BITS-1:0]}) >> BBL;
-            if (d < n) n = d;
-            if (n > MAX_BURST_BEATS[12:0]) n = MAX_BURST_BEATS[12:0];
-            if (beats_left < {{(LW-13){1'b0}}, n}) n = beats_left[12:0];
-            burst_beats = n[8:0];
-        end
-    endfunction
+`include "rtl/foliodma_burst.vh"   // burst_beats: the bursts after a command's first
 
     // =============================================================== read side (AR, R)
-    reg  [OL-1:0] rd_in_flight;     // bursts issued, RLAST not yet seen
-    reg  [FL:0]   fifo_reserved;    // beats issued on AR and not yet sent on W
-    wire [FL:0]   fifo_free = FIFO_DEPTH[FL:0] - fifo_reserved;
+    reg  [OL-1:0] rd_in_flight;     // bursts issued (ar_issue), RLAST not yet seen
+    reg  [FL:0]   fifo_free;        // FIFO_DEPTH - beats issued on AR and not yet sent on W
     wire          rd_room = rd_in_flight < MAX_BURSTS[OL-1:0];
     wire          s_room;           // the stream can take an entry
 
@@ -206,6 +191,7 @@ module foliodma_mover #(
     wire [NQ-1:0]    c_last;        // ... its last
     wire [NQ*9-1:0]  c_burst;       // beats of its planned burst
     wire [NQ*AW-1:0] c_src, c_dst, c_rec_addr;
+    wire [NQ*LW-1:0] c_beats_left;
     wire [NQ*64-1:0] c_cookie;
     wire [NQ*4-1:0]  c_status;
     wire [NQ-1:0]    c_stay;        // its turn now ends a copy whose record can pair with the
@@ -243,6 +229,10 @@ module foliodma_mover #(
     assign m_axi_araddr = c_src[AW*t_q +: AW];
     assign m_axi_arlen = t_burst[7:0] - 8'd1;
     wire ar_hs = m_axi_arvalid && m_axi_arready;
+    // an AR is counted (in flight, its FIFO room reserved) as it is first presented: it is
+    // held until accepted, and no other turn comes meanwhile, so this is the handshake's
+    // count made early, without ARREADY on the way into the next turn's checks
+    wire ar_issue = m_axi_arvalid && !t_locked;
     wire t_push = t_valid && (!t_data || m_axi_arready);   // the turn is taken
 
     wire r_hs = m_axi_rvalid && m_axi_rready;
@@ -256,7 +246,7 @@ module foliodma_mover #(
             t_next <= {QL{1'b0}};
             t_stayed <= 1'b0;
             rd_in_flight <= {OL{1'b0}};
-            fifo_reserved <= {(FL+1){1'b0}};
+            fifo_free <= FIFO_DEPTH[FL:0];
         end else begin
             t_locked <= m_axi_arvalid && !m_axi_arready;
             if (!t_locked) t_locked_q <= t_q;
@@ -265,12 +255,25 @@ module foliodma_mover #(
                 if (c_stay[t_q] && !t_stayed) t_next <= t_q;
                 else t_next <= ({{(32-QL){1'b0}}, t_q} == NQ - 1) ? {QL{1'b0}} : t_q + 1'b1;
             end
-            rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_hs}
+            rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_issue}
                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
-            fifo_reserved <= fifo_reserved + (ar_hs ? {{(FL-8){1'b0}}, t_burst} : {(FL+1){1'b0}})
-                             - {{FL{1'b0}}, w_data_hs};
+            fifo_free <= fifo_free - (ar_issue ? {{(FL-8){1'b0}}, t_burst} : {(FL+1){1'b0}})
+                         + {{FL{1'b0}}, w_data_hs};
         end
     end
+
+    // the plan of a context's next burst, in the cycle after its turn: a command's first
+    // burst comes planned with it (cmd_first), so only the context that took the last turn
+    // needs a plan, and one planner serves them all
+    reg  [QL-1:0] plan_q;
+    always @(posedge clk) begin
+        if (rst) plan_q <= {QL{1'b0}};
+        else if (t_push) plan_q <= t_q;
+    end
+    wire [LW-1:0] plan_left = c_beats_left[LW*plan_q +: LW];
+    wire [8:0]    plan = burst_beats(c_src[AW*plan_q +: BURST_BOUNDARY_BITS], c_dst[AW*plan_q +: BURST_BOUNDARY_BITS],
+                                     plan_left);
+    wire          plan_last = {{(LW-9){1'b0}}, plan} == plan_left;
 
     genvar g;
     generate
@@ -291,8 +294,7 @@ module foliodma_mover #(
             wire [AW-1:0] in_src = cmd_src[AW*g +: AW];
             wire [AW-1:0] in_dst = cmd_dst[AW*g +: AW];
             wire [LW-1:0] in_beats = cmd_len[32*g + BBL +: LW];
-            wire [8:0]   in_first = burst_beats(in_src, in_dst, in_beats);
-            wire [8:0]   plan = burst_beats(src, dst, beats_left);
+            wire [8:0]   in_first = cmd_first[9*g +: 9];
             wire         turn = t_push && t_q == g;
             wire         done = turn && (status != 4'd0 || last);
             wire         take = cmd_valid[g] && cmd_ready[g];
@@ -306,6 +308,7 @@ module foliodma_mover #(
             assign c_burst[9*g +: 9] = burst;
             assign c_src[AW*g +: AW] = src;
             assign c_dst[AW*g +: AW] = dst;
+            assign c_beats_left[LW*g +: LW] = beats_left;
             assign c_rec_addr[AW*g +: AW] = rec_addr;
             assign c_cookie[64*g +: 64] = cookie;
             assign c_status[4*g +: 4] = status;
@@ -315,8 +318,7 @@ module foliodma_mover #(
                                    && in_rec_addr[AW-6:BBL-5] == rec_addr[AW-1:BBL]
                                    && in_rec_addr[BBL-6:0] == rec_addr[BBL-1:5] + 1'b1
                                    && (cmd_status[4*g +: 4] != 4'd0
-                                       || ({{(LW-9){1'b0}}, in_first} == in_beats
-                                           && {{(LW-13){1'b0}}, PAIR_MAX_BEATS} >= in_beats));
+                                       || (cmd_whole[g] && {{(LW-13){1'b0}}, PAIR_MAX_BEATS} >= in_beats));
             end else begin : no_stay
                 assign c_stay[g] = 1'b0;
             end
@@ -343,7 +345,7 @@ module foliodma_mover #(
                         beats_left <= in_beats;
                         burst <= in_first;
                         first <= 1'b1;
-                        last <= {{(LW-9){1'b0}}, in_first} == in_beats;
+                        last <= cmd_whole[g];
                         planned <= 1'b1;
                         cookie <= cmd_cookie[64*g +: 64];   // FETCH_ERROR: the fault address
                         rec_addr <= cmd_rec_addr[AW*g +: AW];
@@ -356,16 +358,17 @@ module foliodma_mover #(
                         planned <= 1'b0;
                         if (done) active <= 1'b0;
                     end else if (!planned) begin   // (the plan holds until the next turn)
-                        burst <= plan;
-                        last <= {{(LW-9){1'b0}}, plan} == beats_left;
+                        burst <= plan;                 // (plan_q == g: see the plan)
+                        last <= plan_last;
                         planned <= 1'b1;
                     end
                     if (q_rate == 16'd0) begin
                         tokens <= 18'd0;
                     end else begin
                         // refill, capped at one maximal burst, minus what this turn's AR spends
+                        // (as it is presented: ar_issue)
                         tokens <= ((tokens + {2'd0, q_rate} > 18'h10000) ? 18'h10000 : tokens + {2'd0, q_rate})
-                                  - ((turn && status == 4'd0) ? {1'b0, burst, 8'd0} : 18'd0);
+                                  - ((ar_issue && t_q == g) ? {1'b0, burst, 8'd0} : 18'd0);
                     end
                 end
             end

@@ -4,10 +4,11 @@
 //   * Registers: the per-queue block of harness/layout.py (QREG_*), reached through a
 //     simple port (reg_wr with a 7-bit offset; reg_rdata decoded from reg_raddr).
 //   * Ring fetch: when TAIL is ahead of the fetch pointer, reads up to FETCH_MAX
-//     descriptors in one burst (never across the ring end or a 4 KiB boundary) into a
-//     DESC_CACHE-entry cache in block RAM (below), ahead of need: once at most
-//     FETCH_MAX / 2 fetched descriptors wait for the mover; a descriptor can issue
-//     two cycles after its beat arrives (read out, then checked). The fetch plan is
+//     descriptors in one burst (never across the ring end or a 4 KiB boundary) into its
+//     DESC_CACHE entries of the descriptor cache all queues share (foliodma_desc_cache,
+//     block RAM), ahead of need: once at most FETCH_MAX / 2 fetched descriptors wait for
+//     the mover; a descriptor can issue two cycles after its beat arrives (read out and
+//     checked, then held for the mover). The fetch plan is
 //     computed two cycles ahead (below). An entry is held until its completion is
 //     retired, so descriptors in flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
 //     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
@@ -18,9 +19,9 @@
 //     their data may overlap in flight (a later one's reads can overtake an earlier one's
 //     writes), except that one with DESC_FLAG_FENCE goes only when every earlier
 //     descriptor of the queue has retired (all its writes acknowledged). A descriptor
-//     with a flag bit outside DESC_FLAGS_KNOWN is BAD_DESCRIPTOR. One that cannot be executed (length
-//     0 or too long, misaligned, beyond the bus address space) goes as a no-traffic
-//     command with BAD_DESCRIPTOR; one whose lone refetch also failed goes as a
+//     the cache's check rejects (a flag bit outside DESC_FLAGS_KNOWN, length 0 or too long,
+//     misaligned, beyond the bus address space) goes as a no-traffic command with
+//     BAD_DESCRIPTOR; one whose lone refetch also failed goes as a
 //     no-traffic FETCH_ERROR (cookie 0, fault = its own address); after ABORT every descriptor up
 //     to the TAIL of that moment goes with ABORTED, even while the queue (or the engine)
 //     is paused or disabled; descriptors already handed to the mover finish normally.
@@ -71,6 +72,8 @@ module foliodma_queue #(
     output wire [ADDR_WIDTH-1:0]   cmd_src,
     output wire [ADDR_WIDTH-1:0]   cmd_dst,
     output wire [31:0]              cmd_len,
+    output wire [8:0]               cmd_first,     // beats of its first burst
+    output wire                     cmd_whole,     // ... which is all of it
     output wire [3:0]               cmd_status,
     output wire [63:0]              cmd_cookie,
     output wire [ADDR_WIDTH-1:0]   cmd_rec_addr,
@@ -96,16 +99,31 @@ module foliodma_queue #(
     input  wire                     fix_done,
     input  wire                     fix_err,
 
-    // ring traffic: descriptor fetch
+    // ring traffic: descriptor fetch (the beats' data goes straight into the cache)
     output reg  [ADDR_WIDTH-1:0]    m_axi_araddr,
     output reg  [7:0]               m_axi_arlen,
     output reg                      m_axi_arvalid,
     input  wire                     m_axi_arready,
-    input  wire [DATA_WIDTH-1:0]    m_axi_rdata,
-    input  wire [1:0]               m_axi_rresp,
     input  wire                     m_axi_rlast,
     input  wire                     m_axi_rvalid,
-    output wire                     m_axi_rready
+    output wire                     m_axi_rready,
+
+    // this queue's entries in the shared descriptor cache (foliodma_desc_cache)
+    output wire [(DATA_WIDTH >= 256 ? DATA_WIDTH / 256 : 256 / DATA_WIDTH)-1:0] c_wr_parts,
+    output wire [$clog2(DESC_CACHE)-1:0] c_wr_pos,
+    output wire                     c_rd_req,
+    output wire [$clog2(DESC_CACHE)-1:0] c_rd_pos,
+    input  wire                     c_ld_valid,
+    input  wire [ADDR_WIDTH-1:0]    c_ld_src,
+    input  wire [ADDR_WIDTH-1:0]    c_ld_dst,
+    input  wire [31:0]              c_ld_len,
+    input  wire                     c_ld_irq,
+    input  wire                     c_ld_fence,
+    input  wire [63:0]              c_ld_cookie,
+    input  wire                     c_ld_fetch_err,
+    input  wire                     c_ld_bad,
+    input  wire [8:0]               c_ld_first,
+    input  wire                     c_ld_whole
 );
 `include "rtl/foliodma_layout.vh"   // path from the repository root (the include root)
 
@@ -114,13 +132,6 @@ module foliodma_queue #(
     localparam integer DCL = $clog2(DESC_CACHE);
     localparam integer SPB = (DATA_WIDTH >= 256) ? DATA_WIDTH / 256 : 1;  // slots per beat
     localparam integer BPS = (DATA_WIDTH >= 256) ? 1 : 256 / DATA_WIDTH;  // beats per slot
-    // descriptors are DESC_ALIGN-aligned, and bus-aligned on a wider bus (harness/layout.py)
-    localparam integer ALIGN = (BB > DESC_ALIGN) ? BB : DESC_ALIGN;
-    localparam [63:0] ALIGN_MASK = {{32{1'b0}}, ALIGN[31:0] - 32'd1};
-    // the bus address space: bits below ADDR_WIDTH; address sums are carried out in it
-    localparam [63:0] BUS_MASK = (ADDR_WIDTH >= 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
-    localparam integer EW = ((ADDR_WIDTH > 32) ? ADDR_WIDTH : 32) + 1;   // an end address
-
     // the bus address of base + slot * 32: the engine uses the bits of RING_BASE and
     // COMP_BASE below ADDR_WIDTH (harness/layout.py)
     function [ADDR_WIDTH-1:0] slot_addr;
@@ -132,42 +143,6 @@ module foliodma_queue #(
         begin
             sum = base + {43'd0, slot, 5'd0};
             slot_addr = sum[ADDR_WIDTH-1:0];
-        end
-    endfunction
-
-    // a descriptor the engine cannot execute (it completes BAD_DESCRIPTOR). The checks
-    // after the alignment one only decide for an ALIGN-aligned descriptor (any other is
-    // bad already), so they look at the bits at and above AL: length 0, and the ends of
-    // the source and destination ranges, counted in ALIGN units (narrower sums)
-    localparam integer AL = $clog2(ALIGN);
-    localparam integer UW = EW - AL;                  // an end address in ALIGN units
-    localparam integer KU = ADDR_WIDTH - AL;          // the bus ends at 2^KU units
-    function past_end;                                // x > 2^KU: the range ends beyond the bus
-        input [UW-1:0] x;
-        begin
-            // (a carry and a zero test: cheaper than a compare with the constant)
-            past_end = (x >> (KU + 1)) != {UW{1'b0}} || (x[KU] && x[KU-1:0] != {KU{1'b0}});
-        end
-    endfunction
-    function desc_bad;
-        /* verilator lint_off UNUSEDSIGNAL */
-        input [255:0] d;      // the cookie is not checked
-        /* verilator lint_on UNUSEDSIGNAL */
-        reg [63:0] src, dst;
-        reg [31:0] len, flags;
-        reg [UW-1:0] src_end, dst_end;
-        begin
-            src = d[DESC_SRC_LSB +: 64];
-            dst = d[DESC_DST_LSB +: 64];
-            len = d[DESC_LENGTH_LSB +: 32];
-            flags = d[DESC_FLAGS_LSB +: 32];
-            src_end = {{(EW-ADDR_WIDTH){1'b0}}, src[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
-            dst_end = {{(EW-ADDR_WIDTH){1'b0}}, dst[ADDR_WIDTH-1:AL]} + {{(EW-32){1'b0}}, len[31:AL]};
-            desc_bad = ((src | dst | {32'd0, len}) & ALIGN_MASK) != 64'd0
-                       || len[31:AL] == {(32-AL){1'b0}} || len > DESC_MAX_LENGTH
-                       || (flags & ~DESC_FLAGS_KNOWN) != 32'd0
-                       || ((src | dst) & ~BUS_MASK) != 64'd0
-                       || past_end(src_end) || past_end(dst_end);
         end
     endfunction
 
@@ -338,12 +313,12 @@ module foliodma_queue #(
     wire r_hs = m_axi_rvalid;
 
     // a descriptor fetched with a bus error is fetched again alone before it issues
-    wire        i_fetched;       // the issue slot is in the cache and read out (i_loaded)
+    wire        i_fetched;       // the issue slot's entry is read out (i_held)
     wire [ADDR_WIDTH-1:0] r_addr = slot_addr(ring_base, issue_ptr);
     wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
     wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
     wire        i_aborted;
-    wire        i_fetch_err;
+    reg         i_fetch_err;     // ... and it came with a bus error
     wire        need_refetch = i_fetched && i_fetch_err && !i_refetched
                                && !i_aborted && !quiesce && running;
 
@@ -418,25 +393,16 @@ module foliodma_queue #(
         p_ok <= s_ok && !rst && !reg_wr && !r_hs;
     end
 
-    // ------------------------------------------------------ descriptor cache (block RAM)
-    // NB banks of DESC_CACHE / NB rows; a row holds one descriptor and its fetch-error bit.
-    // The descriptor at ring slot s sits at cache position p = s + lane0 (mod DESC_CACHE),
-    // where lane0 is the ring base's 32-byte lane in a bus beat: bank p % NB is the beat
-    // lane it arrives in, so a fetched beat writes each bank at most once and all at one
-    // row (one write port per bank); the issue stage reads one row of every bank through
-    // a registered read port and picks the bank. (The banks are written in the cache's own
-    // clocked block, so the lane of a beat is selected only when a descriptor is written,
-    // not on every data beat the shared R channel carries - a cost in simulation.)
+    // ------------------------------------------------ descriptor cache (shared, block RAM)
+    // This queue's DESC_CACHE entries of foliodma_desc_cache. The descriptor at ring slot s
+    // sits at cache position p = s + lane0 (mod DESC_CACHE), where lane0 is the ring base's
+    // 32-byte lane in a bus beat (0 on buses up to 256 bits): on a wide bus, position p is
+    // in bank p % NB, the beat lane the descriptor arrives in, so a fetched beat writes
+    // each bank at most once and all in one row; on a narrow bus a descriptor's beats fill
+    // the parts of its row one by one.
     localparam integer NB = SPB;                      // banks: descriptors per bus beat
-    localparam integer NBL = $clog2(NB);              // 0 on buses up to 256 bits
-    localparam integer RL = DCL - NBL;                // row address bits
-    localparam integer CW = 257;                      // {fetch error, descriptor}
     wire [DCL-1:0] lane0 = ring_base[5 +: DCL] & (NB[DCL-1:0] - 1'b1);
     wire [DCL-1:0] f_pos0 = f_start[DCL-1:0] + lane0 - f_off[DCL-1:0];   // a bank-0 position
-    wire [RL-1:0]  f_row;            // row the current beat writes
-    wire [NB-1:0]  c_we;
-    wire [RL-1:0]  c_rrow;
-    wire [NB*CW-1:0] c_rdata;
 
     genvar b;
 
@@ -451,124 +417,94 @@ module foliodma_queue #(
                 for (k = 0; k < NB; k = k + 1) slots = slots + {2'd0, in_burst[k]};
             end
             assign f_beat_slots = slots;
-            assign f_row = f_pos0[DCL-1:NBL] + f_beat[RL-1:0];
+            wire [11:0] beat_pos = {3'd0, f_beat} * NB[11:0];   // the row's bank-0 position
+            assign c_wr_pos = f_pos0 + beat_pos[DCL-1:0];
             for (b = 0; b < NB; b = b + 1) begin : lane
                 // slot position from the aligned burst start (f_off < NB, f_n <= FETCH_MAX)
                 localparam [11:0] LANE = b;
-                wire [11:0] pos = {3'd0, f_beat} * NB[11:0] + LANE;
+                wire [11:0] pos = beat_pos + LANE;
                 wire [11:0] rel = pos - f_off[11:0];
                 assign in_burst[b] = pos >= f_off[11:0] && rel < {{(12-NW){1'b0}}, f_n};
-                assign c_we[b] = r_hs && in_burst[b];
-                (* ram_style = "block" *) reg [CW-1:0] bank [0:DESC_CACHE/NB-1];
-                reg [CW-1:0] bank_out;
-                always @(posedge clk) begin
-                    if (c_we[b]) bank[f_row] <= {m_axi_rresp != 2'b00, m_axi_rdata[b*256 +: 256]};
-                    bank_out <= bank[c_rrow];
-                end
-                assign c_rdata[b*CW +: CW] = bank_out;
+                assign c_wr_parts[b] = r_hs && in_burst[b];
             end
         end else begin : narrow_fetch
             /* verilator lint_off UNUSEDSIGNAL */
-            reg [255:0] f_asm;       // assembles a slot from narrow beats (oldest beat shifts out)
+            wire [8:0] f_rel = f_beat / BPS[8:0];                 // slot of this beat in the burst
             /* verilator lint_on UNUSEDSIGNAL */
-            reg         f_err;       // a part of that slot came with a bus error
-            /* verilator lint_off UNUSEDSIGNAL */
-            wire [8:0]     f_rel = f_beat / BPS[8:0];                 // slot of this beat in the burst
-            /* verilator lint_on UNUSEDSIGNAL */
-            wire        f_slot_done = (f_beat % BPS[8:0]) == BPS[8:0] - 9'd1;
-            assign f_beat_slots = {2'b0, f_slot_done};
-            assign f_row = f_pos0 + f_rel[DCL-1:0];
-            assign c_we = r_hs && f_slot_done;
-            (* ram_style = "block" *) reg [CW-1:0] bank [0:DESC_CACHE-1];
-            reg [CW-1:0] bank_out;
-            always @(posedge clk) begin
-                if (c_we) bank[f_row] <= {f_err || m_axi_rresp != 2'b00, m_axi_rdata, f_asm[255:DATA_WIDTH]};
-                bank_out <= bank[c_rrow];
-            end
-            assign c_rdata = bank_out;
-            always @(posedge clk) begin
-                if (rst) begin
-                    f_asm <= 256'd0;
-                    f_err <= 1'b0;
-                end else if (r_hs) begin
-                    f_asm <= {m_axi_rdata, f_asm[255:DATA_WIDTH]};
-                    f_err <= f_slot_done ? 1'b0 : (f_err || m_axi_rresp != 2'b00);
-                end
+            wire [8:0] f_part = f_beat % BPS[8:0];                // its part
+            assign f_beat_slots = {2'b0, f_part == BPS[8:0] - 9'd1};
+            assign c_wr_pos = f_pos0 + f_rel[DCL-1:0];
+            for (b = 0; b < BPS; b = b + 1) begin : part
+                assign c_wr_parts[b] = r_hs && f_part == b;
             end
         end
     endgenerate
 
     // ------------------------------------------------------------------------ issue
-    // The issue stage reads the cache every cycle: the slot it hands on next, i.e. the one
-    // after issue_ptr when a command goes now. i_loaded: i_word holds issue_ptr's entry as
-    // fetched (read after its beat was written, and no refetch wrote it since)
+    // The issue slot's entry is read out of the cache (c_rd_*: asked for, granted, and
+    // loaded checked in the next cycle) into a register (i_*) that holds it until the
+    // mover takes it; then the next slot's is asked for at once. A descriptor issues at
+    // most every other cycle, two cycles after its beat was written at the earliest. A
+    // refetch of the issue slot empties the register and asks again after its last beat.
     wire           cmd_hs = cmd_valid && cmd_ready;
     wire [NW-1:0]  i_succ = (issue_ptr[NW-1:0] + 1'b1) & mask[NW-1:0];
     wire [DCL-1:0] i_pos_cur = issue_ptr[DCL-1:0] + lane0;
     wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
     wire           i_cur_fetched = fetch_ptr[NW-1:0] != issue_ptr[NW-1:0];
     wire           i_succ_fetched = fetch_ptr[NW-1:0] != i_succ;
-    wire [DCL-1:0] i_rpos = cmd_hs ? i_pos_succ : i_pos_cur;
-    reg  [DCL-1:0] i_pos;           // cache position i_word was read from
-    reg            i_loaded;
-    assign c_rrow = i_rpos[DCL-1:NBL];
-    wire [CW-1:0]  i_word;
-    generate
-        if (NB > 1) begin : pick_bank
-            assign i_word = c_rdata[i_pos[NBL-1:0] * CW +: CW];
-        end else begin : one_bank
-            assign i_word = c_rdata;
-        end
-    endgenerate
+    reg            i_held;          // i_* hold issue_ptr's entry as fetched (or refetched)
+    reg  [ADDR_WIDTH-1:0] i_src, i_dst;
+    reg  [31:0]    i_len;
+    reg            i_irq, i_fence, i_bad;
+    reg  [8:0]     i_first;
+    reg            i_whole;
+    reg  [63:0]    i_cookie;
+    assign c_rd_req = !c_ld_valid && !(fetch_busy && f_refetch)
+                      && (cmd_hs ? i_succ_fetched : !i_held && i_cur_fetched);
+    assign c_rd_pos = cmd_hs ? i_pos_succ : i_pos_cur;
     always @(posedge clk) begin
         if (rst || ring_reset) begin
-            i_loaded <= 1'b0;
-            i_pos <= {DCL{1'b0}};
-        end else begin
-            i_loaded <= (cmd_hs ? i_succ_fetched : i_cur_fetched) && !(r_hs && f_refetch);
-            i_pos <= i_rpos;
+            i_held <= 1'b0;
+        end else if (c_ld_valid) begin
+            i_held <= 1'b1;
+        end else if (cmd_hs || (r_hs && f_refetch)) begin
+            i_held <= 1'b0;
+        end
+        if (c_ld_valid) begin
+            i_src <= c_ld_src;
+            i_dst <= c_ld_dst;
+            i_len <= c_ld_len;
+            i_irq <= c_ld_irq;
+            i_fence <= c_ld_fence;
+            i_cookie <= c_ld_cookie;
+            i_fetch_err <= c_ld_fetch_err;
+            i_bad <= c_ld_bad;
+            i_first <= c_ld_first;
+            i_whole <= c_ld_whole;
         end
     end
-    wire [255:0] i_desc = i_word[255:0];
-    wire [63:0] i_src = i_desc[DESC_SRC_LSB +: 64];
-    wire [63:0] i_dst = i_desc[DESC_DST_LSB +: 64];
-    wire [31:0] i_len = i_desc[DESC_LENGTH_LSB +: 32];
-    assign i_fetch_err = i_word[256];
-    assign i_fetched = i_loaded;     // after its lone refetch (need_refetch holds it)
-    wire [31:0] i_flags = i_desc[DESC_FLAGS_LSB +: 32];
-    wire i_desc_bad = desc_bad(i_desc);   // (a wire: worked out in simulation as i_desc changes)
-    // the issue slot's descriptor is checked in the cycle after it is read out (i_checked):
-    // a descriptor issues at most every other cycle
-    reg  i_checked;
-    reg  i_bad;
-    always @(posedge clk) begin
-        if (rst || ring_reset) begin
-            i_checked <= 1'b0;
-            i_bad <= 1'b0;
-        end else begin
-            i_checked <= i_loaded && !cmd_hs && !(r_hs && f_refetch);
-            i_bad <= i_desc_bad;
-        end
-    end
+    assign i_fetched = i_held;     // after its lone refetch (need_refetch holds it)
     assign i_aborted = aborting && abort_tail != issue_ptr;
 
     // FENCE: a descriptor that will move data starts only once every earlier one of this
     // queue has retired (its record's B is back, and B comes in order on the queue's ID,
     // after every data B of that descriptor): all their writes are acknowledged
-    wire i_fence_wait = i_flags[DESC_FLAG_FENCE_BIT] && !i_aborted && !i_fetch_err && !i_bad
+    wire i_fence_wait = i_fence && !i_aborted && !i_fetch_err && !i_bad
                         && head[NW-1:0] != issue_ptr[NW-1:0];
-    assign cmd_valid = i_checked && !quiesce && (running || i_aborted) && !i_fence_wait
+    assign cmd_valid = i_held && !quiesce && (running || i_aborted) && !i_fence_wait
                        && !(i_fetch_err && !i_refetched && !i_aborted);
-    assign cmd_src = i_src[ADDR_WIDTH-1:0];    // desc_bad: the bits above are 0
-    assign cmd_dst = i_dst[ADDR_WIDTH-1:0];
+    assign cmd_src = i_src;
+    assign cmd_dst = i_dst;
     assign cmd_len = i_len;
+    assign cmd_first = i_first;
+    assign cmd_whole = i_whole;
     assign cmd_status = i_aborted ? STATUS_ABORTED
                         : i_fetch_err ? STATUS_FETCH_ERROR
                         : (i_bad ? STATUS_BAD_DESCRIPTOR : 4'd0);
     // a FETCH_ERROR command carries its descriptor's address where the cookie goes (the
     // record says cookie 0, fault = that address: mover contract)
     assign cmd_cookie = (!i_aborted && i_fetch_err) ? {{(64-ADDR_WIDTH){1'b0}}, r_addr}
-                        : i_fetch_err ? 64'd0 : i_desc[DESC_COOKIE_LSB +: 64];
+                        : i_fetch_err ? 64'd0 : i_cookie;
     assign cmd_rec_addr = slot_addr(comp_base, issue_ptr);
     assign rate = rate_reg;
 
@@ -638,7 +574,7 @@ module foliodma_queue #(
 
     always @(posedge clk) begin
         if (st_valid) report[done_ptr[DCL-1:0]] <= {st_rec_err, st_stale, st_fault, st_bytes, st_status};
-        if (cmd_hs) issued[issue_ptr[DCL-1:0]] <= {i_desc[DESC_FLAGS_LSB + DESC_FLAG_IRQ_BIT], cmd_cookie};
+        if (cmd_hs) issued[issue_ptr[DCL-1:0]] <= {i_irq, cmd_cookie};
     end
 
     // ---------------------------------------------------- head, interrupt, counters
@@ -834,7 +770,7 @@ module foliodma_queue #(
     assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, i_desc, h_issued, p_beats, i_src, i_dst, f_start, f_n, f_pos0, i_pos,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, h_issued, p_beats, f_start, f_n, f_pos0,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -101,6 +101,9 @@ module foliodma_top #(
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
     localparam integer MR = NUM_QUEUES + 1;  // arbiter read masters: queue q's ring fetch = q, the mover
+    localparam integer DESC_CACHE = 64;      // descriptors on chip per queue
+    localparam integer DCL = $clog2(DESC_CACHE);
+    localparam integer PARTS = (DATA_WIDTH >= 256) ? DATA_WIDTH / 256 : 256 / DATA_WIDTH;   // (desc_cache)
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (see the header)
@@ -298,6 +301,8 @@ module foliodma_top #(
     wire [NUM_QUEUES-1:0]            cmd_valid, cmd_ready, st_valid, fix_valid, fix_done;
     wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_src, cmd_dst, cmd_rec_addr, fix_rec_addr, fix_fault;
     wire [NUM_QUEUES*32-1:0]         cmd_len, fix_bytes;
+    wire [NUM_QUEUES*9-1:0]          cmd_first;
+    wire [NUM_QUEUES-1:0]            cmd_whole;
     wire [NUM_QUEUES*4-1:0]          cmd_status, fix_status;
     wire [NUM_QUEUES*64-1:0]         cmd_cookie, fix_cookie;
     wire [NUM_QUEUES*16-1:0]         rate;
@@ -307,11 +312,32 @@ module foliodma_top #(
     wire [ADDR_WIDTH-1:0]            st_fault;   // faults are bus addresses
     wire                             st_stale, st_rec_err, fix_err;
 
+    // the queues' entries in the shared descriptor cache (queue q: index q)
+    wire [NUM_QUEUES*PARTS-1:0]      c_wr_parts;
+    wire [NUM_QUEUES*DCL-1:0]        c_wr_pos, c_rd_pos;
+    wire [NUM_QUEUES-1:0]            c_rd_req, c_rd_grant, c_ld_valid;
+    wire [ADDR_WIDTH-1:0]            c_ld_src, c_ld_dst;   // the entry loaded (shared)
+    wire [31:0]                      c_ld_len;
+    wire [63:0]                      c_ld_cookie;
+    wire                             c_ld_irq, c_ld_fence, c_ld_fetch_err, c_ld_bad, c_ld_whole;
+    wire [8:0]                       c_ld_first;
+
+    foliodma_desc_cache #(
+        .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .NUM_QUEUES(NUM_QUEUES), .DESC_CACHE(DESC_CACHE)
+    ) desc_cache (
+        .clk(clk), .rst(core_rst),
+        .wr_parts(c_wr_parts), .wr_pos(c_wr_pos), .rdata(m_axi_rdata), .rresp(m_axi_rresp),
+        .rd_req(c_rd_req), .rd_pos(c_rd_pos), .rd_grant(c_rd_grant), .ld_valid(c_ld_valid),
+        .ld_src(c_ld_src), .ld_dst(c_ld_dst), .ld_len(c_ld_len), .ld_irq(c_ld_irq),
+        .ld_fence(c_ld_fence), .ld_cookie(c_ld_cookie), .ld_fetch_err(c_ld_fetch_err), .ld_bad(c_ld_bad),
+        .ld_first(c_ld_first), .ld_whole(c_ld_whole)
+    );
+
     genvar q;
     generate
         for (q = 0; q < NUM_QUEUES; q = q + 1) begin : queue
             foliodma_queue #(
-                .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH)
+                .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .DESC_CACHE(DESC_CACHE)
             ) front (
                 .clk(clk), .rst(core_rst),
                 .reg_wr(reg_wr && w_is_queue && wq_index == q), .reg_waddr(wq_rel[QUEUE_INDEX_LSB-1:0]),
@@ -323,7 +349,8 @@ module foliodma_top #(
                 .cnt_wr_stall(q_wr_stall[32*q +: 32]), .retired(q_retired[q]),
                 .cmd_valid(cmd_valid[q]), .cmd_ready(cmd_ready[q]),
                 .cmd_src(cmd_src[ADDR_WIDTH*q +: ADDR_WIDTH]), .cmd_dst(cmd_dst[ADDR_WIDTH*q +: ADDR_WIDTH]),
-                .cmd_len(cmd_len[32*q +: 32]), .cmd_status(cmd_status[4*q +: 4]),
+                .cmd_len(cmd_len[32*q +: 32]), .cmd_first(cmd_first[9*q +: 9]), .cmd_whole(cmd_whole[q]),
+                .cmd_status(cmd_status[4*q +: 4]),
                 .cmd_cookie(cmd_cookie[64*q +: 64]), .cmd_rec_addr(cmd_rec_addr[ADDR_WIDTH*q +: ADDR_WIDTH]),
                 .st_valid(st_valid[q]), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
                 .st_stale(st_stale), .st_rec_err(st_rec_err), .rate(rate[16*q +: 16]),
@@ -335,8 +362,12 @@ module foliodma_top #(
                 .fix_done(fix_done[q]), .fix_err(fix_err),
                 .m_axi_araddr(a_araddr[q*ADDR_WIDTH +: ADDR_WIDTH]), .m_axi_arlen(a_arlen[q*8 +: 8]),
                 .m_axi_arvalid(a_arvalid[q]), .m_axi_arready(a_arready[q]),
-                .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
-                .m_axi_rvalid(a_rvalid[q]), .m_axi_rready(a_rready[q])
+                .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(a_rvalid[q]), .m_axi_rready(a_rready[q]),
+                .c_wr_parts(c_wr_parts[PARTS*q +: PARTS]), .c_wr_pos(c_wr_pos[DCL*q +: DCL]),
+                .c_rd_req(c_rd_req[q]), .c_rd_pos(c_rd_pos[DCL*q +: DCL]), .c_ld_valid(c_ld_valid[q]),
+                .c_ld_src(c_ld_src), .c_ld_dst(c_ld_dst), .c_ld_len(c_ld_len), .c_ld_irq(c_ld_irq),
+                .c_ld_fence(c_ld_fence), .c_ld_cookie(c_ld_cookie), .c_ld_fetch_err(c_ld_fetch_err),
+                .c_ld_bad(c_ld_bad), .c_ld_first(c_ld_first), .c_ld_whole(c_ld_whole)
             );
         end
     endgenerate
@@ -347,7 +378,8 @@ module foliodma_top #(
     ) mover (
         .clk(clk), .rst(core_rst),
         .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_src(cmd_src), .cmd_dst(cmd_dst),
-        .cmd_len(cmd_len), .cmd_status(cmd_status), .cmd_cookie(cmd_cookie),
+        .cmd_len(cmd_len), .cmd_first(cmd_first), .cmd_whole(cmd_whole), .cmd_status(cmd_status),
+        .cmd_cookie(cmd_cookie),
         .cmd_rec_addr(cmd_rec_addr),
         .st_valid(st_valid), .st_status(st_status), .st_bytes(st_bytes), .st_fault(st_fault),
         .st_stale(st_stale), .st_rec_err(st_rec_err),
@@ -428,7 +460,7 @@ module foliodma_top #(
     assign m_axi_awcache = 4'b0011;
     assign m_axi_awprot = 3'b000;
 
-    wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_wstrb, w_ctl_ready, w_ctl_valid};
+    wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_wstrb, w_ctl_ready, w_ctl_valid, c_rd_grant};
 endmodule
 
 `resetall

@@ -171,13 +171,16 @@ if cocotb is not None:
         await check(dev, regions, comps, seed=9, expect=faults)
         # one data burst per copy (none crosses 4 KiB), a record burst per copy or per
         # pair, and the rewrite of copy 12's record. With several queues a queue's two
-        # records pair only when its two copies are neighbours in the mover's stream: at
-        # the start of a batch, before the data FIFO throttles the reads, another queue's
-        # turn can come between (then both go alone: at most one more burst per queue)
+        # records pair only when its two copies are neighbours in the mover's stream, and
+        # the queues' descriptors are read out of the shared cache one a cycle: in a burst
+        # of small copies from every queue at once, a queue's next descriptor may not be
+        # waiting yet when its copy's turn comes (then both records go alone). On 4 queues
+        # the 16 pairs become 10 to 11; 3 per queue are allowed, and no pairing at all
+        # (32 + 32 + 1) still fails
         unpaired = 32 + 32 + 1
         dut._log.info(f"{bursts} write bursts for 32 copies on {dev.nr_queues} queue(s)")
         if dev.bus_bytes >= 64:
-            slack = 2 + (dev.nr_queues if dev.nr_queues > 1 else 0)
+            slack = 2 + (3 * dev.nr_queues if dev.nr_queues > 1 else 0)
             assert bursts <= 32 + 16 + 1 + slack, f"{bursts} write bursts: records were not paired"
         else:
             assert bursts == unpaired, bursts
