@@ -43,6 +43,8 @@ BAD = [
     ("foliodma_mover", {"FIFO_DEPTH": 64}, "FIFO_DEPTH_must_be_a_power_of_two_at_least_256"),
     ("foliodma_queue", {"DESC_CACHE": 48}, "DESC_CACHE_must_be_a_power_of_two_32_to_4096"),
     ("foliodma_queue", {"FETCH_MAX": 128}, "FETCH_MAX_must_be_1_to_DESC_CACHE_and_at_most_256"),
+    ("foliodma_desc_cache", {"DESC_CACHE": 16}, "DESC_CACHE_must_be_a_power_of_two_32_to_4096"),
+    ("foliodma_desc_cache", {"NUM_QUEUES": 17}, "NUM_QUEUES_must_be_1_to_16"),
     ("foliodma_fifo", {"DEPTH": 3}, "DEPTH_must_be_a_power_of_two_at_least_2"),
     ("foliodma_fifo", {"DEPTH": 1}, "DEPTH_must_be_a_power_of_two_at_least_2"),
     ("foliodma_fifo", {"BLOCK": 2}, "BLOCK_must_be_0_or_1"),
