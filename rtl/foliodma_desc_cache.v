@@ -15,14 +15,14 @@
 //     (rdata, rresp) fills, named by a position in that row. At most one queue writes in a
 //     cycle (a beat belongs to one ring fetch).
 //   * Read (rd_req, rd_pos, per queue): one asking queue a cycle is granted (rd_grant,
-//     round-robin). In the next cycle ld_valid has that queue's bit set and ld_* hold its
-//     entry at rd_pos as it was before the grant's clock edge: the descriptor's fields (the
-//     bus-address bits of src and dst), its fetch-error bit, and ld_bad: the descriptor
-//     cannot be executed (it completes BAD_DESCRIPTOR): a flag bit outside
-//     DESC_FLAGS_KNOWN, length 0 or over DESC_MAX_LENGTH, an address or length not aligned
-//     to max(DESC_ALIGN, bus bytes), or a source or destination range beyond the bus
-//     address space; and ld_first, the beats of the copy's first burst (foliodma_burst.vh),
-//     with ld_whole if that is all of it.
+//     round-robin). In the next cycle (only: the next grant replaces them) ld_valid has
+//     that queue's bit set and ld_* hold its entry at rd_pos as it was before the grant's
+//     clock edge: the descriptor's fields (the bus-address bits of src and dst), its
+//     fetch-error bit, and ld_bad: the descriptor cannot be executed (it completes
+//     BAD_DESCRIPTOR): a flag bit outside DESC_FLAGS_KNOWN, length 0 or over
+//     DESC_MAX_LENGTH, an address or length not aligned to max(DESC_ALIGN, bus bytes), or
+//     a source or destination range beyond the bus address space; and ld_first, the beats
+//     of the copy's first burst (foliodma_burst.vh), with ld_whole if that is all of it.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none

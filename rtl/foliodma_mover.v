@@ -8,7 +8,9 @@
 //     with that status (a FETCH_ERROR command carries its record's fault address in
 //     cmd_cookie; its record's cookie is 0; other no-traffic records have fault 0).
 //     Addresses are bus addresses: the bits above ADDR_WIDTH are not used (the front end
-//     rejects descriptors beyond).
+//     rejects descriptors beyond). cmd_first and cmd_whole (data commands only) are the
+//     copy's first burst, burst_beats(cmd_src, cmd_dst, its beats), and whether that is
+//     all of it: planned by the front end (foliodma_desc_cache).
 //   * Read side: one context per queue holds the queue's current command. The contexts
 //     take turns, round-robin, one read burst per turn (a no-traffic command takes a turn
 //     of its own, with no read), so a queue capped by its rate, or busy with a 2 MiB copy,

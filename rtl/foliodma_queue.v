@@ -7,8 +7,8 @@
 //     descriptors in one burst (never across the ring end or a 4 KiB boundary) into its
 //     DESC_CACHE entries of the descriptor cache all queues share (foliodma_desc_cache,
 //     block RAM), ahead of need: once at most FETCH_MAX / 2 fetched descriptors wait for
-//     the mover; a descriptor can issue two cycles after its beat arrives (read out and
-//     checked, then held for the mover). The fetch plan is
+//     the mover; a descriptor can issue two cycles after its beat arrives at the earliest
+//     (read out when the cache grants this queue, checked, then held for the mover). The fetch plan is
 //     computed two cycles ahead (below). An entry is held until its completion is
 //     retired, so descriptors in flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
 //     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
@@ -247,7 +247,7 @@ module foliodma_queue #(
     reg        aborting;
     reg [15:0] abort_tail;
 
-    // Per slot, besides the descriptor cache (block RAM, below), two small memories with one
+    // Per slot, besides its descriptor cache entry (foliodma_desc_cache), two small memories with one
     // write port each (distributed RAM): what the issue stage handed on, written at issue,
     // and the mover's report, written in order as it comes
     reg [64:0]  issued [0:DESC_CACHE-1];   // {DESC_FLAG_IRQ, cookie}
@@ -459,7 +459,7 @@ module foliodma_queue #(
     reg  [8:0]     i_first;
     reg            i_whole;
     reg  [63:0]    i_cookie;
-    assign c_rd_req = !c_ld_valid && !(fetch_busy && f_refetch)
+    assign c_rd_req = !c_ld_valid && !(fetch_busy && f_refetch) && !ring_reset
                       && (cmd_hs ? i_succ_fetched : !i_held && i_cur_fetched);
     assign c_rd_pos = cmd_hs ? i_pos_succ : i_pos_cur;
     always @(posedge clk) begin

@@ -2,7 +2,7 @@
 // grant, the mover's turns, the descriptor cache's reads).
 //
 // rr_pick(req, start, n) = {found, index}: the first of requesters 0..n-1 (n <= 32) whose
-// req bit is set, at or after start and wrapping around; found = 0 if none asks. (The
+// req bit is set, at or after start (< n) and wrapping around; found = 0 if none asks. (The
 // requests at or after start are searched first, then all: two priority encoders.)
 function [5:0] rr_pick;
     input [31:0] req;
