@@ -72,7 +72,7 @@ module foliodma_desc_cache #(
     localparam integer BB = DATA_WIDTH / 8;
     localparam integer BBL = $clog2(BB);
     localparam integer LW = $clog2(DESC_MAX_LENGTH / BB) + 1;   // a copy's beats
-`include "rtl/foliodma_burst.vh"    // burst_beats: the copy's first burst
+`include "rtl/foliodma_burst.vh"    // burst_room, burst_beats: the copy's first burst
 
     // ------------------------------------------------------ parameter checks
     // out-of-range values stop elaboration (foliodma_top header)
@@ -251,8 +251,9 @@ module foliodma_desc_cache #(
     assign ld_bad = desc_bad(desc);   // (a wire: worked out in simulation as desc changes)
     // (for a descriptor the check lets through: the length is whole beats, at most 2^(LW-1))
     wire [LW-1:0] d_beats = ld_len[BBL +: LW];
-    assign ld_first = burst_beats(d_src[BURST_BOUNDARY_BITS-1:0], d_dst[BURST_BOUNDARY_BITS-1:0], d_beats);
-    assign ld_whole = {{(LW-9){1'b0}}, ld_first} == d_beats;
+    wire [8:0]    d_room = burst_room(d_src[BURST_BOUNDARY_BITS-1:0], d_dst[BURST_BOUNDARY_BITS-1:0]);
+    assign ld_first = burst_beats(d_room, d_beats);
+    assign ld_whole = d_beats <= {{(LW-9){1'b0}}, d_room};
 
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused = &{1'b0, wr_pos, rd_pos, d_src, d_dst, d_flags};

@@ -9,8 +9,8 @@
 //     cmd_cookie; its record's cookie is 0; other no-traffic records have fault 0).
 //     Addresses are bus addresses: the bits above ADDR_WIDTH are not used (the front end
 //     rejects descriptors beyond). cmd_first and cmd_whole (data commands only) are the
-//     copy's first burst, burst_beats(cmd_src, cmd_dst, its beats), and whether that is
-//     all of it: planned by the front end (foliodma_desc_cache).
+//     copy's first burst, min(burst_room(cmd_src, cmd_dst), its beats), and whether that
+//     is all of it: planned by the front end (foliodma_desc_cache).
 //   * Read side: one context per queue holds the queue's current command. The contexts
 //     take turns, round-robin, one read burst per turn (a no-traffic command takes a turn
 //     of its own, with no read), so a queue capped by its rate, or busy with a 2 MiB copy,
@@ -178,7 +178,7 @@ module foliodma_mover #(
         end
     endfunction
 
-`include "rtl/foliodma_burst.vh"   // burst_beats: the bursts after a command's first
+`include "rtl/foliodma_burst.vh"   // burst_room, burst_beats: the bursts after a command's first
 
     // =============================================================== read side (AR, R)
     reg  [OL-1:0] rd_in_flight;     // bursts issued (ar_issue), RLAST not yet seen
@@ -273,9 +273,10 @@ module foliodma_mover #(
         else if (t_push) plan_q <= t_q;
     end
     wire [LW-1:0] plan_left = c_beats_left[LW*plan_q +: LW];
-    wire [8:0]    plan = burst_beats(c_src[AW*plan_q +: BURST_BOUNDARY_BITS], c_dst[AW*plan_q +: BURST_BOUNDARY_BITS],
-                                     plan_left);
-    wire          plan_last = {{(LW-9){1'b0}}, plan} == plan_left;
+    wire [8:0]    plan_room = burst_room(c_src[AW*plan_q +: BURST_BOUNDARY_BITS],
+                                         c_dst[AW*plan_q +: BURST_BOUNDARY_BITS]);
+    wire [8:0]    plan = burst_beats(plan_room, plan_left);
+    wire          plan_last = plan_left <= {{(LW-9){1'b0}}, plan_room};
 
     genvar g;
     generate
