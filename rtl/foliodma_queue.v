@@ -313,13 +313,13 @@ module foliodma_queue #(
     wire r_hs = m_axi_rvalid;
 
     // a descriptor fetched with a bus error is fetched again alone before it issues
-    wire        i_fetched;       // the issue slot's entry is read out (i_held)
+    reg         i_held;          // the issue slot's entry is read out and held (i_*, below)
     wire [ADDR_WIDTH-1:0] r_addr = slot_addr(ring_base, issue_ptr);
     wire [15:0] r_span = {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} + 16'd32;
     wire [15:0] r_beats = (r_span + BB[15:0] - 16'd1) >> BBL;
     wire        i_aborted;
     reg         i_fetch_err;     // ... and it came with a bus error
-    wire        need_refetch = i_fetched && i_fetch_err && !i_refetched
+    wire        need_refetch = i_held && i_fetch_err && !i_refetched
                                && !i_aborted && !quiesce && running;
 
     always @(posedge clk) begin
@@ -452,7 +452,6 @@ module foliodma_queue #(
     wire [DCL-1:0] i_pos_succ = i_succ[DCL-1:0] + lane0;
     wire           i_cur_fetched = fetch_ptr[NW-1:0] != issue_ptr[NW-1:0];
     wire           i_succ_fetched = fetch_ptr[NW-1:0] != i_succ;
-    reg            i_held;          // i_* hold issue_ptr's entry as fetched (or refetched)
     reg  [ADDR_WIDTH-1:0] i_src, i_dst;
     reg  [31:0]    i_len;
     reg            i_irq, i_fence, i_bad;
@@ -483,7 +482,6 @@ module foliodma_queue #(
             i_whole <= c_ld_whole;
         end
     end
-    assign i_fetched = i_held;     // after its lone refetch (need_refetch holds it)
     assign i_aborted = aborting && abort_tail != issue_ptr;
 
     // FENCE: a descriptor that will move data starts only once every earlier one of this

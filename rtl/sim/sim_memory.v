@@ -1,6 +1,8 @@
 // sim_memory: the simulated memory system both test benches use: numa_mem (4 NUMA nodes)
-// with port 0 exposed as s_axi_* (the DMA engine, or a Python AXI master) and port 1
-// driven by cpu_copy (the CPU copy model). See numa_mem.v and cpu_copy.v for the contracts.
+// with port 0 exposed as s_axi_* (the DMA engine, or a Python AXI master) through
+// axi_slave_modes (cfg_slave_mode: which of AXI's permissions the slave uses; 0: every
+// signal by wire), and port 1 driven by cpu_copy (the CPU copy model). See numa_mem.v,
+// axi_slave_modes.v and cpu_copy.v for the contracts.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -18,6 +20,12 @@ module sim_memory #(
     input  wire [63:0]             cfg_rd_latency,
     input  wire [63:0]             cfg_wr_latency,
     input  wire [63:0]             cfg_bandwidth,
+    input  wire [3:0]              cfg_slave_mode,
+    output wire [31:0]             slave_aw_held,      // what the slave modes did since rst
+    output wire [31:0]             slave_w_held,
+    output wire [31:0]             slave_r_reordered,
+    output wire [31:0]             slave_b_reordered,
+    output wire [31:0]             slave_r_interleaved,
     input  wire [NUM_FAULTS*64-1:0] cfg_fault_lo,
     input  wire [NUM_FAULTS*64-1:0] cfg_fault_hi,
     input  wire [NUM_FAULTS*32-1:0] cfg_fault_after,
@@ -72,6 +80,49 @@ module sim_memory #(
     input  wire                    s_axi_rready
 );
 
+// port 0 <-> the slave modes <-> s_axi_*
+wire [ID_WIDTH-1:0]     m_awid, m_bid, m_arid, m_rid;
+wire [ADDR_WIDTH-1:0]   m_awaddr, m_araddr;
+wire [7:0]              m_awlen, m_arlen;
+wire [2:0]              m_awsize, m_arsize;
+wire [1:0]              m_awburst, m_arburst, m_bresp, m_rresp;
+wire [DATA_WIDTH-1:0]   m_wdata, m_rdata;
+wire [DATA_WIDTH/8-1:0] m_wstrb;
+wire                    m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
+wire                    m_arvalid, m_arready, m_rlast, m_rvalid, m_rready;
+
+axi_slave_modes #(
+    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
+) u_slave_modes (
+    .clk(clk), .rst(rst), .mode(cfg_slave_mode),
+    .stat_aw_held(slave_aw_held), .stat_w_held(slave_w_held),
+    .stat_r_reordered(slave_r_reordered), .stat_b_reordered(slave_b_reordered),
+    .stat_r_interleaved(slave_r_interleaved),
+    .s_axi_awid(s_axi_awid), .s_axi_awaddr(s_axi_awaddr), .s_axi_awlen(s_axi_awlen),
+    .s_axi_awsize(s_axi_awsize), .s_axi_awburst(s_axi_awburst),
+    .s_axi_awvalid(s_axi_awvalid), .s_axi_awready(s_axi_awready),
+    .s_axi_wdata(s_axi_wdata), .s_axi_wstrb(s_axi_wstrb), .s_axi_wlast(s_axi_wlast),
+    .s_axi_wvalid(s_axi_wvalid), .s_axi_wready(s_axi_wready),
+    .s_axi_bid(s_axi_bid), .s_axi_bresp(s_axi_bresp), .s_axi_bvalid(s_axi_bvalid),
+    .s_axi_bready(s_axi_bready),
+    .s_axi_arid(s_axi_arid), .s_axi_araddr(s_axi_araddr), .s_axi_arlen(s_axi_arlen),
+    .s_axi_arsize(s_axi_arsize), .s_axi_arburst(s_axi_arburst),
+    .s_axi_arvalid(s_axi_arvalid), .s_axi_arready(s_axi_arready),
+    .s_axi_rid(s_axi_rid), .s_axi_rdata(s_axi_rdata), .s_axi_rresp(s_axi_rresp),
+    .s_axi_rlast(s_axi_rlast), .s_axi_rvalid(s_axi_rvalid), .s_axi_rready(s_axi_rready),
+    .m_axi_awid(m_awid), .m_axi_awaddr(m_awaddr), .m_axi_awlen(m_awlen),
+    .m_axi_awsize(m_awsize), .m_axi_awburst(m_awburst),
+    .m_axi_awvalid(m_awvalid), .m_axi_awready(m_awready),
+    .m_axi_wdata(m_wdata), .m_axi_wstrb(m_wstrb), .m_axi_wlast(m_wlast),
+    .m_axi_wvalid(m_wvalid), .m_axi_wready(m_wready),
+    .m_axi_bid(m_bid), .m_axi_bresp(m_bresp), .m_axi_bvalid(m_bvalid), .m_axi_bready(m_bready),
+    .m_axi_arid(m_arid), .m_axi_araddr(m_araddr), .m_axi_arlen(m_arlen),
+    .m_axi_arsize(m_arsize), .m_axi_arburst(m_arburst),
+    .m_axi_arvalid(m_arvalid), .m_axi_arready(m_arready),
+    .m_axi_rid(m_rid), .m_axi_rdata(m_rdata), .m_axi_rresp(m_rresp),
+    .m_axi_rlast(m_rlast), .m_axi_rvalid(m_rvalid), .m_axi_rready(m_rready)
+);
+
 // port 1 <-> cpu_copy
 wire [ID_WIDTH-1:0]   c_awid, c_bid, c_arid, c_rid;
 wire [ADDR_WIDTH-1:0] c_awaddr, c_araddr;
@@ -96,18 +147,18 @@ numa_mem #(
     .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
     .stray_writes(stray_writes), .stray_addr(stray_addr),
     .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
-    .s0_axi_awid(s_axi_awid), .s0_axi_awaddr(s_axi_awaddr), .s0_axi_awlen(s_axi_awlen),
-    .s0_axi_awsize(s_axi_awsize), .s0_axi_awburst(s_axi_awburst),
-    .s0_axi_awvalid(s_axi_awvalid), .s0_axi_awready(s_axi_awready),
-    .s0_axi_wdata(s_axi_wdata), .s0_axi_wstrb(s_axi_wstrb), .s0_axi_wlast(s_axi_wlast),
-    .s0_axi_wvalid(s_axi_wvalid), .s0_axi_wready(s_axi_wready),
-    .s0_axi_bid(s_axi_bid), .s0_axi_bresp(s_axi_bresp), .s0_axi_bvalid(s_axi_bvalid),
-    .s0_axi_bready(s_axi_bready),
-    .s0_axi_arid(s_axi_arid), .s0_axi_araddr(s_axi_araddr), .s0_axi_arlen(s_axi_arlen),
-    .s0_axi_arsize(s_axi_arsize), .s0_axi_arburst(s_axi_arburst),
-    .s0_axi_arvalid(s_axi_arvalid), .s0_axi_arready(s_axi_arready),
-    .s0_axi_rid(s_axi_rid), .s0_axi_rdata(s_axi_rdata), .s0_axi_rresp(s_axi_rresp),
-    .s0_axi_rlast(s_axi_rlast), .s0_axi_rvalid(s_axi_rvalid), .s0_axi_rready(s_axi_rready),
+    .s0_axi_awid(m_awid), .s0_axi_awaddr(m_awaddr), .s0_axi_awlen(m_awlen),
+    .s0_axi_awsize(m_awsize), .s0_axi_awburst(m_awburst),
+    .s0_axi_awvalid(m_awvalid), .s0_axi_awready(m_awready),
+    .s0_axi_wdata(m_wdata), .s0_axi_wstrb(m_wstrb), .s0_axi_wlast(m_wlast),
+    .s0_axi_wvalid(m_wvalid), .s0_axi_wready(m_wready),
+    .s0_axi_bid(m_bid), .s0_axi_bresp(m_bresp), .s0_axi_bvalid(m_bvalid),
+    .s0_axi_bready(m_bready),
+    .s0_axi_arid(m_arid), .s0_axi_araddr(m_araddr), .s0_axi_arlen(m_arlen),
+    .s0_axi_arsize(m_arsize), .s0_axi_arburst(m_arburst),
+    .s0_axi_arvalid(m_arvalid), .s0_axi_arready(m_arready),
+    .s0_axi_rid(m_rid), .s0_axi_rdata(m_rdata), .s0_axi_rresp(m_rresp),
+    .s0_axi_rlast(m_rlast), .s0_axi_rvalid(m_rvalid), .s0_axi_rready(m_rready),
     .s1_axi_awid(c_awid), .s1_axi_awaddr(c_awaddr), .s1_axi_awlen(c_awlen),
     .s1_axi_awsize(c_awsize), .s1_axi_awburst(c_awburst),
     .s1_axi_awvalid(c_awvalid), .s1_axi_awready(c_awready),

@@ -1,5 +1,5 @@
 // tb_mem: cocotb test bench for the memory system alone (sim_memory: numa_mem with port 0
-// exposed as s_axi_*, driven by a Python AXI master through axi_slave_modes, and port 1
+// exposed as s_axi_* through axi_slave_modes, driven by a Python AXI master, and port 1
 // driven by cpu_copy).
 // Clock generated here (2 ns period); rst, cfg_*, bd_*, cpu_* are regs Python writes.
 // cycle: free-running 64-bit count of clock cycles since rst was deasserted.
@@ -93,27 +93,28 @@ wire                    s_axi_rlast;
 wire                    s_axi_rvalid;
 reg                     s_axi_rready = 1'b0;
 
-// ------------------------------------------- slave modes, between s_axi_* and memory
-wire [ID_WIDTH-1:0]     mem_awid, mem_bid, mem_arid, mem_rid;
-wire [ADDR_WIDTH-1:0]   mem_awaddr, mem_araddr;
-wire [7:0]              mem_awlen, mem_arlen;
-wire [2:0]              mem_awsize, mem_arsize;
-wire [1:0]              mem_awburst, mem_arburst, mem_bresp, mem_rresp;
-wire [DATA_WIDTH-1:0]   mem_wdata, mem_rdata;
-wire [DATA_WIDTH/8-1:0] mem_wstrb;
-wire                    mem_wlast, mem_rlast;
-wire mem_awvalid, mem_awready, mem_wvalid, mem_wready, mem_bvalid, mem_bready;
-wire mem_arvalid, mem_arready, mem_rvalid, mem_rready;
 wire [31:0] slave_aw_held, slave_w_held, slave_r_reordered, slave_b_reordered;
 wire [31:0] slave_r_interleaved;
 
-axi_slave_modes #(
-    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)
-) slave_modes (
-    .clk(clk), .rst(rst), .mode(cfg_slave_mode),
-    .stat_aw_held(slave_aw_held), .stat_w_held(slave_w_held),
-    .stat_r_reordered(slave_r_reordered), .stat_b_reordered(slave_b_reordered),
-    .stat_r_interleaved(slave_r_interleaved),
+// ------------------------------------------------------------ memory and CPU
+sim_memory #(
+    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
+) u_mem (
+    .clk(clk), .rst(rst), .cycle(cycle),
+    .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
+    .cfg_bandwidth(cfg_bandwidth), .cfg_slave_mode(cfg_slave_mode),
+    .slave_aw_held(slave_aw_held), .slave_w_held(slave_w_held),
+    .slave_r_reordered(slave_r_reordered), .slave_b_reordered(slave_b_reordered),
+    .slave_r_interleaved(slave_r_interleaved),
+    .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
+    .cfg_fault_after(cfg_fault_after), .cfg_fault_from(cfg_fault_from),
+    .cfg_fault_ctl(cfg_fault_ctl),
+    .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
+    .stray_writes(stray_writes), .stray_addr(stray_addr),
+    .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
+    .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
+    .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),
+    .cpu_busy(cpu_busy), .cpu_done(cpu_done), .cpu_error(cpu_error), .cpu_cycles(cpu_cycles),
     .s_axi_awid(s_axi_awid), .s_axi_awaddr(s_axi_awaddr), .s_axi_awlen(s_axi_awlen),
     .s_axi_awsize(s_axi_awsize), .s_axi_awburst(s_axi_awburst),
     .s_axi_awvalid(s_axi_awvalid), .s_axi_awready(s_axi_awready),
@@ -125,49 +126,7 @@ axi_slave_modes #(
     .s_axi_arsize(s_axi_arsize), .s_axi_arburst(s_axi_arburst),
     .s_axi_arvalid(s_axi_arvalid), .s_axi_arready(s_axi_arready),
     .s_axi_rid(s_axi_rid), .s_axi_rdata(s_axi_rdata), .s_axi_rresp(s_axi_rresp),
-    .s_axi_rlast(s_axi_rlast), .s_axi_rvalid(s_axi_rvalid), .s_axi_rready(s_axi_rready),
-    .m_axi_awid(mem_awid), .m_axi_awaddr(mem_awaddr), .m_axi_awlen(mem_awlen),
-    .m_axi_awsize(mem_awsize), .m_axi_awburst(mem_awburst),
-    .m_axi_awvalid(mem_awvalid), .m_axi_awready(mem_awready),
-    .m_axi_wdata(mem_wdata), .m_axi_wstrb(mem_wstrb), .m_axi_wlast(mem_wlast),
-    .m_axi_wvalid(mem_wvalid), .m_axi_wready(mem_wready),
-    .m_axi_bid(mem_bid), .m_axi_bresp(mem_bresp), .m_axi_bvalid(mem_bvalid),
-    .m_axi_bready(mem_bready),
-    .m_axi_arid(mem_arid), .m_axi_araddr(mem_araddr), .m_axi_arlen(mem_arlen),
-    .m_axi_arsize(mem_arsize), .m_axi_arburst(mem_arburst),
-    .m_axi_arvalid(mem_arvalid), .m_axi_arready(mem_arready),
-    .m_axi_rid(mem_rid), .m_axi_rdata(mem_rdata), .m_axi_rresp(mem_rresp),
-    .m_axi_rlast(mem_rlast), .m_axi_rvalid(mem_rvalid), .m_axi_rready(mem_rready)
-);
-
-// ------------------------------------------------------------ memory and CPU
-sim_memory #(
-    .DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH), .MEM_BYTES(MEM_BYTES)
-) u_mem (
-    .clk(clk), .rst(rst), .cycle(cycle),
-    .cfg_rd_latency(cfg_rd_latency), .cfg_wr_latency(cfg_wr_latency),
-    .cfg_bandwidth(cfg_bandwidth),
-    .cfg_fault_lo(cfg_fault_lo), .cfg_fault_hi(cfg_fault_hi),
-    .cfg_fault_after(cfg_fault_after), .cfg_fault_from(cfg_fault_from),
-    .cfg_fault_ctl(cfg_fault_ctl),
-    .cfg_wr_check(cfg_wr_check), .wa_load(wa_load),
-    .stray_writes(stray_writes), .stray_addr(stray_addr),
-    .bd_load(bd_load), .bd_dump(bd_dump), .bd_lo(bd_lo), .bd_hi(bd_hi),
-    .cpu_start(cpu_start), .cpu_src(cpu_src), .cpu_dst(cpu_dst), .cpu_len(cpu_len),
-    .cpu_max_reads(cpu_max_reads), .cpu_max_writes(cpu_max_writes),
-    .cpu_busy(cpu_busy), .cpu_done(cpu_done), .cpu_error(cpu_error), .cpu_cycles(cpu_cycles),
-    .s_axi_awid(mem_awid), .s_axi_awaddr(mem_awaddr), .s_axi_awlen(mem_awlen),
-    .s_axi_awsize(mem_awsize), .s_axi_awburst(mem_awburst),
-    .s_axi_awvalid(mem_awvalid), .s_axi_awready(mem_awready),
-    .s_axi_wdata(mem_wdata), .s_axi_wstrb(mem_wstrb), .s_axi_wlast(mem_wlast),
-    .s_axi_wvalid(mem_wvalid), .s_axi_wready(mem_wready),
-    .s_axi_bid(mem_bid), .s_axi_bresp(mem_bresp), .s_axi_bvalid(mem_bvalid),
-    .s_axi_bready(mem_bready),
-    .s_axi_arid(mem_arid), .s_axi_araddr(mem_araddr), .s_axi_arlen(mem_arlen),
-    .s_axi_arsize(mem_arsize), .s_axi_arburst(mem_arburst),
-    .s_axi_arvalid(mem_arvalid), .s_axi_arready(mem_arready),
-    .s_axi_rid(mem_rid), .s_axi_rdata(mem_rdata), .s_axi_rresp(mem_rresp),
-    .s_axi_rlast(mem_rlast), .s_axi_rvalid(mem_rvalid), .s_axi_rready(mem_rready)
+    .s_axi_rlast(s_axi_rlast), .s_axi_rvalid(s_axi_rvalid), .s_axi_rready(s_axi_rready)
 );
 
 endmodule
