@@ -105,7 +105,7 @@ GLOBAL_REGS = [
     ("BUSY_CYCLES", 0x020, "RO", "cycles with any queue busy (timing: the golden model's is an estimate)"),
     ("RD_BEATS", 0x024, "RO", "data beats read: sum of the queues' RD_BEATS"),
     ("WR_BEATS", 0x028, "RO", "data beats written: sum of the queues' WR_BEATS"),
-    ("DESC_DONE", 0x02C, "RO", "descriptors retired: sum of the queues' DESC_DONE"),
+    ("DESC_DONE", 0x02C, "RO", "descriptors retired: sum of the queues' DESC_DONE (with more than one queue, a cycle behind them)"),
     ("RD_STALL", 0x030, "RO", "read stall cycles: sum over queues (timing: the golden model reads 0)"),
     ("WR_STALL", 0x034, "RO", "write stall cycles: sum over queues (timing: the golden model reads 0)"),
 ]

@@ -3,8 +3,11 @@
 //
 // Contract: each read master uses a single ID (it relies on in-order responses); the
 // downstream ARID is the master's index, so R is routed back by ID. AR is granted
-// round-robin, one burst per grant; a grant is held while its VALID waits for READY, so
-// VALID and payload stay stable. The write master's AW, W and B pass straight through
+// round-robin, one burst per grant, to the masters asking in that cycle: the grant is
+// not held while READY is low (the engine puts a register slice behind the arbiter, and
+// that slice's output is the AXI port), so a master may change or withdraw its request
+// until it is taken, and the output's VALID and payload are stable only while the
+// masters' are. The write master's AW, W and B pass straight through
 // (one writer needs no W routing: its W bursts follow its own AW order, and it may
 // present W before, with or after its AW; AXI A3.3.1), on ID 0.
 `resetall
@@ -86,31 +89,23 @@ module foliodma_axi_arbiter #(
     `include "rtl/foliodma_rr_pick.vh"   // rr_pick (path from the repository root)
 
     // ---------------------------------------------------------------------------- AR
-    reg          ar_locked;
-    reg [SR-1:0] ar_sel;
     reg [SR-1:0] ar_next;   // round-robin start
     /* verilator lint_off UNUSEDSIGNAL */
     wire [5:0]   ar_pick = rr_pick({{(32-MR){1'b0}}, s_arvalid}, {{(5-SR){1'b0}}, ar_next}, MR);
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [SR-1:0] ar_cur = (MR == 1) ? {SR{1'b0}} : ar_locked ? ar_sel : ar_pick[SR-1:0];
+    wire [SR-1:0] ar_cur = (MR == 1) ? {SR{1'b0}} : ar_pick[SR-1:0];
     wire         ar_hs = m_arvalid && m_arready;
 
-    assign m_arvalid = ar_locked || ar_pick[5];
+    assign m_arvalid = ar_pick[5];
     assign m_arid = {{(ID_WIDTH-SR){1'b0}}, ar_cur};
     assign m_araddr = s_araddr[ar_cur*ADDR_WIDTH +: ADDR_WIDTH];
     assign m_arlen = s_arlen[ar_cur*8 +: 8];
 
     always @(posedge clk) begin
         if (rst) begin
-            ar_locked <= 1'b0;
-            ar_sel <= {SR{1'b0}};
             ar_next <= {SR{1'b0}};
         end else if (ar_hs) begin
-            ar_locked <= 1'b0;
             ar_next <= ({{(32-SR){1'b0}}, ar_cur} == MR - 1) ? {SR{1'b0}} : ar_cur + 1'b1;
-        end else if (m_arvalid) begin
-            ar_locked <= 1'b1;
-            ar_sel <= ar_cur;
         end
     end
 

@@ -39,8 +39,8 @@
 //     small copy.
 //   * st_* (st_valid per queue; the payload st_status .. st_rec_err is shared and read
 //     with the st_valid bit): one pulse per command, in its queue's command order, always
-//     accepted, once the record's write response is back (a pair's two in consecutive
-//     cycles): SUCCESS with bytes = length, or the first failing data burst in address
+//     accepted, in the cycle the record's write response is taken (a wire from B; a pair's
+//     two in consecutive cycles): SUCCESS with bytes = length, or the first failing data burst in address
 //     order: READ_ERROR (fault = source address of the first beat read with an error) or
 //     WRITE_ERROR (fault = destination of the failing write burst); bytes = bytes of the
 //     write bursts before it. st_stale: the record as sent does not say this (it was sent
@@ -83,12 +83,12 @@ module foliodma_mover #(
     input  wire [NUM_QUEUES*64-1:0]         cmd_cookie,     // for the completion record
     input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] cmd_rec_addr,   // where the record goes
 
-    output reg  [NUM_QUEUES-1:0]            st_valid,
-    output reg  [3:0]                       st_status,
-    output reg  [31:0]                      st_bytes,
-    output reg  [ADDR_WIDTH-1:0]            st_fault,       // a bus address, like every fault
-    output reg                              st_stale,       // the record as sent is out of date
-    output reg                              st_rec_err,     // the record's write failed
+    output wire [NUM_QUEUES-1:0]            st_valid,
+    output wire [3:0]                       st_status,
+    output wire [31:0]                      st_bytes,
+    output wire [ADDR_WIDTH-1:0]            st_fault,       // a bus address, like every fault
+    output wire                             st_stale,       // the record as sent is out of date
+    output wire                             st_rec_err,     // the record's write failed
 
     input  wire [NUM_QUEUES-1:0]            fix_valid,      // rewrite a record (held until fix_done)
     input  wire [NUM_QUEUES*ADDR_WIDTH-1:0] fix_rec_addr,
@@ -758,8 +758,21 @@ module foliodma_mover #(
     wire [3:0] out_status = report_held ? hb_status : land_status;
     wire [QL-1:0] out_q = hb_due ? hb_q : bq_q;
 
+    // reports, in command order, in the cycle of the record's write response (st_* are
+    // read with st_valid)
+    genvar sq;
+    generate
+        for (sq = 0; sq < NQ; sq = sq + 1) begin : report_to
+            assign st_valid[sq] = !rst && (report_held || rec_landed) && out_q == sq;
+        end
+    endgenerate
+    assign st_status = out_status;
+    assign st_bytes = beats_to_bytes(report_held ? hb_beats : ba_beats);
+    assign st_fault = report_held ? hb_fault : land_fault;
+    assign st_stale = out_status == STATUS_WRITE_ERROR;
+    assign st_rec_err = hb_due ? hb_rec_err : b_err;
+
     always @(posedge clk) begin
-        st_valid <= {NQ{1'b0}};
         fix_done <= {NQ{1'b0}};
         if (rst) begin
             fix_err <= 1'b0;
@@ -769,24 +782,10 @@ module foliodma_mover #(
             hb_beats <= {LW{1'b0}};
             hb_fault <= {AW{1'b0}};
             hb_rec_err <= 1'b0;
-            st_status <= 4'd0;
-            st_bytes <= 32'd0;
-            st_fault <= {AW{1'b0}};
-            st_stale <= 1'b0;
-            st_rec_err <= 1'b0;
         end else begin
             if (b_hs && bq_fix) begin
                 fix_done[bq_q] <= 1'b1;
                 fix_err <= b_err;
-            end
-            // reports, in command order
-            if (report_held || rec_landed) begin   // (st_* are read with st_valid)
-                st_valid[out_q] <= 1'b1;
-                st_status <= out_status;
-                st_bytes <= beats_to_bytes(report_held ? hb_beats : ba_beats);
-                st_fault <= report_held ? hb_fault : land_fault;
-                st_stale <= out_status == STATUS_WRITE_ERROR;
-                st_rec_err <= hb_due ? hb_rec_err : b_err;
             end
             if (rec_landed && report_held) begin
                 hb_due <= 1'b1;

@@ -9,7 +9,7 @@
 //     block RAM), ahead of need: once at most FETCH_MAX / 2 fetched descriptors wait for
 //     the mover; a descriptor can issue two cycles after its beat arrives at the earliest
 //     (read out when the cache grants this queue, checked, then held for the mover). The fetch plan is
-//     computed two cycles ahead (below). An entry is held until its completion is
+//     computed a cycle ahead (below). An entry is held until its completion is
 //     retired, so descriptors in flight are bounded by DESC_CACHE. A descriptor that came with a bus error is
 //     fetched again alone (one ring granule: the aligned max(32, bus bytes) bytes holding
 //     it) before it issues, so which descriptors fail does not depend on how the ring was
@@ -58,7 +58,7 @@ module foliodma_queue #(
     input  wire                     quiesce,       // stop taking new work (soft reset pending)
     output wire                     busy,
     output wire                     drained,       // nothing in flight anywhere in this queue
-    output reg                      irq_event,
+    output wire                     irq_event,
     output wire [31:0]              cnt_rd_beats,
     output wire [31:0]              cnt_wr_beats,
     output wire [31:0]              cnt_desc_done,
@@ -100,9 +100,9 @@ module foliodma_queue #(
     input  wire                     fix_err,
 
     // ring traffic: descriptor fetch (the beats' data goes straight into the cache)
-    output reg  [ADDR_WIDTH-1:0]    m_axi_araddr,
-    output reg  [7:0]               m_axi_arlen,
-    output reg                      m_axi_arvalid,
+    output wire [ADDR_WIDTH-1:0]    m_axi_araddr,
+    output wire [7:0]               m_axi_arlen,
+    output wire                     m_axi_arvalid,
     input  wire                     m_axi_arready,
     input  wire                     m_axi_rlast,
     input  wire                     m_axi_rvalid,
@@ -279,19 +279,19 @@ module foliodma_queue #(
     wire [15:0] f_past = ~fetch_ptr & mask;        // ring size - 1 - fetch_ptr
     wire [NW-1:0] f_to_end = (f_past[15:NW] != {(16-NW){1'b0}} || f_past[NW-1:0] >= FETCH_MAX[NW-1:0])
                              ? FETCH_MAX[NW-1:0] : f_past[NW-1:0] + 1'b1;
-    // The fetch plan is computed in two register stages from the ring state, and used only
-    // if nothing that could make it wrong has happened for those two cycles (p_ok: no
-    // register write, no descriptor beat). Anything else that moved (HEAD, the issue slot)
-    // only makes it smaller than it could be.
-    reg  [NW-1:0] s_tail;        // stage 1: fetchable before TAIL, at most FETCH_MAX
+    // The fetch plan is computed in a register stage from the ring state, and used in the
+    // next cycle only if nothing that could make it wrong happened in the cycle it was
+    // computed in (s_ok: no register write but TAIL's, no descriptor beat). Anything else
+    // that moved (HEAD, the issue slot) only makes it smaller than it could be.
+    reg  [NW-1:0] s_tail;        // the stage: fetchable before TAIL, at most FETCH_MAX
     reg  [NW-1:0] s_avail;       //          before a 4 KiB boundary or the ring end (idem),
                                  //          and cache entries free: the least of these
     reg         s_fits;          //          the cache has room up to that boundary or end
     reg         s_starving;      //          the mover has taken every fetched descriptor
     reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
-    reg  [15:0] p_off;           //          slots between the aligned burst start and fetch_ptr
-    reg  [ADDR_WIDTH-1:0] p_araddr;
+    reg  [15:0] s_off;           //          slots between the aligned burst start and fetch_ptr
+    reg  [ADDR_WIDTH-1:0] s_araddr;
     wire        f_tail_le = s_tail <= s_avail;
     wire [NW-1:0] f_want = f_tail_le ? s_tail : s_avail;
     // a whole burst: f_want is all that TAIL, the 4 KiB boundary and the ring end allow
@@ -302,12 +302,9 @@ module foliodma_queue #(
     // quarter of the cache is free
     wire        f_go = f_want != {NW{1'b0}} && s_low
                        && (f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
-    reg         p_go;            // stage 2
-    reg  [NW-1:0] p_n;
-    reg         p_ok;
-    // beats of a fetch burst of p_n descriptors starting p_off slots into a beat
-    wire [15:0] p_span = (p_off + {{(16-NW){1'b0}}, p_n}) << 5;     // bytes from the aligned start
-    wire [15:0] p_beats = (p_span + BB[15:0] - 16'd1) >> BBL;
+    // beats of a fetch burst of f_want descriptors starting s_off slots into a beat
+    wire [15:0] f_span = (s_off + {{(16-NW){1'b0}}, f_want}) << 5;   // bytes from the aligned start
+    wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
     wire [2:0]  f_beat_slots;    // descriptors completed by this beat (0..4)
     assign m_axi_rready = 1'b1;
     wire r_hs = m_axi_rvalid;
@@ -322,6 +319,14 @@ module foliodma_queue #(
     wire        need_refetch = i_held && i_fetch_err && !i_refetched
                                && !i_aborted && !quiesce && running;
 
+    // the fetch's AR is asked for by wire, from the plan (or for a refetch), and the
+    // arbiter takes it into the engine's AR register slice in the same cycle; until taken
+    // it may change or go away (it is not an AXI port). The burst is under way from then.
+    wire        f_ask_refetch = !fetch_busy && need_refetch;
+    assign m_axi_arvalid = f_ask_refetch || (!fetch_busy && may_fetch && s_ok && f_go);
+    assign m_axi_araddr = f_ask_refetch ? {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}} : s_araddr;
+    assign m_axi_arlen = f_ask_refetch ? r_beats[7:0] - 8'd1 : f_beats[7:0] - 8'd1;
+
     always @(posedge clk) begin
         if (rst) begin
             fetch_busy <= 1'b0;
@@ -331,32 +336,15 @@ module foliodma_queue #(
             f_n <= {NW{1'b0}};
             f_off <= 16'd0;
             f_beat <= 9'd0;
-            m_axi_arvalid <= 1'b0;
-            m_axi_araddr <= {ADDR_WIDTH{1'b0}};
-            m_axi_arlen <= 8'd0;
         end else begin
-            if (m_axi_arvalid && m_axi_arready) m_axi_arvalid <= 1'b0;
             if (ring_reset) fetch_ptr <= 16'd0;
-            if (!fetch_busy && need_refetch) begin
+            if (m_axi_arvalid && m_axi_arready) begin
                 fetch_busy <= 1'b1;
-                f_refetch <= 1'b1;
-                f_start <= issue_ptr[NW-1:0];
-                f_n <= {{(NW-1){1'b0}}, 1'b1};
-                f_off <= {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5;
+                f_refetch <= f_ask_refetch;
+                f_start <= f_ask_refetch ? issue_ptr[NW-1:0] : fetch_ptr[NW-1:0];
+                f_n <= f_ask_refetch ? {{(NW-1){1'b0}}, 1'b1} : f_want;
+                f_off <= f_ask_refetch ? {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5 : s_off;
                 f_beat <= 9'd0;
-                m_axi_arvalid <= 1'b1;
-                m_axi_araddr <= {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
-                m_axi_arlen <= r_beats[7:0] - 8'd1;
-            end else if (!fetch_busy && may_fetch && p_ok && p_go) begin
-                fetch_busy <= 1'b1;
-                f_refetch <= 1'b0;
-                f_start <= fetch_ptr[NW-1:0];
-                f_n <= p_n;
-                f_off <= p_off;
-                f_beat <= 9'd0;
-                m_axi_arvalid <= 1'b1;
-                m_axi_araddr <= p_araddr;
-                m_axi_arlen <= p_beats[7:0] - 8'd1;
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
@@ -366,7 +354,7 @@ module foliodma_queue #(
         end
     end
 
-    // a TAIL write reaches stage 1 in its own cycle (the doorbell's first fetch a cycle
+    // a TAIL write reaches the stage in its own cycle (the doorbell's first fetch a cycle
     // sooner); any other register write makes the plan wait
     wire        tail_wr = reg_wr && reg_waddr == QREG_TAIL;
     wire [15:0] tail_next = tail_wr ? reg_wdata[15:0] & mask : tail;
@@ -384,13 +372,10 @@ module foliodma_queue #(
             s_fits <= f_fits;
             s_starving <= issue_ptr[NW-1:0] == fetch_ptr[NW-1:0];
             s_low <= f_low;
-            p_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
-            p_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
+            s_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
+            s_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
         end
         s_ok <= !rst && !(reg_wr && !tail_wr) && !r_hs;
-        p_go <= f_go;
-        p_n <= f_want;
-        p_ok <= s_ok && !rst && !reg_wr && !r_hs;
     end
 
     // ------------------------------------------------ descriptor cache (shared, block RAM)
@@ -525,13 +510,15 @@ module foliodma_queue #(
     wire [DCL-1:0] h_slot = head[DCL-1:0];
     wire [64:0]    h_issued = issued[h_slot];
     wire [RPW-1:0] h_report = report[h_slot];
-    wire [3:0]     h_status = h_report[3:0];
-    wire           h_ready = head[NW-1:0] != done_ptr;   // the mover has reported this slot
+    // the mover has reported this slot, or reports it now (st_*: it retires in this cycle)
+    wire           h_now = st_valid && head[NW-1:0] == done_ptr;
+    wire           h_ready = head[NW-1:0] != done_ptr || st_valid;
+    wire [3:0]     h_status = h_now ? st_status : h_report[3:0];
     // the head's rewrite: done (the record is right now), or failed (it never will be)
     reg            h_fixed;
     reg            h_fix_failed;
-    wire           h_stale = h_report[RPW-2] && !h_fixed;
-    wire           h_rec_err = h_report[RPW-1] || h_fix_failed;
+    wire           h_stale = (h_now ? st_stale : h_report[RPW-2]) && !h_fixed;
+    wire           h_rec_err = (h_now ? st_rec_err : h_report[RPW-1]) || h_fix_failed;
 
     // a stale record is rewritten by the mover (fix_*): requested, held, until fix_done
     reg         fx_busy;
@@ -586,9 +573,13 @@ module foliodma_queue #(
     wire [32:0] rec_inc = {1'b0, rec_faults} + 33'd1;
     wire h_irq = h_issued[64] || h_status != STATUS_SUCCESS
                  || h_rec_err;
+    // the interrupt: as a retirement asks for it, or as the timeout runs out (a wire: the
+    // engine's IRQ_STATUS takes it in this cycle)
+    wire irq_on_retire = h_irq || (irq_count_on && unrep_inc[31:0] >= irq_count);
+    wire irq_on_timeout = !retire && unrep_any && irq_timeout_on && idle_cycles + 32'd1 >= irq_timeout;
+    assign irq_event = !rst && ((retire && irq_on_retire) || irq_on_timeout);
 
     always @(posedge clk) begin
-        irq_event <= 1'b0;
         if (rst) begin
             head <= 16'd0;
             unreported <= 32'd0;
@@ -622,8 +613,7 @@ module foliodma_queue #(
                 desc_done <= desc_done + 32'd1;
                 idle_cycles <= 32'd0;
                 if (h_status != STATUS_SUCCESS) q_error <= 1'b1;
-                if (h_irq || (irq_count_on && unrep_inc[31:0] >= irq_count)) begin
-                    irq_event <= 1'b1;
+                if (irq_on_retire) begin
                     unreported <= 32'd0;
                     unrep_any <= 1'b0;
                 end else begin
@@ -632,8 +622,7 @@ module foliodma_queue #(
                 end
             end else if (unrep_any) begin
                 idle_cycles <= idle_cycles + 32'd1;
-                if (irq_timeout_on && idle_cycles + 32'd1 >= irq_timeout) begin
-                    irq_event <= 1'b1;
+                if (irq_on_timeout) begin
                     unreported <= 32'd0;
                     unrep_any <= 1'b0;
                     idle_cycles <= 32'd0;
@@ -651,8 +640,8 @@ module foliodma_queue #(
     // the mover holds work of this queue: commands handed to it and not yet reported
     wire mover_busy = issue_ptr[NW-1:0] != done_ptr;
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
-    assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr
-                     && !m_axi_arvalid;
+    // (a fetch is in flight from its AR's handshake: fetch_busy)
+    assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -768,7 +757,7 @@ module foliodma_queue #(
     assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, h_issued, p_beats, f_start, f_n, f_pos0,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, h_issued, f_beats, f_start, f_n, f_pos0,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

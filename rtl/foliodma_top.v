@@ -230,8 +230,12 @@ module foliodma_top #(
                 end
             endfunction
             reg [31:0] rd_beats, wr_beats, desc_done, rd_stalls, wr_stalls;
+            // retirements are counted a cycle late (a queue retires in the cycle its record's
+            // write response comes back: that is too much logic before an adder)
+            reg [NUM_QUEUES-1:0] retired_d;
             always @(posedge clk) begin
                 if (core_rst) begin
+                    retired_d <= {NUM_QUEUES{1'b0}};
                     rd_beats <= 32'd0;
                     wr_beats <= 32'd0;
                     desc_done <= 32'd0;
@@ -240,7 +244,8 @@ module foliodma_top #(
                 end else begin
                     if (|rd_beat) rd_beats <= rd_beats + 32'd1;
                     if (|wr_beat) wr_beats <= wr_beats + 32'd1;
-                    if (|q_retired) desc_done <= desc_done + ones(q_retired);
+                    retired_d <= q_retired;
+                    if (|retired_d) desc_done <= desc_done + ones(retired_d);
                     if (|rd_stall) rd_stalls <= rd_stalls + ones(rd_stall);
                     if (|wr_stall) wr_stalls <= wr_stalls + ones(wr_stall);
                 end
