@@ -263,7 +263,7 @@ module foliodma_queue #(
     // ------------------------------------------------------------- descriptor fetch
     reg        fetch_busy;
     reg [NW-1:0] f_start;    // (the slot's low bits: near_dist)
-    reg [NW-1:0] f_n;
+    reg [NW-1:0] f_left;     // descriptors of the burst not yet in
     reg [15:0] f_off;        // slots between the aligned burst start and f_start
     reg [8:0]  f_beat;
     reg        f_refetch;    // this burst refetches the issue slot alone
@@ -284,24 +284,24 @@ module foliodma_queue #(
     // computed in (s_ok: no register write but TAIL's, no descriptor beat). Anything else
     // that moved (HEAD, the issue slot) only makes it smaller than it could be.
     reg  [NW-1:0] s_tail;        // the stage: fetchable before TAIL, at most FETCH_MAX
-    reg  [NW-1:0] s_avail;       //          before a 4 KiB boundary or the ring end (idem),
-                                 //          and cache entries free: the least of these
-    reg         s_fits;          //          the cache has room up to that boundary or end
-    reg         s_starving;      //          the mover has taken every fetched descriptor
+    reg  [NW-1:0] s_avail;       //          before a 4 KiB boundary or the ring end (idem)
+                                 //          if the cache has room for them, else its room
+                                 //          in whole quarters of the cache
     reg         s_low;           //          at most FETCH_MAX / 2 fetched ones wait for it
     reg         s_ok;
     reg  [15:0] s_off;           //          slots between the aligned burst start and fetch_ptr
     reg  [ADDR_WIDTH-1:0] s_araddr;
     wire        f_tail_le = s_tail <= s_avail;
     wire [NW-1:0] f_want = f_tail_le ? s_tail : s_avail;
-    // a whole burst: f_want is all that TAIL, the 4 KiB boundary and the ring end allow
-    wire        f_full = f_tail_le || s_fits;
     // fetch once at most half a burst of fetched descriptors wait for the mover (so a
-    // fetch's beats do not hold up data reads long before they are needed): a whole burst
-    // when there is room for it; a partial one only if the mover is about to starve or a
-    // quarter of the cache is free
-    wire        f_go = f_want != {NW{1'b0}} && s_low
-                       && (f_full || s_starving || f_want >= DESC_CACHE[NW-1:0] / 4);
+    // fetch's beats do not hold up data reads long before they are needed): all that
+    // TAIL, the 4 KiB boundary and the ring end allow when the cache has room for it,
+    // else as many whole quarters of the cache as are free (at least one). A fetch the
+    // room cuts thus moves a multiple of a quarter of the cache (16 descriptors, 512
+    // bytes): fetches that start aligned stay aligned, and a 4 KiB boundary does not leave
+    // a few descriptors for a fetch of their own (fetches go one at a time, each costing
+    // a whole read latency).
+    wire        f_go = f_want != {NW{1'b0}} && s_low;
     // beats of a fetch burst of f_want descriptors starting s_off slots into a beat
     wire [15:0] f_span = (s_off + {{(16-NW){1'b0}}, f_want}) << 5;   // bytes from the aligned start
     wire [15:0] f_beats = (f_span + BB[15:0] - 16'd1) >> BBL;
@@ -333,7 +333,7 @@ module foliodma_queue #(
             f_refetch <= 1'b0;
             fetch_ptr <= 16'd0;
             f_start <= {NW{1'b0}};
-            f_n <= {NW{1'b0}};
+            f_left <= {NW{1'b0}};
             f_off <= 16'd0;
             f_beat <= 9'd0;
         end else begin
@@ -342,13 +342,14 @@ module foliodma_queue #(
                 fetch_busy <= 1'b1;
                 f_refetch <= f_ask_refetch;
                 f_start <= f_ask_refetch ? issue_ptr[NW-1:0] : fetch_ptr[NW-1:0];
-                f_n <= f_ask_refetch ? {{(NW-1){1'b0}}, 1'b1} : f_want;
+                f_left <= f_ask_refetch ? {{(NW-1){1'b0}}, 1'b1} : f_want;
                 f_off <= f_ask_refetch ? {{(16-BBL){1'b0}}, r_addr[BBL-1:0]} >> 5 : s_off;
                 f_beat <= 9'd0;
             end
             if (r_hs) begin
                 f_beat <= f_beat + 9'd1;
                 if (!f_refetch) fetch_ptr <= (fetch_ptr + {13'd0, f_beat_slots}) & mask;
+                f_left <= f_left - {{(NW-3){1'b0}}, f_beat_slots};
                 if (m_axi_rlast) fetch_busy <= 1'b0;
             end
         end
@@ -368,9 +369,7 @@ module foliodma_queue #(
         // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
         // says, so the rest is left as it was (in simulation, a queue at rest does no work)
         if (tail_next != fetch_ptr) begin
-            s_avail <= f_fits ? f_edge : f_room;
-            s_fits <= f_fits;
-            s_starving <= issue_ptr[NW-1:0] == fetch_ptr[NW-1:0];
+            s_avail <= f_fits ? f_edge : f_room & ~(DESC_CACHE[NW-1:0] / 4 - 1'b1);
             s_low <= f_low;
             s_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
             s_araddr <= {f_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}};
@@ -402,14 +401,15 @@ module foliodma_queue #(
                 for (k = 0; k < NB; k = k + 1) slots = slots + {2'd0, in_burst[k]};
             end
             assign f_beat_slots = slots;
-            wire [11:0] beat_pos = {3'd0, f_beat} * NB[11:0];   // the row's bank-0 position
-            assign c_wr_pos = f_pos0 + beat_pos[DCL-1:0];
+            wire [DCL-1:0] beat_pos = f_beat[DCL-1:0] * NB[DCL-1:0];   // the row's bank-0 position
+            assign c_wr_pos = f_pos0 + beat_pos;
+            // the first beat's descriptors start at lane f_off (< NB), the others' at lane 0;
+            // f_left of them are still to come
+            wire f_first = f_beat == 9'd0;
             for (b = 0; b < NB; b = b + 1) begin : lane
-                // slot position from the aligned burst start (f_off < NB, f_n <= FETCH_MAX)
-                localparam [11:0] LANE = b;
-                wire [11:0] pos = beat_pos + LANE;
-                wire [11:0] rel = pos - f_off[11:0];
-                assign in_burst[b] = pos >= f_off[11:0] && rel < {{(12-NW){1'b0}}, f_n};
+                localparam [NW-1:0] LANE = b;
+                wire [NW-1:0] nth = f_first ? LANE - f_off[NW-1:0] : LANE;   // in this beat
+                assign in_burst[b] = (!f_first || LANE >= f_off[NW-1:0]) && nth < f_left;
                 assign c_wr_parts[b] = r_hs && in_burst[b];
             end
         end else begin : narrow_fetch
@@ -757,7 +757,7 @@ module foliodma_queue #(
     assign reg_rdata = (reg_raddr[1:0] == 2'd0) ? rd_word[reg_raddr[6:2]] : 32'd0;
 
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, h_issued, f_beats, f_start, f_n, f_pos0,
+    wire unused = &{1'b0, r_beats, r_addr, f_addr, f_to4k_bytes, h_issued, f_beats, f_start, f_left, f_pos0,
                     f_off};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule
