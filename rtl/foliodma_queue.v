@@ -319,15 +319,19 @@ module foliodma_queue #(
     wire        need_refetch = i_held && i_fetch_err && !i_refetched
                                && !i_aborted && !quiesce && running;
 
-    // the fetch's AR is asked for by wire, from the plan (or for a refetch), and the
-    // arbiter takes it into the engine's AR register slice in the same cycle; until taken
-    // it may change or go away (it is not an AXI port). The burst is under way from then.
-    wire        f_ask_refetch = !fetch_busy && need_refetch;
+    // the fetch's AR is asked for by wire, from the plan (or for a refetch: decided a cycle
+    // ahead, so the request leaves from flip-flops), and the arbiter takes it into the
+    // engine's AR register slice in the same cycle; until taken it may change or go away
+    // (it is not an AXI port). The burst is under way from then. (A refetch decided just
+    // before an ABORT may still go: it reads the issue slot's granule again, harmlessly.)
+    reg         f_rf_want;
+    wire        f_ask_refetch = f_rf_want && i_held && !fetch_busy;
     assign m_axi_arvalid = f_ask_refetch || (!fetch_busy && may_fetch && s_ok && f_go);
     assign m_axi_araddr = f_ask_refetch ? {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}} : s_araddr;
     assign m_axi_arlen = f_ask_refetch ? r_beats[7:0] - 8'd1 : f_beats[7:0] - 8'd1;
 
     always @(posedge clk) begin
+        f_rf_want <= !rst && !fetch_busy && need_refetch && !(m_axi_arvalid && m_axi_arready);
         if (rst) begin
             fetch_busy <= 1'b0;
             f_refetch <= 1'b0;
