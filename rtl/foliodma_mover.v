@@ -40,7 +40,7 @@
 //   * st_* (st_valid per queue; the payload st_status .. st_rec_err is shared and read
 //     with the st_valid bit): one pulse per command, in its queue's command order, always
 //     accepted, in the cycle the record's write response is taken (a wire from B; a pair's
-//     two in consecutive cycles): SUCCESS with bytes = length, or the first failing data burst in address
+//     second in the next cycle, and so a record that lands in that cycle a cycle late): SUCCESS with bytes = length, or the first failing data burst in address
 //     order: READ_ERROR (fault = source address of the first beat read with an error) or
 //     WRITE_ERROR (fault = destination of the failing write burst); bytes = bytes of the
 //     write bursts before it. st_stale: the record as sent does not say this (it was sent

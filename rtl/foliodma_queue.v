@@ -320,12 +320,13 @@ module foliodma_queue #(
                                && !i_aborted && !quiesce && running;
 
     // the fetch's AR is asked for by wire, from the plan (or for a refetch: decided a cycle
-    // ahead, so the request leaves from flip-flops), and the arbiter takes it into the
+    // ahead, so its VALID comes from flip-flops), and the arbiter takes it into the
     // engine's AR register slice in the same cycle; until taken it may change or go away
     // (it is not an AXI port). The burst is under way from then. (A refetch decided just
-    // before an ABORT may still go: it reads the issue slot's granule again, harmlessly.)
+    // before an ABORT may still go: it reads the issue slot's granule again, harmlessly;
+    // not after a soft reset's quiesce, which waits for every fetch to end.)
     reg         f_rf_want;
-    wire        f_ask_refetch = f_rf_want && i_held && !fetch_busy;
+    wire        f_ask_refetch = f_rf_want && i_held && !fetch_busy && !quiesce;
     assign m_axi_arvalid = f_ask_refetch || (!fetch_busy && may_fetch && s_ok && f_go);
     assign m_axi_araddr = f_ask_refetch ? {r_addr[ADDR_WIDTH-1:BBL], {BBL{1'b0}}} : s_araddr;
     assign m_axi_arlen = f_ask_refetch ? r_beats[7:0] - 8'd1 : f_beats[7:0] - 8'd1;
@@ -366,13 +367,18 @@ module foliodma_queue #(
     // (the stage's inputs as wires: in simulation they are worked out only when they change)
     wire [NW-1:0] f_tail = at_most_fetch({1'b0, ring_dist(tail_next, fetch_ptr, mask)});
     wire [NW-1:0] f_edge = min_n(at_most_fetch(f_to4k), f_to_end);
-    wire          f_fits = f_edge <= f_room;
+    // (the cache has room for all of it: for the descriptors before TAIL or for those up
+    // to the boundary, whichever are fewer)
+    wire          f_fits = f_edge <= f_room || f_tail <= f_room;
     wire          f_low = near_dist(fetch_ptr, issue_ptr, mask) <= FETCH_MAX[NW-1:0] / 2;
     always @(posedge clk) begin
         s_tail <= f_tail;
         // with nothing before TAIL to fetch the plan is empty (s_tail 0) whatever the rest
         // says, so the rest is left as it was (in simulation, a queue at rest does no work)
-        if (tail_next != fetch_ptr) begin
+        if (rst) begin
+            s_avail <= {NW{1'b0}};
+            s_low <= 1'b0;
+        end else if (tail_next != fetch_ptr) begin
             s_avail <= f_fits ? f_edge : f_room & ~(DESC_CACHE[NW-1:0] / 4 - 1'b1);
             s_low <= f_low;
             s_off <= {{(16-BBL){1'b0}}, f_addr[BBL-1:0]} >> 5;
@@ -644,7 +650,8 @@ module foliodma_queue #(
     // the mover holds work of this queue: commands handed to it and not yet reported
     wire mover_busy = issue_ptr[NW-1:0] != done_ptr;
     assign busy = head != tail || fetch_busy || mover_busy || fx_busy;
-    // (a fetch is in flight from its AR's handshake: fetch_busy)
+    // (a fetch is in flight from its AR's handshake: fetch_busy; under quiesce none is
+    // asked for)
     assign drained = !fetch_busy && !mover_busy && !fx_busy && head[NW-1:0] == done_ptr;
 
     always @(posedge clk) begin
