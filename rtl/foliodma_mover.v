@@ -198,6 +198,8 @@ module foliodma_mover #(
     wire [NQ*4-1:0]  c_status;
     wire [NQ-1:0]    c_stay;        // its turn now ends a copy whose record can pair with the
                                     // queue's next command, presented now (see the turn)
+    wire [NQ-1:0]    c_launched;    // its planned burst's AR was taken early (see below)
+    wire [NQ-1:0]    c_early;       // idle, taking a data command now, uncapped
 
     // the turn: round-robin over ready contexts; held while its AR waits for ARREADY. A turn
     // that ends a copy whose next command can take its record along (a record pair, see the
@@ -226,16 +228,44 @@ module foliodma_mover #(
     wire [QL-1:0] t_q = t_locked ? t_locked_q : t_pick;
     wire          t_valid = t_locked || (t_pick_any && s_room);
     wire          t_data = c_data[t_q];
+    wire          t_ar = t_data && !c_launched[t_q];   // the turn presents its burst's AR
     wire [8:0]    t_burst = c_burst[9*t_q +: 9];
-    assign m_axi_arvalid = t_valid && t_data;
-    assign m_axi_araddr = c_src[AW*t_q +: AW];
-    assign m_axi_arlen = t_burst[7:0] - 8'd1;
+
+    // the early first burst (one queue): in a cycle with no turn, a data command that the
+    // idle context takes at this clock edge presents its first burst's AR straight from
+    // the command (cmd_src, cmd_first), a cycle before the context could. The next turn is
+    // held for that context (t_locked): it pushes the burst's stream entry without an AR
+    // if the early AR was taken (c_launched), or presents the AR again if it was not. Not
+    // under a RATE cap. (With several queues the command muxes it needs cost ~200 LUT:
+    // their first bursts wait for their context's turn.)
+    wire          e_valid;
+    wire [QL-1:0] ar_q;             // whose AR is presented
+    wire [8:0]    ar_burst;
+    generate
+        if (NQ == 1) begin : early_first_burst
+            wire [8:0] e_first = cmd_first[8:0];
+            assign e_valid = c_early[0] && !t_valid && s_room && rd_room
+                             && fifo_free >= {{(FL-8){1'b0}}, e_first};
+            assign ar_q = 1'b0;
+            assign ar_burst = t_valid ? t_burst : e_first;
+            assign m_axi_araddr = t_valid ? c_src : cmd_src;
+        end else begin : turns_only
+            assign e_valid = 1'b0;
+            assign ar_q = t_q;
+            assign ar_burst = t_burst;
+            assign m_axi_araddr = c_src[AW*t_q +: AW];
+            wire unused_early = &{1'b0, c_early};
+        end
+    endgenerate
+    assign m_axi_arvalid = (t_valid && t_ar) || e_valid;
+    assign m_axi_arlen = ar_burst[7:0] - 8'd1;
     wire ar_hs = m_axi_arvalid && m_axi_arready;
     // an AR is counted (in flight, its FIFO room reserved) as it is first presented: it is
     // held until accepted, and no other turn comes meanwhile, so this is the handshake's
     // count made early, without ARREADY on the way into the next turn's checks
-    wire ar_issue = m_axi_arvalid && !t_locked;
-    wire t_push = t_valid && (!t_data || m_axi_arready);   // the turn is taken
+    wire t_issue = t_valid && t_ar && !t_locked;     // a turn's AR, first presented
+    wire ar_issue = t_issue || e_valid;
+    wire t_push = t_valid && (!t_ar || m_axi_arready);   // the turn is taken
 
     wire r_hs = m_axi_rvalid && m_axi_rready;
     assign m_axi_rready = 1'b1;   // FIFO room was reserved when the burst was issued
@@ -250,8 +280,8 @@ module foliodma_mover #(
             rd_in_flight <= {OL{1'b0}};
             fifo_free <= FIFO_DEPTH[FL:0];
         end else begin
-            t_locked <= m_axi_arvalid && !m_axi_arready;
-            if (!t_locked) t_locked_q <= t_q;
+            t_locked <= m_axi_arvalid && (e_valid || !m_axi_arready);
+            if (!t_locked) t_locked_q <= ar_q;
             if (t_push) begin
                 t_stayed <= c_stay[t_q] && !t_stayed;
                 if (c_stay[t_q] && !t_stayed) t_next <= t_q;
@@ -259,7 +289,7 @@ module foliodma_mover #(
             end
             rd_in_flight <= rd_in_flight + {{(OL-1){1'b0}}, ar_issue}
                             - {{(OL-1){1'b0}}, r_hs && m_axi_rlast};
-            fifo_free <= fifo_free - (ar_issue ? {{(FL-8){1'b0}}, t_burst} : {(FL+1){1'b0}})
+            fifo_free <= fifo_free - (ar_issue ? {{(FL-8){1'b0}}, ar_burst} : {(FL+1){1'b0}})
                          + {{FL{1'b0}}, w_data_hs};
         end
     end
@@ -289,6 +319,7 @@ module foliodma_mover #(
             reg          first;
             reg          last;          // the next burst is the command's last
             reg          planned;       // burst and last are up to date
+            reg          launched;      // the next burst's AR was taken early (its first)
             reg [17:0]   tokens;        // throughput cap bucket, 1/256 beats
             reg [63:0]   cookie;
             reg [AW-1:0] rec_addr;
@@ -303,6 +334,9 @@ module foliodma_mover #(
             wire         take = cmd_valid[g] && cmd_ready[g];
             wire         rate_ok = (q_rate == 16'd0) || (tokens >= {1'b0, burst, 8'd0});
             assign cmd_ready[g] = !active || done;
+            assign c_early[g] = cmd_valid[g] && !active && cmd_status[4*g +: 4] == 4'd0
+                                && q_rate == 16'd0;
+            assign c_launched[g] = launched;
             assign c_ready[g] = active && planned
                                 && (status != 4'd0 || (rate_ok && rd_room && fifo_free >= {{(FL-8){1'b0}}, burst}));
             assign c_data[g] = status == 4'd0;
@@ -336,6 +370,7 @@ module foliodma_mover #(
                     first <= 1'b0;
                     last <= 1'b0;
                     planned <= 1'b0;
+                    launched <= 1'b0;
                     tokens <= 18'd0;
                     cookie <= 64'd0;
                     rec_addr <= {AW{1'b0}};
@@ -350,6 +385,7 @@ module foliodma_mover #(
                         first <= 1'b1;
                         last <= cmd_whole[g];
                         planned <= 1'b1;
+                        launched <= e_valid && m_axi_arready;   // (e_valid: one queue, this take)
                         cookie <= cmd_cookie[64*g +: 64];   // FETCH_ERROR: the fault address
                         rec_addr <= cmd_rec_addr[AW*g +: AW];
                         status <= cmd_status[4*g +: 4];
@@ -359,6 +395,7 @@ module foliodma_mover #(
                         beats_left <= beats_left - {{(LW-9){1'b0}}, burst};
                         first <= 1'b0;
                         planned <= 1'b0;
+                        launched <= 1'b0;
                         if (done) active <= 1'b0;
                     end else if (!planned) begin   // (the plan holds until the next turn)
                         burst <= plan;                 // (plan_q == g: see the plan)
@@ -369,9 +406,9 @@ module foliodma_mover #(
                         tokens <= 18'd0;
                     end else begin
                         // refill, capped at one maximal burst, minus what this turn's AR spends
-                        // (as it is presented: ar_issue)
+                        // (as it is presented: t_issue; an early AR is never capped)
                         tokens <= ((tokens + {2'd0, q_rate} > 18'h10000) ? 18'h10000 : tokens + {2'd0, q_rate})
-                                  - ((ar_issue && t_q == g) ? {1'b0, burst, 8'd0} : 18'd0);
+                                  - ((t_issue && t_q == g) ? {1'b0, burst, 8'd0} : 18'd0);
                     end
                 end
             end
@@ -819,7 +856,7 @@ module foliodma_mover #(
             wire [$clog2(OD):0] r_owner_count;
             foliodma_fifo #(.WIDTH(QL), .DEPTH(OD)) owners (
                 .clk(clk), .rst(rst),
-                .in_data(t_q), .in_valid(ar_hs), .in_ready(r_owner_ready),
+                .in_data(ar_q), .in_valid(ar_hs), .in_ready(r_owner_ready),
                 .out_data(r_q), .out_valid(r_owner_valid), .out_ready(r_hs && m_axi_rlast),
                 .count(r_owner_count)
             );
@@ -834,7 +871,7 @@ module foliodma_mover #(
                 if (rst) begin
                     reads <= {OL{1'b0}};
                 end else begin
-                    reads <= reads + {{(OL-1){1'b0}}, ar_hs && t_q == g}
+                    reads <= reads + {{(OL-1){1'b0}}, ar_hs && ar_q == g}
                              - {{(OL-1){1'b0}}, r_hs && m_axi_rlast && r_q == g};
                 end
             end
@@ -843,7 +880,7 @@ module foliodma_mover #(
             // the stall strobes leave through a register (they feed 32-bit counters, and
             // an AR's VALID is the end of the turn's logic)
             always @(posedge clk) begin
-                rd_stall[g] <= !rst && ((m_axi_arvalid && !m_axi_arready && t_q == g)
+                rd_stall[g] <= !rst && ((m_axi_arvalid && !m_axi_arready && ar_q == g)
                                         || (reads != {OL{1'b0}} && !m_axi_rvalid));
                 wr_stall[g] <= !rst && ((m_axi_awvalid && !m_axi_awready && (fix_now ? fix_q : s_q) == g)
                                         || (m_axi_wvalid && !m_axi_wready && wq_q == g));
