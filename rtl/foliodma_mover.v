@@ -18,7 +18,10 @@
 //     one's last turn is taken. Bursts are cut at the 4 KiB boundaries of both the source
 //     and the destination and at 256 beats, so every read burst is written back as one
 //     write burst; a command's first burst comes planned with it (cmd_first, cmd_whole:
-//     the front end's), the next ones are planned in the cycle after each turn. Up to MAX_BURSTS
+//     the front end's), the next ones are planned in the cycle after each turn. With one
+//     queue, a data command that the idle context takes in a cycle without a turn has its
+//     first burst's AR presented from the command itself (cmd_src, cmd_first: a cycle
+//     sooner), and that burst's turn follows in the next cycle. Up to MAX_BURSTS
 //     read bursts are in flight (all queues together), each issued only when the data
 //     FIFO has room for all of it (so R is never back-pressured). All data reads use one
 //     AXI ID, so their data comes back in the order of the turns.

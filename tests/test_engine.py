@@ -187,9 +187,9 @@ if cocotb is not None:
 
 
 # ==================================================================== pytest side (runner)
-def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0):
+def _run(data_width, queues=1, testcase=None, latency=8, slave_mode=0, **params):
     runner.run("test_engine", testcase=testcase,
-            parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues},
+            parameters={"DATA_WIDTH": data_width, "NUM_QUEUES": queues, **params},
             config={"bus_bytes": data_width // 8, "queues": queues, "latency": latency,
                     "slave_mode": slave_mode})
 
@@ -207,6 +207,14 @@ def test_engine_512():
 def test_engine_width(data_width):
     """The bus widths the engine supports besides 512: the shape-sensitive tests."""
     _run(data_width, testcase=WIDTH_TESTS)
+
+
+@pytest.mark.parametrize("queues", [1, 4])
+def test_engine_smallest_buffers(queues):
+    """The smallest data FIFO and one read burst in flight, on a 64-bit bus: a 4 KiB burst
+    is 256 beats and fills the FIFO, so every read waits for the last burst's writes
+    (the room a burst reserves, and a command's first burst, at their tightest)."""
+    _run(64, queues=queues, testcase=WIDTH_TESTS + ["folio_2m"], MAX_BURSTS=1, FIFO_DEPTH=256)
 
 
 @pytest.mark.parametrize("mode", ["a", "b", "c", "d"])
