@@ -21,7 +21,8 @@
 //     the front end's), the next ones are planned in the cycle after each turn. With one
 //     queue, a data command that the idle context takes in a cycle without a turn has its
 //     first burst's AR presented from the command itself (cmd_src, cmd_first: a cycle
-//     sooner), and that burst's turn follows in the next cycle. Up to MAX_BURSTS
+//     sooner; given room and no RATE cap), and that burst's turn follows in the next
+//     cycle. Up to MAX_BURSTS
 //     read bursts are in flight (all queues together), each issued only when the data
 //     FIFO has room for all of it (so R is never back-pressured). All data reads use one
 //     AXI ID, so their data comes back in the order of the turns.
@@ -204,7 +205,8 @@ module foliodma_mover #(
     wire [NQ-1:0]    c_launched;    // its planned burst's AR was taken early (see below)
     wire [NQ-1:0]    c_early;       // idle, taking a data command now, uncapped
 
-    // the turn: round-robin over ready contexts; held while its AR waits for ARREADY. A turn
+    // the turn: round-robin over ready contexts; held while its AR waits for ARREADY, and
+    // after an early first burst's AR for one cycle, taken or not (see below). A turn
     // that ends a copy whose next command can take its record along (a record pair, see the
     // write side) leaves the next turn to the same queue once, so that the two are
     // neighbours in the stream even while other queues take turns.
@@ -238,9 +240,10 @@ module foliodma_mover #(
     // idle context takes at this clock edge presents its first burst's AR straight from
     // the command (cmd_src, cmd_first), a cycle before the context could. The next turn is
     // held for that context (t_locked): it pushes the burst's stream entry without an AR
-    // if the early AR was taken (c_launched), or presents the AR again if it was not. Not
-    // under a RATE cap. (With several queues the command muxes it needs cost ~200 LUT:
-    // their first bursts wait for their context's turn.)
+    // if the early AR was taken (c_launched), or presents the AR again if it was not. It
+    // needs the room a turn needs (stream entry, a burst in flight, FIFO room) and no RATE
+    // cap; otherwise the burst waits for its turn. (With several queues the command muxes
+    // it needs cost ~200 LUT: their first bursts wait for their context's turn.)
     wire          e_valid;
     wire [QL-1:0] ar_q;             // whose AR is presented
     wire [8:0]    ar_burst;

@@ -211,8 +211,8 @@ def test_engine_width(data_width):
 
 @pytest.mark.parametrize("queues", [1, 4])
 def test_engine_smallest_buffers(queues):
-    """The smallest data FIFO and one read burst in flight, on a 64-bit bus: a 4 KiB burst
-    is 256 beats and fills the FIFO, so every read waits for the last burst's writes
+    """The smallest data FIFO and one read burst in flight, on a 64-bit bus, where a whole
+    4 KiB burst is 256 beats and fills the FIFO: the read after it waits for its writes
     (the room a burst reserves, and a command's first burst, at their tightest)."""
     _run(64, queues=queues, testcase=WIDTH_TESTS + ["folio_2m"], MAX_BURSTS=1, FIFO_DEPTH=256)
 
