@@ -18,8 +18,8 @@
 //     one's last turn is taken. Bursts are cut at the 4 KiB boundaries of both the source
 //     and the destination and at 256 beats, so every read burst is written back as one
 //     write burst; a command's first burst comes planned with it (cmd_first, cmd_whole:
-//     the front end's), the next ones are planned in the cycle after each turn. With one
-//     queue, a data command that the idle context takes in a cycle without a turn has its
+//     the front end's), the next ones are planned in the cycle after each turn. A data
+//     command of queue 0 that its idle context takes in a cycle without a turn has its
 //     first burst's AR presented from the command itself (cmd_src, cmd_first: a cycle
 //     sooner; given room and no RATE cap), and that burst's turn follows in the next
 //     cycle. Up to MAX_BURSTS
@@ -203,7 +203,8 @@ module foliodma_mover #(
     wire [NQ-1:0]    c_stay;        // its turn now ends a copy whose record can pair with the
                                     // queue's next command, presented now (see the turn)
     wire [NQ-1:0]    c_launched;    // its planned burst's AR was taken early (see below)
-    wire [NQ-1:0]    c_early;       // idle, taking a data command now, uncapped
+    wire             e_take;        // queue 0's context: idle, taking a data command now,
+                                    // uncapped (the early first burst, below)
 
     // the turn: round-robin over ready contexts; held while its AR waits for ARREADY, and
     // after an early first burst's AR for one cycle, taken or not (see below). A turn
@@ -236,33 +237,26 @@ module foliodma_mover #(
     wire          t_ar = t_data && !c_launched[t_q];   // the turn presents its burst's AR
     wire [8:0]    t_burst = c_burst[9*t_q +: 9];
 
-    // the early first burst (one queue): in a cycle with no turn, a data command that the
-    // idle context takes at this clock edge presents its first burst's AR straight from
-    // the command (cmd_src, cmd_first), a cycle before the context could. The next turn is
-    // held for that context (t_locked): it pushes the burst's stream entry without an AR
-    // if the early AR was taken (c_launched), or presents the AR again if it was not. It
-    // needs the room a turn needs (stream entry, a burst in flight, FIFO room) and no RATE
-    // cap; otherwise the burst waits for its turn. (With several queues the command muxes
-    // it needs cost ~200 LUT: their first bursts wait for their context's turn.)
+    // the early first burst (queue 0): in a cycle with no turn, a data command that queue
+    // 0's idle context takes at this clock edge presents its first burst's AR straight
+    // from the command (cmd_src, cmd_first), a cycle before the context could. The next
+    // turn is held for that context (t_locked): it pushes the burst's stream entry without
+    // an AR if the early AR was taken (c_launched), or presents the AR again if it was
+    // not. It needs the room a turn needs (stream entry, a burst in flight, FIFO room) and
+    // no RATE cap; otherwise the burst waits for its turn. It is queue 0's alone: for
+    // every queue it would need a mux over the queues' commands (~250 LUT at 512 bits x 4
+    // queues); queue 0's costs ~100. So the lone copy that starts an idle engine, and the
+    // first of a batch rung on several queues with queue 0 among them, start a cycle
+    // sooner on queue 0.
     wire          e_valid;
-    wire [QL-1:0] ar_q;             // whose AR is presented
-    wire [8:0]    ar_burst;
-    generate
-        if (NQ == 1) begin : early_first_burst
-            wire [8:0] e_first = cmd_first[8:0];
-            assign e_valid = c_early[0] && !t_valid && s_room && rd_room
-                             && fifo_free >= {{(FL-8){1'b0}}, e_first};
-            assign ar_q = 1'b0;
-            assign ar_burst = t_valid ? t_burst : e_first;
-            assign m_axi_araddr = t_valid ? c_src : cmd_src;
-        end else begin : turns_only
-            assign e_valid = 1'b0;
-            assign ar_q = t_q;
-            assign ar_burst = t_burst;
-            assign m_axi_araddr = c_src[AW*t_q +: AW];
-            wire unused_early = &{1'b0, c_early};
-        end
-    endgenerate
+    wire          t_any = t_locked || t_pick_any;    // a turn, given stream room
+    wire [8:0]    e_first = cmd_first[8:0];          // (queue 0's command)
+    assign e_valid = e_take && !t_any && s_room && rd_room
+                     && fifo_free >= {{(FL-8){1'b0}}, e_first};
+    // the AR (presented only for a turn or an early burst): whose, its beats, its address
+    wire [QL-1:0] ar_q = t_any ? t_q : {QL{1'b0}};
+    wire [8:0]    ar_burst = t_any ? t_burst : e_first;
+    assign m_axi_araddr = t_any ? c_src[AW*t_q +: AW] : cmd_src[AW-1:0];
     assign m_axi_arvalid = (t_valid && t_ar) || e_valid;
     assign m_axi_arlen = ar_burst[7:0] - 8'd1;
     wire ar_hs = m_axi_arvalid && m_axi_arready;
@@ -340,8 +334,10 @@ module foliodma_mover #(
             wire         take = cmd_valid[g] && cmd_ready[g];
             wire         rate_ok = (q_rate == 16'd0) || (tokens >= {1'b0, burst, 8'd0});
             assign cmd_ready[g] = !active || done;
-            assign c_early[g] = cmd_valid[g] && !active && cmd_status[4*g +: 4] == 4'd0
+            if (g == 0) begin : early
+                assign e_take = cmd_valid[g] && !active && cmd_status[4*g +: 4] == 4'd0
                                 && q_rate == 16'd0;
+            end
             assign c_launched[g] = launched;
             assign c_ready[g] = active && planned
                                 && (status != 4'd0 || (rate_ok && rd_room && fifo_free >= {{(FL-8){1'b0}}, burst}));
@@ -391,7 +387,7 @@ module foliodma_mover #(
                         first <= 1'b1;
                         last <= cmd_whole[g];
                         planned <= 1'b1;
-                        launched <= e_valid && m_axi_arready;   // (e_valid: one queue, this take)
+                        launched <= g == 0 && e_valid && m_axi_arready;   // (queue 0's take)
                         cookie <= cmd_cookie[64*g +: 64];   // FETCH_ERROR: the fault address
                         rec_addr <= cmd_rec_addr[AW*g +: AW];
                         status <= cmd_status[4*g +: 4];
