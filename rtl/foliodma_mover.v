@@ -244,10 +244,11 @@ module foliodma_mover #(
     // an AR if the early AR was taken (c_launched), or presents the AR again if it was
     // not. It needs the room a turn needs (stream entry, a burst in flight, FIFO room) and
     // no RATE cap; otherwise the burst waits for its turn. It is queue 0's alone: for
-    // every queue it would need a mux over the queues' commands (~250 LUT at 512 bits x 4
-    // queues); queue 0's costs ~100. So the lone copy that starts an idle engine, and the
-    // first of a batch rung on several queues with queue 0 among them, start a cycle
-    // sooner on queue 0.
+    // every queue it would need a mux over the queues' commands (+210 to +230 LUT measured
+    // at 512 bits x 4 queues); queue 0's costs ~90. So a copy of queue 0 that reaches the mover while no
+    // context is ready (the first of an idle engine; or while the others wait for RATE
+    // tokens, room, or their next plan) starts a cycle sooner; other queues' first bursts
+    // wait for their context's turn.
     wire          e_valid;
     wire          t_any = t_locked || t_pick_any;    // a turn, given stream room
     wire [8:0]    e_first = cmd_first[8:0];          // (queue 0's command)
