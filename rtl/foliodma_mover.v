@@ -245,10 +245,10 @@ module foliodma_mover #(
     // not. It needs the room a turn needs (stream entry, a burst in flight, FIFO room) and
     // no RATE cap; otherwise the burst waits for its turn. It is queue 0's alone: for
     // every queue it would need a mux over the queues' commands (+210 to +230 LUT measured
-    // at 512 bits x 4 queues); queue 0's costs ~90. So a copy of queue 0 that reaches the mover while no
-    // context is ready (the first of an idle engine; or while the others wait for RATE
-    // tokens, room, or their next plan) starts a cycle sooner; other queues' first bursts
-    // wait for their context's turn.
+    // at 512 bits x 4 queues); queue 0's costs ~90. So a copy of queue 0 that reaches the
+    // mover while no context is ready (the first of an idle engine; or while the others
+    // wait for RATE tokens, room, or their next plan) starts a cycle sooner; other queues'
+    // first bursts wait for their context's turn.
     wire          e_valid;
     wire          t_any = t_locked || t_pick_any;    // a turn, given stream room
     wire [8:0]    e_first = cmd_first[8:0];          // (queue 0's command)
